@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# rseqdev: restartable sequences and cpu_opv through a loadable module.
+#
+#   make               module for the running kernel (or KVER=/KDIR=) and user space
+#   make module        the module only;  make userspace: library, rseqctl, tests
+#   make check         W=1 + sparse (C=2) module build, checkpatch
+#   make demo          build, boot the default stock kernel in QEMU, show it working
+#   make test          the whole test suite on the full kernel matrix
+#   make test-quick    the test suite on the default kernel only
+#   make dkms-install  add, build and install the module through DKMS
+#   make install       install the library, headers, pkg-config file and rseqctl
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+
+all: module userspace
+
+module:
+	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install the headers or set KVER=/KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-clean:
+	@test ! -d $(KDIR) || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+userspace:
+	$(MAKE) -C userspace
+
+install:
+	$(MAKE) -C userspace install
+
+check:
+	scripts/check-module.sh
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+test-quick:
+	scripts/test.sh --quick
+
+dkms-install:
+	scripts/dkms-install.sh $(KVER)
+
+clean: module-clean
+	$(MAKE) -C userspace clean
+	rm -rf build
+
+.PHONY: all module module-clean userspace install check demo test test-quick dkms-install clean

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The /dev/rseq character device and its ioctls.
+ *
+ * Every ioctl argument is an extensible struct that starts with
+ * "__u32 size; __u32 flags" (see uapi/linux/rseqdev.h); the helpers below
+ * apply that convention once so that each command only checks its own
+ * fields.
+ */
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include <linux/rseqdev.h>
+
+#include "internal.h"
+
+/* Features this build of the module implements. */
+#define RSEQDEV_FEATURES	0ULL
+
+/* Feature size and alignment of mainline's struct rseq (6.3+ layout). */
+#define RSEQ_AREA_FEATURE_SIZE	28
+#define RSEQ_AREA_ALIGN		32
+
+/**
+ * copy_ioctl_arg_from_user() - read an extensible ioctl struct
+ * @karg:	kernel copy, @ksize bytes, zero-filled past what user space sent
+ * @ksize:	size of the struct this module knows
+ * @uarg:	user pointer
+ * @min_size:	size of the first published version of the struct
+ *
+ * Return: the caller's size on success; -EFAULT, -EINVAL for a size outside
+ * [@min_size, RSEQDEV_MAX_ARG_SIZE], -E2BIG when bytes this module does not
+ * know are not zero.
+ */
+static long copy_ioctl_arg_from_user(void *karg, size_t ksize,
+				     const void __user *uarg, size_t min_size)
+{
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, (const u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < min_size || usize > RSEQDEV_MAX_ARG_SIZE)
+		return -EINVAL;
+	ret = copy_struct_from_user(karg, ksize, uarg, usize);
+	if (ret)
+		return ret;
+	return usize;
+}
+
+/* Write back no more than the caller's struct holds. */
+static int copy_ioctl_arg_to_user(void __user *uarg, const void *karg,
+				  size_t ksize, size_t usize)
+{
+	if (copy_to_user(uarg, karg, min(ksize, usize)))
+		return -EFAULT;
+	return 0;
+}
+
+static long rseqdev_ioctl_query(void __user *uarg)
+{
+	struct rseqdev_query query;
+	long usize;
+
+	usize = copy_ioctl_arg_from_user(&query, sizeof(query), uarg,
+					 RSEQDEV_QUERY_SIZE_VER0);
+	if (usize < 0)
+		return usize;
+	if (query.flags)
+		return -EINVAL;
+
+	query = (struct rseqdev_query) {
+		.size = min_t(size_t, usize, sizeof(query)),
+		.abi_version = RSEQDEV_ABI_VERSION,
+		.rseq_feature_size = RSEQ_AREA_FEATURE_SIZE,
+		.features = RSEQDEV_FEATURES,
+		.rseq_align = RSEQ_AREA_ALIGN,
+		.nr_cpu_ids = nr_cpu_ids,
+		.cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS,
+		.cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN,
+		.cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
+	};
+	return copy_ioctl_arg_to_user(uarg, &query, sizeof(query), usize);
+}
+
+static long rseqdev_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case RSEQDEV_IOC_QUERY:
+		return rseqdev_ioctl_query(uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/*
+ * .owner pins the module while any file is open on the device: rmmod is
+ * refused (EWOULDBLOCK) until the last descriptor is closed.
+ */
+static const struct file_operations rseqdev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = rseqdev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/* rseq is open to every user through the system call; so is the device. */
+static struct miscdevice rseqdev_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = RSEQDEV_DEVICE_NAME,
+	.fops = &rseqdev_fops,
+	.mode = 0666,
+};
+
+int rseqdev_device_register(void)
+{
+	return misc_register(&rseqdev_misc);
+}
+
+void rseqdev_device_unregister(void)
+{
+	misc_deregister(&rseqdev_misc);
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the module for matrix kernels the way users do, through DKMS, and
+# the test-only variant (CONFIG_RSEQDEV_SELFTEST) with plain Kbuild. The
+# results land in build/modules/RELEASE/{rseqdev.ko,selftest/rseqdev.ko}.
+#
+# usage: scripts/build-module.sh NAME...
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -gt 0 ] || die "usage: build-module.sh NAME..."
+version=$(rseqdev_version)
+stage=$RSEQDEV_BUILD/dkms/rseqdev-$version
+dkms_tree=$(. /etc/dkms/framework.conf 2>/dev/null; echo "${dkms_tree:-/var/lib/dkms}")
+
+# stage_sources DIR: the files a DKMS source package holds, nothing else.
+stage_sources() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	cp -r "$RSEQDEV_TOP"/{dkms.conf,Kbuild,module,uapi} "$1/"
+	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name 'modules.order' -o -name 'Module.symvers' \) -delete
+}
+
+sources_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
+
+stage_sources "$stage"
+hash=$(sources_hash "$stage")
+stamp=$RSEQDEV_BUILD/dkms/added.hash
+
+# Re-add the DKMS source whenever it changed; that also drops stale builds.
+if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ] ||
+   ! as_root dkms status "rseqdev/$version" | grep -q .; then
+	step "dkms: adding rseqdev/$version"
+	if as_root dkms status "rseqdev/$version" | grep -q .; then
+		as_root dkms remove "rseqdev/$version" --all >&2
+	fi
+	as_root dkms add --force "$stage" >&2
+	echo "$hash" > "$stamp"
+fi
+
+for name in "$@"; do
+	release=$(matrix_field "$name" 2)
+	out=$RSEQDEV_BUILD/modules/$release
+	[ -d "/lib/modules/$release/build" ] ||
+		die "no headers for $release: run scripts/setup-host.sh $name"
+
+	if ! as_root dkms status "rseqdev/$version" -k "$release" | grep -qE 'built|installed'; then
+		step "dkms: building rseqdev/$version for $release"
+		as_root dkms build "rseqdev/$version" -k "$release" >&2 ||
+			die "dkms build failed; see $dkms_tree/rseqdev/$version/build/make.log"
+	fi
+	mkdir -p "$out/selftest"
+	cp "$dkms_tree/rseqdev/$version/$release/$(uname -m)/module/rseqdev.ko" "$out/"
+
+	if [ "$(cat "$out/selftest/hash" 2>/dev/null)" != "$hash" ]; then
+		step "kbuild: building the selftest variant for $release"
+		src=$RSEQDEV_BUILD/selftest-src/$release
+		stage_sources "$src"
+		make -s -C "/lib/modules/$release/build" M="$src" \
+			CONFIG_RSEQDEV_SELFTEST=y modules >&2
+		cp "$src/module/rseqdev.ko" "$out/selftest/"
+		echo "$hash" > "$out/selftest/hash"
+	fi
+done

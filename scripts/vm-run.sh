@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot one matrix kernel under QEMU (TCG), load the module, run a test plan
+# and print the results as TAP on stdout. Exit status 0 only when every
+# result passed: tests, module unload, a clean dmesg, no unexpected taint,
+# and a guest that ran to the end within the time limit.
+#
+# usage: scripts/vm-run.sh [--kernel NAME] [--smp N] [--plan FILE]
+#                          [--timeout SECONDS] [--tag TAG]
+#
+# Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$(default_kernel)
+smp=2
+plan=$RSEQDEV_TOP/tests/vm/plan
+timeout=${RSEQDEV_VM_TIMEOUT:-900}
+tag=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--plan) plan=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--tag) tag=-$2; shift 2 ;;
+	*) die "unknown argument '$1' (see the header of $0)" ;;
+	esac
+done
+[ -f "$plan" ] || die "no plan file $plan"
+
+release=$(matrix_field "$kernel" 2)
+run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag
+rm -rf "$run"
+mkdir -p "$run"
+
+image=$("$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel")
+"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
+make -s -C "$RSEQDEV_TOP" userspace >&2
+"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$plan" "$run/initramfs.cpio.gz"
+
+step "vm $kernel smp=$smp: booting $release (limit ${timeout}s, logs in $run)"
+started=$(date +%s)
+status=0
+timeout --kill-after=10 "$timeout" \
+	qemu-system-x86_64 -nodefaults -display none -no-reboot \
+		-accel tcg,thread=multi -cpu max -smp "$smp" -m 1024 \
+		-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
+		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-serial "file:$run/console.log" -serial "file:$run/results.log" \
+		</dev/null >"$run/qemu.log" 2>&1 || status=$?
+elapsed=$(($(date +%s) - started))
+step "vm $kernel smp=$smp: guest stopped after ${elapsed}s (qemu status $status)"
+
+{
+	awk -v release="$release" -v cpus="$smp" -v dmesg_out="$run/dmesg.log" \
+		-f "$RSEQDEV_TOP/scripts/guest-tap.awk" "$run/results.log"
+	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+		echo "not ok - guest finished within ${timeout}s (it hung; console: $run/console.log)"
+	fi
+	if grep -qE 'Kernel panic|Oops|BUG:' "$run/console.log"; then
+		echo "not ok - console shows a panic, oops or BUG (see $run/console.log)"
+	fi
+} > "$run/results.tap"
+
+if ! grep -q '^ok - guest ran to the end' "$run/results.tap"; then
+	{
+		echo "# last console lines:"
+		tail -n 25 "$run/console.log" | sed 's/\r$//; s/^/#   /'
+	} >> "$run/results.tap"
+fi
+
+# Number the results and print the plan.
+awk '/^(not )?ok - / { n++; sub(/ok - /, "ok " n " - ") } { print } END { print "1.." n }' \
+	"$run/results.tap"
+! grep -q '^not ok' "$run/results.tap"

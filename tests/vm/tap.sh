@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# TAP helpers for the guest's shell tests (busybox sh). Source it.
+
+tap_n=0
+tap_failed=0
+
+tap_result() { # PASS DESC
+	tap_n=$((tap_n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=1
+	fi
+}
+
+# ok DESC COMMAND...: passes when the command succeeds.
+ok() {
+	desc=$1
+	shift
+	if "$@"; then tap_result 1 "$desc"; else tap_result 0 "$desc"; fi
+}
+
+# is GOT WANT DESC: passes when the strings are equal.
+is() {
+	if [ "$1" = "$2" ]; then
+		tap_result 1 "$3"
+	else
+		tap_result 0 "$3"
+		echo "# got '$1', want '$2'"
+	fi
+}
+
+# like TEXT PATTERN DESC: passes when TEXT has a line matching the ERE.
+like() {
+	if printf '%s\n' "$1" | grep -qE "$2"; then
+		tap_result 1 "$3"
+	else
+		tap_result 0 "$3"
+		echo "# no line matches /$2/ in:"
+		printf '%s\n' "$1" | sed 's/^/#   /'
+	fi
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	exit $tap_failed
+}

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * Opening the rseqdev device once per process, and the query ioctl.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <rseqdev/rseqdev.h>
+
+/* -1 until the first successful open; then the process's descriptor. */
+static int device_fd = -1;
+
+const char *rseqdev_device_path(void)
+{
+	const char *path = getenv(RSEQDEV_ENV_DEVICE);
+
+	return path && *path ? path : RSEQDEV_DEVICE_PATH;
+}
+
+int rseqdev_device_fd(void)
+{
+	int fd = __atomic_load_n(&device_fd, __ATOMIC_ACQUIRE);
+	int expected = -1;
+
+	if (fd >= 0)
+		return fd;
+	fd = open(rseqdev_device_path(), O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* Two threads may race to open: keep one descriptor, close the other. */
+	if (!__atomic_compare_exchange_n(&device_fd, &expected, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd);
+		fd = expected;
+	}
+	return fd;
+}
+
+int rseqdev_query(struct rseqdev_query *query)
+{
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	memset(query, 0, sizeof(*query));
+	query->size = sizeof(*query);
+	return ioctl(fd, RSEQDEV_IOC_QUERY, query) ? -1 : 0;
+}
+
+const char *rseqdev_version(void)
+{
+	return RSEQDEV_VERSION;
+}

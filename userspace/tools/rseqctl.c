@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * rseqctl: inspect the rseqdev module from the command line.
+ *
+ *   rseqctl [info]     what the loaded module provides, as a table
+ *   rseqctl --version  the tool's own version
+ *
+ * Exit status: 0 on success, 1 when the device cannot be used, 2 on a
+ * usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rseqdev/rseqdev.h>
+
+#define MODULE_VERSION_FILE "/sys/module/rseqdev/version"
+
+static const struct {
+	unsigned long long bit;
+	const char *name;
+} feature_names[] = {
+	{ RSEQDEV_FEATURE_RSEQ, "rseq registration and aborts" },
+	{ RSEQDEV_FEATURE_NODE_ID, "rseq node_id" },
+	{ RSEQDEV_FEATURE_MM_CID, "rseq mm_cid" },
+	{ RSEQDEV_FEATURE_CPU_OPV, "cpu_opv" },
+	{ RSEQDEV_FEATURE_FENCE, "rseq fence (membarrier RSEQ)" },
+};
+
+static void explain_open_failure(const char *path, int err)
+{
+	fprintf(stderr, "rseqctl: cannot open %s: %s\n", path, strerror(err));
+	if (err == ENOENT)
+		fprintf(stderr, "rseqctl: the rseqdev module is not loaded; load it with: sudo modprobe rseqdev\n");
+	else if (err == EACCES || err == EPERM)
+		fprintf(stderr, "rseqctl: no permission; see \"Device permissions\" in the README\n");
+}
+
+static void read_module_version(char *buf, size_t len)
+{
+	FILE *f = fopen(MODULE_VERSION_FILE, "r");
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+static void print_info(const struct rseqdev_query *q)
+{
+	unsigned long long unknown = q->features;
+	char version[64];
+	size_t i;
+
+	read_module_version(version, sizeof(version));
+	printf("%-24s %s\n", "device", rseqdev_device_path());
+	printf("%-24s %s\n", "module version", version);
+	printf("%-24s %s\n", "library version", rseqdev_version());
+	printf("%-24s %u\n", "ABI version", q->abi_version);
+	printf("features:\n");
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
+		printf("  %-22s %s\n", feature_names[i].name,
+		       q->features & feature_names[i].bit ? "yes" : "no");
+		unknown &= ~feature_names[i].bit;
+	}
+	if (unknown)
+		printf("  %-22s 0x%llx\n", "unknown to this tool", unknown);
+	printf("%-24s feature size %u, alignment %u\n", "struct rseq",
+	       q->rseq_feature_size, q->rseq_align);
+	printf("%-24s %u\n", "possible CPU ids", q->nr_cpu_ids);
+	printf("%-24s %u ops, %u bytes per op, %u bytes per vector\n",
+	       "cpu_opv limits", q->cpu_opv_max_ops, q->cpu_opv_max_op_len,
+	       q->cpu_opv_max_total_len);
+}
+
+static int cmd_info(void)
+{
+	struct rseqdev_query q;
+
+	if (rseqdev_device_fd() < 0) {
+		explain_open_failure(rseqdev_device_path(), errno);
+		return 1;
+	}
+	if (rseqdev_query(&q)) {
+		fprintf(stderr, "rseqctl: query failed: %s\n", strerror(errno));
+		return 1;
+	}
+	print_info(&q);
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: rseqctl [info | --version | --help]\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "info";
+
+	if (argc > 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(cmd, "info"))
+		return cmd_info();
+	if (!strcmp(cmd, "--version")) {
+		printf("rseqctl %s\n", rseqdev_version());
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
