@@ -8,6 +8,7 @@
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
 #   make dkms-install  add, build and install the module through DKMS
+#   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file and rseqctl
 
 KVER ?= $(shell uname -r)
@@ -28,8 +29,8 @@ userspace:
 install:
 	$(MAKE) -C userspace install
 
-check:
-	scripts/check-module.sh
+check: userspace
+	prove tests/host/build.t tests/host/style.t
 
 demo:
 	scripts/demo.sh
@@ -43,8 +44,11 @@ test-quick:
 dkms-install:
 	scripts/dkms-install.sh $(KVER)
 
+dkms-remove:
+	scripts/dkms-install.sh --remove
+
 clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick dkms-install clean
+.PHONY: all module module-clean userspace install check demo test test-quick dkms-install dkms-remove clean

@@ -13,28 +13,30 @@ version=$(rseqdev_version)
 stage=$RSEQDEV_BUILD/dkms/rseqdev-$version
 dkms_tree=$(. /etc/dkms/framework.conf 2>/dev/null; echo "${dkms_tree:-/var/lib/dkms}")
 
-# stage_sources DIR: the files a DKMS source package holds, nothing else.
-stage_sources() {
-	rm -rf "$1"
-	mkdir -p "$1"
-	cp -r "$RSEQDEV_TOP"/{dkms.conf,Kbuild,module,uapi} "$1/"
-	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod' \
-		-o -name '*.mod.c' -o -name 'modules.order' -o -name 'Module.symvers' \) -delete
+# copy_module DIR DEST: DKMS compresses modules when the kernel's config
+# says so (6.12: xz); the test VM loads them uncompressed.
+copy_module() {
+	local f
+	for f in "$1"/rseqdev.ko*; do
+		case "$f" in
+		*.ko) cp "$f" "$2" ;;
+		*.ko.xz) xz -dc "$f" > "$2" ;;
+		*.ko.zst) zstd -qdc "$f" > "$2" ;;
+		*.ko.gz) gzip -dc "$f" > "$2" ;;
+		*) die "no module built in $1" ;;
+		esac
+		return
+	done
 }
-
-sources_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
 
 stage_sources "$stage"
 hash=$(sources_hash "$stage")
 stamp=$RSEQDEV_BUILD/dkms/added.hash
 
 # Re-add the DKMS source whenever it changed; that also drops stale builds.
-if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ] ||
-   ! as_root dkms status "rseqdev/$version" | grep -q .; then
+if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ] || [ -z "$(dkms_state)" ]; then
 	step "dkms: adding rseqdev/$version"
-	if as_root dkms status "rseqdev/$version" | grep -q .; then
-		as_root dkms remove "rseqdev/$version" --all >&2
-	fi
+	[ -z "$(dkms_state)" ] || as_root dkms remove "rseqdev/$version" --all >&2
 	as_root dkms add --force "$stage" >&2
 	echo "$hash" > "$stamp"
 fi
@@ -45,13 +47,13 @@ for name in "$@"; do
 	[ -d "/lib/modules/$release/build" ] ||
 		die "no headers for $release: run scripts/setup-host.sh $name"
 
-	if ! as_root dkms status "rseqdev/$version" -k "$release" | grep -qE 'built|installed'; then
+	if ! grep -qE 'built|installed' <<< "$(dkms_state "$release")"; then
 		step "dkms: building rseqdev/$version for $release"
 		as_root dkms build "rseqdev/$version" -k "$release" >&2 ||
 			die "dkms build failed; see $dkms_tree/rseqdev/$version/build/make.log"
 	fi
 	mkdir -p "$out/selftest"
-	cp "$dkms_tree/rseqdev/$version/$release/$(uname -m)/module/rseqdev.ko" "$out/"
+	copy_module "$dkms_tree/rseqdev/$version/$release/$(uname -m)/module" "$out/rseqdev.ko"
 
 	if [ "$(cat "$out/selftest/hash" 2>/dev/null)" != "$hash" ]; then
 		step "kbuild: building the selftest variant for $release"

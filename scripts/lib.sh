@@ -2,7 +2,7 @@
 # Shared shell helpers for the scripts in this directory. Source it; do not run it.
 
 RSEQDEV_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RSEQDEV_CACHE=${RSEQDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/rseqdev}
+RSEQDEV_CACHE=${RSEQDEV_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rseqdev}
 RSEQDEV_BUILD=${RSEQDEV_BUILD:-$RSEQDEV_TOP/build}
 MATRIX_CONF=${MATRIX_CONF:-$RSEQDEV_TOP/scripts/matrix.conf}
 
@@ -28,3 +28,23 @@ default_kernel() { matrix_names | head -n 1; }
 
 # The module version, shared by dkms.conf and the library: one place.
 rseqdev_version() { sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$RSEQDEV_TOP/dkms.conf"; }
+
+# stage_sources DIR: the files a DKMS source package holds, nothing else.
+stage_sources() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	cp -r "$RSEQDEV_TOP"/{dkms.conf,Kbuild,module,uapi} "$1/"
+	find "$1" \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name 'modules.order' -o -name 'Module.symvers' \) -delete
+}
+
+sources_hash() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16); }
+
+# dkms_state [RELEASE]: DKMS's status line(s) for this version of rseqdev.
+# (Captured whole: "dkms status | grep -q" under pipefail fails by SIGPIPE.)
+dkms_state() {
+	as_root dkms status "rseqdev/$(rseqdev_version)" ${1:+-k "$1"} 2>/dev/null || true
+}
+
+# re_escape TEXT: TEXT as an extended regular expression matching itself.
+re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }

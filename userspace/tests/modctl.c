@@ -40,7 +40,6 @@ static int report(long ret)
 		return 0;
 	}
 	printf("%s\n", errno_name(errno));
-	fprintf(stderr, "modctl: %s\n", strerror(errno));
 	return 1;
 }
 

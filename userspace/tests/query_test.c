@@ -131,7 +131,7 @@ static void check_flags(int fd)
 	static const uint32_t bad[] = { 1, 2, 0x80000000u, UINT32_MAX };
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct rseqdev_query q = { .size = sizeof(q), .flags = bad[i] };
 		char what[32];
 

@@ -15,6 +15,7 @@
 #include <rseqdev/rseqdev.h>
 
 #define MODULE_VERSION_FILE "/sys/module/rseqdev/version"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct {
 	unsigned long long bit;
@@ -55,22 +56,22 @@ static void print_info(const struct rseqdev_query *q)
 	size_t i;
 
 	read_module_version(version, sizeof(version));
-	printf("%-24s %s\n", "device", rseqdev_device_path());
-	printf("%-24s %s\n", "module version", version);
-	printf("%-24s %s\n", "library version", rseqdev_version());
-	printf("%-24s %u\n", "ABI version", q->abi_version);
+	printf("%-32s %s\n", "device", rseqdev_device_path());
+	printf("%-32s %s\n", "module version", version);
+	printf("%-32s %s\n", "library version", rseqdev_version());
+	printf("%-32s %u\n", "ABI version", q->abi_version);
 	printf("features:\n");
-	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
-		printf("  %-22s %s\n", feature_names[i].name,
+	for (i = 0; i < ARRAY_SIZE(feature_names); i++) {
+		printf("  %-30s %s\n", feature_names[i].name,
 		       q->features & feature_names[i].bit ? "yes" : "no");
 		unknown &= ~feature_names[i].bit;
 	}
 	if (unknown)
-		printf("  %-22s 0x%llx\n", "unknown to this tool", unknown);
-	printf("%-24s feature size %u, alignment %u\n", "struct rseq",
+		printf("  %-30s 0x%llx\n", "unknown to this tool", unknown);
+	printf("%-32s feature size %u, alignment %u\n", "struct rseq",
 	       q->rseq_feature_size, q->rseq_align);
-	printf("%-24s %u\n", "possible CPU ids", q->nr_cpu_ids);
-	printf("%-24s %u ops, %u bytes per op, %u bytes per vector\n",
+	printf("%-32s %u\n", "possible CPU ids", q->nr_cpu_ids);
+	printf("%-32s %u ops, %u bytes per op, %u bytes per vector\n",
 	       "cpu_opv limits", q->cpu_opv_max_ops, q->cpu_opv_max_op_len,
 	       q->cpu_opv_max_total_len);
 }

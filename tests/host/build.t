@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The module builds without a single compiler or sparse warning (W=1, C=2)
+# against every matrix kernel's headers; kernel-doc comments parse; the
+# user-space half builds with -Werror.
+. "$(dirname "$0")/tap.sh"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for kernel in $(test_kernels); do
+	release=$(matrix_field "$kernel" 2)
+	src=$work/$release
+	stage_sources "$src"
+	out=$(make -C "/lib/modules/$release/build" M="$src" W=1 C=2 modules 2>&1)
+	is "$?" 0 "$kernel: module builds with W=1 C=2"
+	warnings=$(grep -E 'warning|error' <<< "$out")
+	is "$warnings" "" "$kernel: no compiler or sparse warnings"
+done
+
+kernel_doc=$(ls /usr/lib/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | head -n 1)
+ok "kernel-doc is available ($kernel_doc)" test -n "$kernel_doc"
+out=$(cd "$RSEQDEV_TOP" && perl "$kernel_doc" -none module/*.c module/*/*.c \
+	module/*.h module/*/*.h uapi/linux/*.h userspace/include/rseqdev/*.h 2>&1)
+is "$out" "" "kernel-doc comments parse without warnings"
+
+out=$(make -s -C "$RSEQDEV_TOP/userspace" O="$work/userspace" 2>&1)
+is "$?" 0 "user space builds with -Werror"
+ok "static and shared library, pkg-config file" test -f "$work/userspace/librseqdev.a" \
+	-a -f "$work/userspace/librseqdev.so.0" -a -f "$work/userspace/rseqdev.pc"
+like "$(PKG_CONFIG_PATH=$work/userspace pkg-config --modversion rseqdev)" \
+	"^$(re_escape "$(rseqdev_version)")\$" "pkg-config reports the version"
+done_testing

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The VM harness fails when it should: a failing test, a kernel warning and
+# a hung guest each fail the run, for the right reason; a good plan passes.
+. "$(dirname "$0")/tap.sh"
+
+kernel=$(test_kernels | head -n 1)
+plans=$RSEQDEV_TOP/tests/host/plans
+
+# run_plan NAME [ARGS...]: run a plan on the default kernel; sets $out, $rc.
+run_plan() {
+	local name=$1
+	shift
+	out=$("$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$kernel" --tag "selftest-$name" \
+		--plan "$plans/$name" "$@" 2>/dev/null)
+	rc=$?
+}
+
+run_plan pass
+is "$rc" 0 "a good plan passes"
+like "$out" '^ok [0-9]+ - guest ran to the end$' "a good plan runs to the end"
+
+run_plan fail
+ok "a failing test fails the run" test "$rc" -ne 0
+like "$out" '^not ok [0-9]+ - fail: deliberately failing check$' "the failing check is reported"
+like "$out" '^not ok [0-9]+ - fail: exit status 1' "the failing program's status is reported"
+like "$out" '^ok [0-9]+ - dmesg clean' "a failing test is not blamed on dmesg"
+
+run_plan warn
+ok "a kernel warning fails the run" test "$rc" -ne 0
+like "$out" '^ok [0-9]+ - warn: exit status 0' "the test itself passed"
+like "$out" '^not ok [0-9]+ - dmesg clean \([1-9][0-9]* bad lines\)$' "dmesg check catches the warning"
+like "$out" '^# dmesg: .*WARNING: .*selftest' "the warning line is quoted"
+like "$out" '^not ok [0-9]+ - kernel taint [0-9]+ has no bit but O and E$' \
+	"the warning's taint is caught"
+
+run_plan hang --timeout 30
+ok "a hung guest fails the run" test "$rc" -ne 0
+like "$out" '^not ok [0-9]+ - guest finished within 30s \(it hung' "the hang is reported as such"
+like "$out" '^not ok [0-9]+ - hang: never finished$' "the hung test is named"
+done_testing

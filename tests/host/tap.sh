@@ -1,0 +1,13 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side tests share the guest's TAP helpers; this only sets up paths.
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh"
+. "$RSEQDEV_TOP/tests/vm/tap.sh"
+
+# The kernels under test: $RSEQDEV_KERNELS (set by scripts/test.sh) or all.
+test_kernels() {
+	if [ -n "${RSEQDEV_KERNELS:-}" ]; then
+		tr ' ,' '\n\n' <<< "$RSEQDEV_KERNELS" | grep .
+	else
+		matrix_names
+	fi
+}
