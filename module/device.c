@@ -18,11 +18,9 @@
 #include "internal.h"
 
 /* Features this build of the module implements. */
-#define RSEQDEV_FEATURES	0ULL
+#define RSEQDEV_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
+				 RSEQDEV_FEATURE_MM_CID)
 
-/* Feature size and alignment of mainline's struct rseq (6.3+ layout). */
-#define RSEQ_AREA_FEATURE_SIZE	28
-#define RSEQ_AREA_ALIGN		32
 
 /**
  * copy_ioctl_arg_from_user() - read an extensible ioctl struct
@@ -75,15 +73,28 @@ static long rseqdev_ioctl_query(void __user *uarg)
 	query = (struct rseqdev_query) {
 		.size = min_t(size_t, usize, sizeof(query)),
 		.abi_version = RSEQDEV_ABI_VERSION,
-		.rseq_feature_size = RSEQ_AREA_FEATURE_SIZE,
+		.rseq_feature_size = offsetof(struct rseq_abi, end),
 		.features = RSEQDEV_FEATURES,
-		.rseq_align = RSEQ_AREA_ALIGN,
+		.rseq_align = __alignof__(struct rseq_abi),
 		.nr_cpu_ids = nr_cpu_ids,
 		.cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS,
 		.cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN,
 		.cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
 	};
 	return copy_ioctl_arg_to_user(uarg, &query, sizeof(query), usize);
+}
+
+/* The rseq system call's arguments; no answer beyond the return value. */
+static long rseqdev_ioctl_register(void __user *uarg)
+{
+	struct rseqdev_register reg;
+	long usize;
+
+	usize = copy_ioctl_arg_from_user(&reg, sizeof(reg), uarg,
+					 RSEQDEV_REGISTER_SIZE_VER0);
+	if (usize < 0)
+		return usize;
+	return rseqdev_rseq_call(reg.rseq, reg.rseq_len, reg.flags, reg.sig);
 }
 
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,
@@ -94,14 +105,18 @@ static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case RSEQDEV_IOC_QUERY:
 		return rseqdev_ioctl_query(uarg);
+	case RSEQDEV_IOC_REGISTER:
+		return rseqdev_ioctl_register(uarg);
 	default:
 		return -ENOTTY;
 	}
 }
 
 /*
- * .owner pins the module while any file is open on the device: rmmod is
- * refused (EWOULDBLOCK) until the last descriptor is closed.
+ * .owner pins the module while any file is open on the device, and each
+ * registered thread pins it too: rmmod is refused (EWOULDBLOCK) until the
+ * last descriptor is closed and the last registration is gone. Closing the
+ * descriptor does not end registrations: they belong to threads.
  */
 static const struct file_operations rseqdev_fops = {
 	.owner = THIS_MODULE,

@@ -6,13 +6,88 @@
 #ifndef RSEQDEV_INTERNAL_H
 #define RSEQDEV_INTERNAL_H
 
+#include <linux/preempt.h>
+#include <linux/refcount.h>
+#include <linux/gfp.h>
 #include <linux/types.h>
 
+#include <linux/rseqdev.h>
+
 #define RSEQDEV_NAME "rseqdev"
+
+struct mm_struct;
+struct pt_regs;
+struct task_struct;
 
 /* device.c */
 int rseqdev_device_register(void);
 void rseqdev_device_unregister(void);
+
+/*
+ * mm_cid.c: compact per-process concurrency ids. A thread holds an id from
+ * its return to user space until it is switched out.
+ */
+struct rseq_mm;
+
+struct rseq_mm *rseq_mm_alloc(gfp_t gfp);
+void rseq_mm_free_unused(struct rseq_mm *rmm);
+struct rseq_mm *rseq_mm_get(struct mm_struct *mm, struct rseq_mm **spare);
+void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm);
+void rseq_mm_put(struct rseq_mm *rmm);
+int rseq_mm_cid_take(struct rseq_mm *rmm);
+void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid);
+
+/*
+ * rseq_thread.c: the state of one thread registered through the module.
+ * Only the thread itself touches it (its ioctls, its context switches, its
+ * signal delivery, its exec and exit, its return to user space), except
+ * that a parent sets up the state of a forked child before the child runs.
+ */
+enum rseq_event_bit {
+	RSEQ_THREAD_EVENT_PREEMPT,	/* switched out (any reason, incl. migration) */
+	RSEQ_THREAD_EVENT_SIGNAL,	/* a signal is being delivered */
+};
+
+enum rseq_thread_flag_bit {
+	RSEQ_THREAD_WORK_QUEUED,	/* resume_work is on the task's list */
+	RSEQ_THREAD_DEAD,		/* unregistered; only the free is left */
+	RSEQ_THREAD_NEEDS_SPARES,	/* a fork used the spares up */
+};
+
+struct rseq_thread {
+	struct preempt_notifier notifier;
+	struct callback_head resume_work;
+	unsigned long flags;
+	unsigned long events;
+	refcount_t refs;
+	struct rseq_abi __user *area;
+	u32 len;
+	u32 sig;
+	struct rseq_mm *rmm;
+	int cid;		/* concurrency id held, or -1 */
+	/* Preallocated for a fork: the child's state and its process's ids. */
+	struct rseq_thread *spare;
+	struct rseq_mm *spare_rmm;
+};
+
+struct rseq_thread *rseq_thread_of_current(void);
+int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
+void rseq_thread_teardown(struct rseq_thread *t);
+
+/* rseq_resume.c: the work done before a thread returns to user space. */
+int rseq_clear_stale_cs(struct rseq_abi __user *area);
+int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs);
+int rseq_reset_ids(struct rseq_abi __user *area);
+
+/* rseqdev_rseq_call.c: mainline's rules for (un)registration. */
+long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
+
+/* Event entry points, called by the hooks in compat/hooks.c. */
+void rseq_on_signal_delivery(void);
+void rseq_on_fork(struct task_struct *parent, struct task_struct *child);
+void rseq_on_exec(void);
+void rseq_on_exit(void);
+extern struct preempt_ops rseq_preempt_ops;
 
 /* selftest.c: test-only injections; empty unless built for the harness. */
 #ifdef CONFIG_RSEQDEV_SELFTEST

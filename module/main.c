@@ -4,8 +4,8 @@
  * loadable module serving /dev/rseq.
  *
  * Load order: check that the kernel has every facility the module is built
- * on, then publish the device. Nothing is published when a check fails, so
- * a half-working module never reaches user space.
+ * on and attach to it, then publish the device. Nothing is published when
+ * a check fails, so a half-working module never reaches user space.
  */
 #include <linux/module.h>
 
@@ -16,23 +16,34 @@ static int __init rseqdev_init(void)
 {
 	int ret;
 
-	ret = compat_check_facilities();
+	ret = compat_hooks_install();
 	if (ret) {
-		pr_err(RSEQDEV_NAME ": not loading: this kernel lacks a facility listed above\n");
+		if (ret == -EOPNOTSUPP)
+			pr_err(RSEQDEV_NAME ": not loading: this kernel lacks a facility listed above\n");
 		return ret;
 	}
 
 	ret = rseqdev_device_register();
-	if (ret)
+	if (ret) {
+		compat_hooks_remove();
 		return ret;
+	}
 
 	rseqdev_selftest_at_load();
 	return 0;
 }
 
+/*
+ * Every registration holds a module reference, so no thread has a notifier
+ * or a state left here; what may remain are hook handlers still running on
+ * other CPUs and task_work callbacks preempted just after their last
+ * module_put().
+ */
 static void __exit rseqdev_exit(void)
 {
 	rseqdev_device_unregister();
+	compat_hooks_remove();
+	compat_wait_module_text_unused();
 }
 
 module_init(rseqdev_init);

@@ -87,6 +87,91 @@ struct rseqdev_query {
 
 #define RSEQDEV_QUERY_SIZE_VER0	48	/* sizeof first published version */
 
+/*
+ * The per-thread area and the critical-section descriptor. Same layout and
+ * meaning as mainline's struct rseq and struct rseq_cs (<linux/rseq.h>,
+ * 6.3 fields); the rseq_abi names keep them apart from the kernel's and
+ * glibc's definitions when both are included.
+ */
+#define RSEQ_ABI_CPU_ID_UNINITIALIZED		-1
+#define RSEQ_ABI_CPU_ID_REGISTRATION_FAILED	-2
+
+#define RSEQ_ABI_FLAG_UNREGISTER		(1 << 0)
+
+/* Deprecated (mainline 6.0+): a critical section with any of them is fatal. */
+#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT	(1U << 0)
+#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL	(1U << 1)
+#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE	(1U << 2)
+
+/**
+ * struct rseq_abi_cs - descriptor of one restartable critical section
+ * @version:		0
+ * @flags:		0 (the deprecated NO_RESTART flags are fatal)
+ * @start_ip:		first instruction of the section
+ * @post_commit_offset:	length: start_ip + post_commit_offset is the first
+ *			instruction after the commit
+ * @abort_ip:		where an aborted section resumes, outside the section;
+ *			the 32-bit signature sits just before it
+ */
+struct rseq_abi_cs {
+	__u32 version;
+	__u32 flags;
+	__u64 start_ip;
+	__u64 post_commit_offset;
+	__u64 abort_ip;
+} __attribute__((aligned(32)));
+
+/**
+ * struct rseq_abi - the per-thread area shared with the kernel
+ * @cpu_id_start:	current CPU, always a possible CPU number (0 when
+ *			unregistered); rewritten on every return to user space
+ *			after an event
+ * @cpu_id:		current CPU, or RSEQ_ABI_CPU_ID_UNINITIALIZED
+ * @rseq_cs:		pointer to the active struct rseq_abi_cs, or 0; set by
+ *			user space, cleared by the kernel
+ * @flags:		0 (deprecated NO_RESTART flags are fatal)
+ * @node_id:		NUMA node of the current CPU
+ * @mm_cid:		concurrency id: unique among the running threads of the
+ *			process, below min(threads, possible CPUs)
+ * @end:		end of the features; offsetof(end) is the feature size
+ */
+struct rseq_abi {
+	__u32 cpu_id_start;
+	__u32 cpu_id;
+	__u64 rseq_cs;
+	__u32 flags;
+	__u32 node_id;
+	__u32 mm_cid;
+	char end[];
+} __attribute__((aligned(32)));
+
+/* Length of the original (4.18) area; registrations may be longer. */
+#define RSEQ_ABI_ORIG_SIZE	32
+
+/**
+ * struct rseqdev_register - RSEQDEV_IOC_REGISTER: the rseq system call
+ * @size:	sizeof(struct rseqdev_register)
+ * @flags:	0 to register, RSEQ_ABI_FLAG_UNREGISTER to unregister
+ * @rseq:	address of the calling thread's struct rseq_abi
+ * @rseq_len:	its length: 32, or more for an extended area
+ * @sig:	signature expected before every abort_ip
+ *
+ * Registers or unregisters the calling thread, with the rules and errors of
+ * the rseq system call: EINVAL (flags, alignment, length, a different area
+ * registered, unregistering what is not registered), EPERM (signature
+ * differs for the same area), EBUSY (already registered), EFAULT.
+ */
+struct rseqdev_register {
+	__u32 size;
+	__u32 flags;
+	__u64 rseq;
+	__u32 rseq_len;
+	__u32 sig;
+};
+
+#define RSEQDEV_REGISTER_SIZE_VER0	24
+
 #define RSEQDEV_IOC_QUERY	_IOWR(RSEQDEV_IOC_MAGIC, 0x00, struct rseqdev_query)
+#define RSEQDEV_IOC_REGISTER	_IOW(RSEQDEV_IOC_MAGIC, 0x01, struct rseqdev_register)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

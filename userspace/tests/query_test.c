@@ -15,7 +15,8 @@
 #include "tap.h"
 
 /* Features this version of the module implements; update with the module. */
-#define EXPECTED_FEATURES	0ULL
+#define EXPECTED_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
+				 RSEQDEV_FEATURE_MM_CID)
 
 static long page_size;
 

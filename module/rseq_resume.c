@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What a registered thread's return to user space does after an event,
+ * with the semantics of mainline's classic rseq (4.18 to 6.18):
+ *
+ * A critical section, as user space writes it:
+ *
+ *	start_ip:	rseq_cs = &descriptor
+ *			if (cpu_id != cpu) goto abort
+ *			...preparation, may be interrupted...
+ *			commit store (last instruction)
+ *	post_commit_ip:	(start_ip + post_commit_offset)
+ *	...
+ *			.long SIGNATURE
+ *	abort_ip:	handler, outside [start_ip, post_commit_ip)
+ *
+ * 1. The descriptor named by rseq_cs is validated whenever it is non-zero,
+ *    inside the section or not: a bad one is fatal (SIGSEGV).
+ * 2. Outside the section, rseq_cs is cleared (lazily) and nothing else.
+ * 3. Inside it, if a switch-out or a signal happened since the last
+ *    abort, rseq_cs is cleared and the thread resumes at abort_ip.
+ * 4. Then cpu_id_start, cpu_id, node_id and mm_cid are rewritten, every
+ *    time, whether or not they changed: user space (TCMalloc) stores its
+ *    own data in cpu_id_start and relies on that.
+ *
+ * Every user access may fault and sleep; this runs in process context.
+ */
+#include <linux/printk.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/topology.h>
+#include <linux/uaccess.h>
+
+#include "compat/compat.h"
+#include "internal.h"
+
+#define RSEQ_CS_FLAGS_DEPRECATED (RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT | \
+				  RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL |  \
+				  RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE)
+
+/*
+ * Mainline 6.0 made the NO_RESTART flags fatal; so are they here. Any bit
+ * set in either structure makes the section invalid.
+ */
+static bool rseq_flags_invalid(u32 flags, const char *where)
+{
+	if (!flags)
+		return false;
+	if (flags & RSEQ_CS_FLAGS_DEPRECATED)
+		pr_warn_once(RSEQDEV_NAME ": deprecated flags (%u) in %s ABI structure\n",
+			     flags & RSEQ_CS_FLAGS_DEPRECATED, where);
+	if (flags & ~RSEQ_CS_FLAGS_DEPRECATED)
+		pr_warn_once(RSEQDEV_NAME ": unknown flags (%u) in %s ABI structure\n",
+			     flags & ~RSEQ_CS_FLAGS_DEPRECATED, where);
+	return true;
+}
+
+/* Mainline's checks, in mainline's order. */
+static int rseq_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
+{
+	u64 post_commit_ip = cs->start_ip + cs->post_commit_offset;
+	u32 __user *sig_addr;
+	u32 found;
+
+	if (cs->start_ip >= TASK_SIZE || post_commit_ip >= TASK_SIZE ||
+	    cs->abort_ip >= TASK_SIZE || cs->version > 0)
+		return -EINVAL;
+	if (post_commit_ip < cs->start_ip)
+		return -EINVAL;
+	/* The abort handler must lie outside the section. */
+	if (cs->abort_ip - cs->start_ip < cs->post_commit_offset)
+		return -EINVAL;
+
+	sig_addr = (u32 __user *)(unsigned long)(cs->abort_ip - sizeof(u32));
+	if (get_user(found, sig_addr))
+		return -EFAULT;
+	if (found != sig) {
+		pr_warn_ratelimited(RSEQDEV_NAME ": unexpected rseq signature 0x%x, expecting 0x%x (pid=%d, user address 0x%lx)\n",
+				    found, sig, task_pid_nr(current),
+				    (unsigned long)sig_addr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reads the active descriptor; *@cs_ptr is 0 when there is none. */
+static int rseq_get_cs(struct rseq_thread *t, u64 *cs_ptr,
+		       struct rseq_abi_cs *cs)
+{
+	if (get_user(*cs_ptr, &t->area->rseq_cs))
+		return -EFAULT;
+	if (!*cs_ptr)
+		return 0;
+	if (*cs_ptr >= TASK_SIZE)
+		return -EINVAL;
+	if (copy_from_user(cs, (void __user *)(unsigned long)*cs_ptr,
+			   sizeof(*cs)))
+		return -EFAULT;
+	return rseq_validate_cs(cs, t->sig);
+}
+
+static int rseq_clear_cs(struct rseq_abi __user *area)
+{
+	return put_user(0ULL, &area->rseq_cs) ? -EFAULT : 0;
+}
+
+/* One unsigned comparison: a zero-length section contains nothing. */
+static bool rseq_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
+{
+	return ip - cs->start_ip < cs->post_commit_offset;
+}
+
+/*
+ * Return: 1 to abort, 0 to let the section go on (no event since the
+ * last abort), negative on an invalid section.
+ */
+static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
+{
+	u32 thread_flags;
+
+	if (rseq_flags_invalid(cs_flags, "rseq_cs"))
+		return -EINVAL;
+	if (get_user(thread_flags, &t->area->flags))
+		return -EFAULT;
+	if (rseq_flags_invalid(thread_flags, "rseq"))
+		return -EINVAL;
+	return xchg(&t->events, 0) != 0;
+}
+
+static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs)
+{
+	unsigned long ip = instruction_pointer(regs);
+	struct rseq_abi_cs cs;
+	u64 cs_ptr;
+	int ret;
+
+	ret = rseq_get_cs(t, &cs_ptr, &cs);
+	if (ret || !cs_ptr)
+		return ret;
+	if (!rseq_ip_in_cs(&cs, ip))
+		return rseq_clear_cs(t->area);
+	ret = rseq_need_restart(t, cs.flags);
+	if (ret <= 0)
+		return ret;
+	ret = rseq_clear_cs(t->area);
+	if (ret)
+		return ret;
+	instruction_pointer_set(regs, cs.abort_ip);
+	/*
+	 * Only a section that made a system call (which it must not) gets
+	 * here from inside one; restarting that call would now resume at
+	 * abort_ip - 2. Abort instead, as mainline does.
+	 */
+	compat_forget_syscall_restart(regs);
+	return 0;
+}
+
+static int rseq_write_ids(struct rseq_abi __user *area, u32 cpu_start,
+			  u32 cpu, u32 node, u32 cid)
+{
+	if (!user_write_access_begin(area, sizeof(*area)))
+		return -EFAULT;
+	unsafe_put_user(cpu_start, &area->cpu_id_start, efault);
+	unsafe_put_user(cpu, &area->cpu_id, efault);
+	unsafe_put_user(node, &area->node_id, efault);
+	unsafe_put_user(cid, &area->mm_cid, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
+/*
+ * A switch-out between reading the CPU and the return to user space queues
+ * this work again, so the values user space finally sees are current.
+ */
+static int rseq_update_ids(struct rseq_thread *t)
+{
+	int cpu, cid;
+
+	preempt_disable();
+	if (t->cid < 0)
+		t->cid = rseq_mm_cid_take(t->rmm);
+	cid = t->cid;
+	cpu = smp_processor_id();
+	preempt_enable();
+	return rseq_write_ids(t->area, cpu, cpu, cpu_to_node(cpu), cid);
+}
+
+/**
+ * rseq_handle_resume() - abort an interrupted section and refresh the IDs
+ * @t:		state of current
+ * @regs:	current's user registers
+ *
+ * Return: 0, or a negative errno that the caller turns into SIGSEGV.
+ */
+int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs)
+{
+	int ret = rseq_ip_fixup(t, regs);
+
+	return ret ? ret : rseq_update_ids(t);
+}
+
+/**
+ * rseq_clear_stale_cs() - clear rseq_cs of an area being registered
+ * @area: the area
+ *
+ * A libc may hand a new thread the area of a dead one without clearing it;
+ * mainline clears it at registration, and so does the module.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int rseq_clear_stale_cs(struct rseq_abi __user *area)
+{
+	u64 cs_ptr;
+
+	if (get_user(cs_ptr, &area->rseq_cs))
+		return -EFAULT;
+	return cs_ptr ? rseq_clear_cs(area) : 0;
+}
+
+/**
+ * rseq_reset_ids() - the values an unregistered area holds
+ * @area: the area
+ *
+ * Return: 0 or -EFAULT.
+ */
+int rseq_reset_ids(struct rseq_abi __user *area)
+{
+	return rseq_write_ids(area, 0, (u32)RSEQ_ABI_CPU_ID_UNINITIALIZED, 0, 0);
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The rseq system call, served through RSEQDEV_IOC_REGISTER: the same
+ * checks in the same order as mainline (6.3+ extensible ABI), so that a
+ * program sees the same errno from either.
+ */
+#include <linux/align.h>
+#include <linux/kernel.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+static int rseq_unregister(struct rseq_thread *t, struct rseq_abi __user *area,
+			   u32 len, u32 sig)
+{
+	int ret;
+
+	if (!t || t->area != area)
+		return -EINVAL;
+	if (t->len != len)
+		return -EINVAL;
+	if (t->sig != sig)
+		return -EPERM;
+	/* A fault leaves the thread registered, as in mainline. */
+	ret = rseq_reset_ids(area);
+	if (ret)
+		return ret;
+	rseq_thread_teardown(t);
+	return 0;
+}
+
+/*
+ * The original 32-byte area must be 32-byte aligned; an extended one must
+ * be aligned as struct rseq_abi and hold at least its features.
+ */
+static bool rseq_area_shape_valid(u64 addr, u32 len)
+{
+	if (len < RSEQ_ABI_ORIG_SIZE)
+		return false;
+	if (len == RSEQ_ABI_ORIG_SIZE)
+		return IS_ALIGNED(addr, RSEQ_ABI_ORIG_SIZE);
+	return IS_ALIGNED(addr, __alignof__(struct rseq_abi)) &&
+	       len >= offsetof(struct rseq_abi, end);
+}
+
+/**
+ * rseqdev_rseq_call() - the rseq system call, for the calling thread
+ * @addr:	the struct rseq_abi of the thread
+ * @len:	its length
+ * @flags:	0 or RSEQ_ABI_FLAG_UNREGISTER
+ * @sig:	abort signature
+ *
+ * Return: 0, -EINVAL, -EPERM, -EBUSY, -EFAULT or -ENOMEM.
+ */
+long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
+{
+	struct rseq_thread *t = rseq_thread_of_current();
+	struct rseq_abi __user *area = u64_to_user_ptr(addr);
+	int ret;
+
+	if (flags & RSEQ_ABI_FLAG_UNREGISTER) {
+		if (flags & ~RSEQ_ABI_FLAG_UNREGISTER)
+			return -EINVAL;
+		return rseq_unregister(t, area, len, sig);
+	}
+	if (flags)
+		return -EINVAL;
+
+	if (t) {
+		/* Telling a second area from a second registration. */
+		if (t->area != area || t->len != len)
+			return -EINVAL;
+		if (t->sig != sig)
+			return -EPERM;
+		return -EBUSY;
+	}
+	if (!rseq_area_shape_valid(addr, len))
+		return -EINVAL;
+	if (!access_ok(area, len))
+		return -EFAULT;
+	ret = rseq_clear_stale_cs(area);
+	if (ret)
+		return ret;
+	return rseq_thread_register(area, len, sig);
+}

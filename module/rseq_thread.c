@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-thread state of threads registered through the module, and the path
+ * from a kernel event to the work done on the thread's return to user
+ * space.
+ *
+ * Events (a switch-out, a signal delivery) come in contexts that may not
+ * touch user memory: the switch-out runs under the runqueue lock. They only
+ * record the event and queue resume_work with task_work_add(TWA_RESUME);
+ * the callback runs in process context, preemptible, before the thread
+ * returns to user space, and before get_signal() dequeues a signal.
+ *
+ * The state is found from the thread itself through its list of preempt
+ * notifiers, so there is no global table to lock. Queued task_work cannot
+ * be withdrawn by a module, so the state is reference counted: one
+ * reference for the registration, one for a queued callback. Unregister,
+ * exec and exit mark the state dead and make sure a callback is queued;
+ * that callback, in process context, drops the last reference and frees.
+ */
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/task_work.h>
+
+#include "compat/compat.h"
+#include "internal.h"
+
+static void rseq_resume_work_fn(struct callback_head *work);
+
+struct rseq_thread *rseq_thread_of_current(void)
+{
+	struct preempt_notifier *notifier;
+
+	notifier = compat_notifier_find(current, &rseq_preempt_ops);
+	return notifier ? container_of(notifier, struct rseq_thread, notifier)
+			: NULL;
+}
+
+static struct rseq_thread *rseq_thread_alloc(gfp_t gfp)
+{
+	return kzalloc(sizeof(struct rseq_thread), gfp);
+}
+
+/* Process context: drops the module reference the state held. */
+static void rseq_thread_free(struct rseq_thread *t)
+{
+	if (t->rmm)
+		rseq_mm_put(t->rmm);
+	kfree(t->spare);
+	rseq_mm_free_unused(t->spare_rmm);
+	kfree(t);
+	module_put(THIS_MODULE);
+}
+
+static void rseq_thread_put(struct rseq_thread *t)
+{
+	if (refcount_dec_and_test(&t->refs))
+		rseq_thread_free(t);
+}
+
+/* Any context: the callback will run before @task next enters user mode. */
+static void rseq_queue_resume(struct rseq_thread *t, struct task_struct *task)
+{
+	if (test_and_set_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags))
+		return;
+	refcount_inc(&t->refs);
+	if (task_work_add(task, &t->resume_work, TWA_RESUME)) {
+		/* Only after the task's final task_work flush: nothing to do. */
+		clear_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags);
+		refcount_dec(&t->refs);
+	}
+}
+
+static void rseq_drop_cid(struct rseq_thread *t)
+{
+	if (t->cid >= 0) {
+		rseq_mm_cid_drop(t->rmm, t->cid);
+		t->cid = -1;
+	}
+}
+
+/* Runs under the runqueue lock with interrupts off: record and queue. */
+static void rseq_sched_out(struct preempt_notifier *notifier,
+			   struct task_struct *next)
+{
+	struct rseq_thread *t = container_of(notifier, struct rseq_thread,
+					     notifier);
+
+	set_bit(RSEQ_THREAD_EVENT_PREEMPT, &t->events);
+	rseq_drop_cid(t);
+	rseq_queue_resume(t, current);
+}
+
+static void rseq_sched_in(struct preempt_notifier *notifier, int cpu)
+{
+}
+
+struct preempt_ops rseq_preempt_ops = {
+	.sched_in = rseq_sched_in,
+	.sched_out = rseq_sched_out,
+};
+
+static void rseq_thread_init(struct rseq_thread *t, struct rseq_abi __user *area,
+			     u32 len, u32 sig)
+{
+	preempt_notifier_init(&t->notifier, &rseq_preempt_ops);
+	init_task_work(&t->resume_work, rseq_resume_work_fn);
+	refcount_set(&t->refs, 1);
+	t->area = area;
+	t->len = len;
+	t->sig = sig;
+	t->cid = -1;
+}
+
+/*
+ * Process context: what a fork of this thread will need, allocated ahead
+ * because the fork hook runs with preemption off. After a fork the parent
+ * refills with __GFP_NOFAIL in its resume callback, which runs before the
+ * parent can fork again, so a fork never finds the spares missing.
+ */
+static int rseq_thread_fill_spares(struct rseq_thread *t, gfp_t gfp)
+{
+	if (!t->spare)
+		t->spare = rseq_thread_alloc(gfp);
+	if (!t->spare_rmm)
+		t->spare_rmm = rseq_mm_alloc(gfp);
+	return t->spare && t->spare_rmm ? 0 : -ENOMEM;
+}
+
+/**
+ * rseq_thread_register() - register current, checks already done
+ * @area:	the thread's struct rseq_abi
+ * @len:	its registered length
+ * @sig:	abort signature
+ *
+ * The IDs are written by the resume callback before the ioctl returns to
+ * user space, as mainline writes them on the way out of the system call.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
+{
+	struct rseq_mm *rmm = rseq_mm_alloc(GFP_KERNEL);
+	struct rseq_thread *t = rseq_thread_alloc(GFP_KERNEL);
+
+	if (!t || !rmm || rseq_thread_fill_spares(t, GFP_KERNEL)) {
+		rseq_mm_free_unused(rmm);
+		if (t) {
+			kfree(t->spare);
+			rseq_mm_free_unused(t->spare_rmm);
+		}
+		kfree(t);
+		return -ENOMEM;
+	}
+	rseq_thread_init(t, area, len, sig);
+	t->rmm = rseq_mm_get(current->mm, &rmm);
+	rseq_mm_free_unused(rmm);
+
+	/* The open device pins the module; from here on the state does too. */
+	__module_get(THIS_MODULE);
+	compat_notifier_attach(current, &t->notifier);
+	rseq_queue_resume(t, current);
+	return 0;
+}
+
+/**
+ * rseq_thread_teardown() - end a registration (unregister, exec, exit)
+ * @t: the state of current
+ *
+ * Safe with preemption off (exec and exit hooks): the free itself is left
+ * to the resume callback queued here, which runs in process context and
+ * never touches user memory for a dead state.
+ */
+void rseq_thread_teardown(struct rseq_thread *t)
+{
+	compat_notifier_detach(&t->notifier);
+	set_bit(RSEQ_THREAD_DEAD, &t->flags);
+	rseq_drop_cid(t);
+	rseq_queue_resume(t, current);
+	rseq_thread_put(t);
+}
+
+static void rseq_resume_work_fn(struct callback_head *work)
+{
+	struct rseq_thread *t = container_of(work, struct rseq_thread,
+					     resume_work);
+
+	/* Events from here on queue the callback again. */
+	clear_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags);
+	if (test_bit(RSEQ_THREAD_DEAD, &t->flags) ||
+	    (current->flags & PF_EXITING))
+		goto out;
+	if (test_and_clear_bit(RSEQ_THREAD_NEEDS_SPARES, &t->flags))
+		rseq_thread_fill_spares(t, GFP_KERNEL | __GFP_NOFAIL);
+	if (rseq_handle_resume(t, task_pt_regs(current)))
+		force_sig(SIGSEGV);
+out:
+	rseq_thread_put(t);
+}
+
+void rseq_on_signal_delivery(void)
+{
+	struct rseq_thread *t = rseq_thread_of_current();
+
+	if (!t)
+		return;
+	set_bit(RSEQ_THREAD_EVENT_SIGNAL, &t->events);
+	rseq_queue_resume(t, current);
+}
+
+/* The child of a registered parent without CLONE_VM inherits the area. */
+static void rseq_thread_inherit(struct rseq_thread *parent,
+				struct task_struct *child)
+{
+	struct rseq_thread *t = parent->spare;
+	struct rseq_mm *rmm = parent->spare_rmm;
+
+	if (!t || !rmm) {
+		/* See rseq_thread_fill_spares(): only a broken invariant. */
+		pr_err_ratelimited(RSEQDEV_NAME ": no preallocated state for the child of pid %d; it runs unregistered\n",
+				   task_pid_nr(current));
+		return;
+	}
+	parent->spare = NULL;
+	parent->spare_rmm = NULL;
+	set_bit(RSEQ_THREAD_NEEDS_SPARES, &parent->flags);
+	rseq_queue_resume(parent, current);
+
+	rseq_thread_init(t, parent->area, parent->len, parent->sig);
+	rseq_mm_adopt(rmm, child->mm);
+	t->rmm = rmm;
+	__module_get(THIS_MODULE);
+	compat_notifier_attach(child, &t->notifier);
+	rseq_queue_resume(t, child);
+}
+
+void rseq_on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct rseq_thread *t;
+
+	/* Threads and vfork children share the mm: they start unregistered. */
+	if (!child->mm || child->mm == parent->mm)
+		return;
+	t = rseq_thread_of_current();
+	if (t)
+		rseq_thread_inherit(t, child);
+}
+
+/* The new program must register again; the old area is gone with the mm. */
+void rseq_on_exec(void)
+{
+	struct rseq_thread *t = rseq_thread_of_current();
+
+	if (t)
+		rseq_thread_teardown(t);
+}
+
+void rseq_on_exit(void)
+{
+	struct rseq_thread *t = rseq_thread_of_current();
+
+	if (t)
+		rseq_thread_teardown(t);
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * librseqdev: restartable sequences, registered through the rseqdev module
+ * or through the kernel's own rseq system call.
+ *
+ * Each thread has one struct rseq_abi at a fixed offset from its thread
+ * pointer (rseq_offset), whoever registered it. The per-CPU operations read
+ * the current CPU from it and name it in their critical sections; only
+ * registration goes through the device.
+ *
+ * Backend selection, once per process, from $RSEQDEV_BACKEND:
+ *   "module"  register through /dev/rseq (the library's own area)
+ *   "native"  use the rseq system call: adopt glibc's area when glibc
+ *             registered one, else register the library's own area
+ *   "auto" or unset: the module when it provides rseq, else native
+ */
+#ifndef RSEQDEV_RSEQ_H
+#define RSEQDEV_RSEQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/rseqdev.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__x86_64__)
+/*
+ * The signature before every abort handler. It is the 32-bit displacement
+ * of a "ud1" instruction, so a stray jump to the handler's prefix traps.
+ */
+#define RSEQ_SIG	0x53053053
+#else
+#error "librseqdev supports x86-64 only"
+#endif
+
+#define RSEQDEV_ENV_BACKEND	"RSEQDEV_BACKEND"
+
+enum rseq_backend {
+	RSEQ_BACKEND_NONE = 0,		/* rseq unavailable */
+	RSEQ_BACKEND_MODULE,		/* registered through /dev/rseq */
+	RSEQ_BACKEND_NATIVE,		/* the kernel's rseq system call */
+};
+
+/* Offset from the thread pointer to the thread's struct rseq_abi. */
+extern ptrdiff_t rseq_offset;
+
+/*
+ * Feature size of the area in use (offsetof(struct rseq_abi, end) or less);
+ * 0 when rseq is unavailable. Fields past it are not maintained.
+ */
+extern unsigned int rseq_size;
+
+/**
+ * rseq_init() - choose the backend; idempotent, thread-safe
+ *
+ * Runs by itself when the library loads; call it from code that may run
+ * before library constructors.
+ *
+ * Return: the backend chosen.
+ */
+enum rseq_backend rseq_init(void);
+
+/**
+ * rseq_get_backend() - the backend chosen for this process
+ *
+ * Return: RSEQ_BACKEND_MODULE, RSEQ_BACKEND_NATIVE or RSEQ_BACKEND_NONE.
+ */
+enum rseq_backend rseq_get_backend(void);
+
+/**
+ * rseq_backend_name() - a backend as a word: "module", "native", "none"
+ * @backend: the backend
+ *
+ * Return: a static string.
+ */
+const char *rseq_backend_name(enum rseq_backend backend);
+
+/**
+ * rseq_register_current_thread() - register the calling thread
+ *
+ * Idempotent: a thread the library registered already gets 0. When glibc
+ * owns the thread's registration (native backend), nothing is done. Threads
+ * registered by the library are unregistered when they exit.
+ *
+ * Return: 0, or -1 with errno: ENOSYS when no backend provides rseq, or the
+ * error of the registration ioctl or system call.
+ */
+int rseq_register_current_thread(void);
+
+/**
+ * rseq_unregister_current_thread() - undo rseq_register_current_thread()
+ *
+ * Return: 0, or -1 with errno (EINVAL when the library did not register
+ * the thread).
+ */
+int rseq_unregister_current_thread(void);
+
+static inline __attribute__((always_inline))
+struct rseq_abi *rseq_get_abi(void)
+{
+	return (struct rseq_abi *)((uintptr_t)__builtin_thread_pointer() +
+				   rseq_offset);
+}
+
+/* A single, untorn access the compiler may neither repeat nor elide. */
+#define RSEQ_READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define RSEQ_WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+/**
+ * rseq_current_cpu_raw() - the current CPU as the kernel last wrote it
+ *
+ * Return: the CPU number, or a negative RSEQ_ABI_CPU_ID_* value when the
+ * thread is not registered.
+ */
+static inline __attribute__((always_inline)) int32_t rseq_current_cpu_raw(void)
+{
+	return (int32_t)RSEQ_READ_ONCE(rseq_get_abi()->cpu_id);
+}
+
+/**
+ * rseq_cpu_start() - cpu_id_start: always a possible CPU number
+ *
+ * Return: the CPU number (0 when the thread is not registered).
+ */
+static inline __attribute__((always_inline)) uint32_t rseq_cpu_start(void)
+{
+	return RSEQ_READ_ONCE(rseq_get_abi()->cpu_id_start);
+}
+
+/**
+ * rseq_current_cpu() - the current CPU, registering the thread if needed
+ *
+ * Return: the CPU number; sched_getcpu()'s answer when rseq is unavailable.
+ */
+int32_t rseq_current_cpu(void);
+
+/**
+ * rseq_node_id_available() - does the area in use carry node_id?
+ *
+ * Return: non-zero when it does.
+ */
+static inline int rseq_node_id_available(void)
+{
+	return rseq_size >= offsetof(struct rseq_abi, node_id) + sizeof(uint32_t);
+}
+
+/**
+ * rseq_mm_cid_available() - does the area in use carry mm_cid?
+ *
+ * Return: non-zero when it does.
+ */
+static inline int rseq_mm_cid_available(void)
+{
+	return rseq_size >= offsetof(struct rseq_abi, mm_cid) + sizeof(uint32_t);
+}
+
+/**
+ * rseq_current_node_id() - NUMA node of the current CPU, from the area
+ *
+ * Only meaningful when rseq_node_id_available() and the thread is registered.
+ *
+ * Return: the node number.
+ */
+static inline __attribute__((always_inline)) uint32_t rseq_current_node_id(void)
+{
+	return RSEQ_READ_ONCE(rseq_get_abi()->node_id);
+}
+
+/**
+ * rseq_current_mm_cid() - the thread's concurrency id, from the area
+ *
+ * Only meaningful when rseq_mm_cid_available() and the thread is registered.
+ *
+ * Return: the concurrency id.
+ */
+static inline __attribute__((always_inline)) uint32_t rseq_current_mm_cid(void)
+{
+	return RSEQ_READ_ONCE(rseq_get_abi()->mm_cid);
+}
+
+/**
+ * rseq_thread_ready() - make sure the calling thread is registered
+ *
+ * The lazy registration every per-CPU operation starts with: one load when
+ * the thread is registered already.
+ *
+ * Return: 0, or -1 with errno as rseq_register_current_thread().
+ */
+static inline __attribute__((always_inline)) int rseq_thread_ready(void)
+{
+	if (__builtin_expect(rseq_current_cpu_raw() >= 0, 1))
+		return 0;
+	return rseq_register_current_thread();
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RSEQDEV_RSEQ_H */

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: LGPL-2.1-only OR MIT
+/*
+ * Backend choice and per-thread registration.
+ *
+ * The library's own area is an initial-exec TLS variable, so its offset
+ * from the thread pointer is the same in every thread and the fast paths
+ * reach it with one %fs-relative access. When glibc has registered its own
+ * area and the native backend is chosen, the library adopts glibc's area
+ * instead: a thread has only one native registration.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if __has_include("sys/rseq.h")
+/* glibc 2.35+: __rseq_offset and __rseq_size of the area glibc registered. */
+#include <sys/rseq.h>
+#define HAVE_GLIBC_RSEQ 1
+#else
+#define HAVE_GLIBC_RSEQ 0
+#endif
+
+#include <rseqdev/rseq.h>
+#include <rseqdev/rseqdev.h>
+
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE	27
+#endif
+
+ptrdiff_t rseq_offset;
+unsigned int rseq_size;
+
+static __thread struct rseq_abi rseq_area
+	__attribute__((tls_model("initial-exec"))) = {
+	.cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED,
+};
+
+/* Whether the library registered the calling thread (and so owns it). */
+static __thread bool thread_registered
+	__attribute__((tls_model("initial-exec")));
+
+static enum rseq_backend backend;
+static bool glibc_owns_area;
+static pthread_key_t exit_key;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static ptrdiff_t offset_of_own_area(void)
+{
+	return (char *)&rseq_area - (char *)__builtin_thread_pointer();
+}
+
+/* The feature size the kernel reports, or the original 20 bytes. */
+static unsigned int native_feature_size(void)
+{
+	unsigned long size = getauxval(AT_RSEQ_FEATURE_SIZE);
+
+	return size ? (unsigned int)size : 20;
+}
+
+static bool module_provides_rseq(unsigned int *feature_size)
+{
+	struct rseqdev_query q;
+
+	if (rseqdev_query(&q) || !(q.features & RSEQDEV_FEATURE_RSEQ))
+		return false;
+	*feature_size = q.rseq_feature_size;
+	return true;
+}
+
+/* rseq(NULL, 0, 0, 0) fails with EINVAL when the system call exists. */
+static bool kernel_provides_rseq(void)
+{
+	return syscall(__NR_rseq, NULL, 0, 0, 0) == -1 && errno == EINVAL;
+}
+
+static bool use_module(void)
+{
+	unsigned int size;
+
+	if (!module_provides_rseq(&size))
+		return false;
+	backend = RSEQ_BACKEND_MODULE;
+	rseq_offset = offset_of_own_area();
+	rseq_size = size;
+	return true;
+}
+
+static bool glibc_registered(void)
+{
+#if HAVE_GLIBC_RSEQ
+	return __rseq_size > 0;
+#else
+	return false;
+#endif
+}
+
+static void adopt_glibc_area(void)
+{
+#if HAVE_GLIBC_RSEQ
+	glibc_owns_area = true;
+	rseq_offset = __rseq_offset;
+	/* glibc 2.40 says 20 for a 32-byte area; trust the kernel then. */
+	rseq_size = native_feature_size();
+	if (__rseq_size < 32 && rseq_size > __rseq_size)
+		rseq_size = __rseq_size;
+#endif
+}
+
+static bool use_native(void)
+{
+	if (glibc_registered()) {
+		/* glibc registered every thread: adopt its area. */
+		adopt_glibc_area();
+	} else if (kernel_provides_rseq()) {
+		rseq_offset = offset_of_own_area();
+		rseq_size = native_feature_size();
+	} else {
+		return false;
+	}
+	backend = RSEQ_BACKEND_NATIVE;
+	return true;
+}
+
+static void unregister_at_exit(void *unused)
+{
+	(void)unused;
+	if (thread_registered)
+		rseq_unregister_current_thread();
+}
+
+static void init_once_fn(void)
+{
+	const char *want = getenv(RSEQDEV_ENV_BACKEND);
+	int saved_errno = errno;
+
+	pthread_key_create(&exit_key, unregister_at_exit);
+	rseq_offset = offset_of_own_area();
+	if (want && !strcmp(want, "module"))
+		use_module();
+	else if (want && !strcmp(want, "native"))
+		use_native();
+	else if (!use_module())
+		use_native();
+	errno = saved_errno;
+}
+
+enum rseq_backend rseq_init(void)
+{
+	pthread_once(&init_once, init_once_fn);
+	return backend;
+}
+
+__attribute__((constructor)) static void rseq_init_at_load(void)
+{
+	rseq_init();
+}
+
+enum rseq_backend rseq_get_backend(void)
+{
+	return rseq_init();
+}
+
+const char *rseq_backend_name(enum rseq_backend b)
+{
+	switch (b) {
+	case RSEQ_BACKEND_MODULE:
+		return "module";
+	case RSEQ_BACKEND_NATIVE:
+		return "native";
+	default:
+		return "none";
+	}
+}
+
+/* The rseq system call's operation, through whichever backend is in use. */
+static int rseq_call(unsigned int flags)
+{
+	struct rseqdev_register reg = {
+		.size = sizeof(reg),
+		.flags = flags,
+		.rseq = (uintptr_t)&rseq_area,
+		.rseq_len = sizeof(rseq_area),
+		.sig = RSEQ_SIG,
+	};
+	int fd;
+
+	if (backend == RSEQ_BACKEND_NATIVE)
+		return syscall(__NR_rseq, &rseq_area, sizeof(rseq_area), flags,
+			       RSEQ_SIG) ? -1 : 0;
+	fd = rseqdev_device_fd();
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, RSEQDEV_IOC_REGISTER, &reg) ? -1 : 0;
+}
+
+int rseq_register_current_thread(void)
+{
+	if (rseq_init() == RSEQ_BACKEND_NONE) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (glibc_owns_area || thread_registered)
+		return 0;
+	if (rseq_call(0))
+		return -1;
+	thread_registered = true;
+	/* A non-NULL value makes the key's destructor run at thread exit. */
+	pthread_setspecific(exit_key, &rseq_area);
+	return 0;
+}
+
+int rseq_unregister_current_thread(void)
+{
+	if (!thread_registered) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rseq_call(RSEQ_ABI_FLAG_UNREGISTER))
+		return -1;
+	thread_registered = false;
+	pthread_setspecific(exit_key, NULL);
+	return 0;
+}
+
+int32_t rseq_current_cpu(void)
+{
+	int32_t cpu = rseq_current_cpu_raw();
+
+	if (cpu >= 0)
+		return cpu;
+	if (rseq_register_current_thread() == 0) {
+		cpu = rseq_current_cpu_raw();
+		if (cpu >= 0)
+			return cpu;
+	}
+	return sched_getcpu();
+}

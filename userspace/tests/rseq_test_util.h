@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers shared by the rseq tests: the raw registration call through the
+ * backend under test (the module's ioctl or the rseq system call), so that
+ * one test binary checks the module against native rseq, and small
+ * process/thread utilities.
+ *
+ * The backend is the library's choice ($RSEQDEV_BACKEND). Tests of the
+ * native backend run with glibc's own registration off
+ * (GLIBC_TUNABLES=glibc.pthread.rseq=0), as the kernel's selftests do.
+ */
+#ifndef RSEQDEV_TESTS_RSEQ_TEST_UTIL_H
+#define RSEQDEV_TESTS_RSEQ_TEST_UTIL_H
+
+#include <sched.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rseqdev/rseq.h>
+#include <rseqdev/rseqdev.h>
+
+#include "tap.h"
+
+/* rseq(area, len, flags, sig) through the backend under test. */
+static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
+			    uint32_t sig)
+{
+	struct rseqdev_register reg = {
+		.size = sizeof(reg),
+		.flags = flags,
+		.rseq = area,
+		.rseq_len = len,
+		.sig = sig,
+	};
+
+	if (rseq_get_backend() == RSEQ_BACKEND_NATIVE)
+		return syscall(__NR_rseq, (void *)(uintptr_t)area, len, flags, sig);
+	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_REGISTER, &reg);
+}
+
+/* The test needs a backend, and the backend named in the environment. */
+static inline void require_backend(void)
+{
+	const char *want = getenv(RSEQDEV_ENV_BACKEND);
+	enum rseq_backend have = rseq_init();
+
+	diag("backend: %s", rseq_backend_name(have));
+	if (have == RSEQ_BACKEND_NONE)
+		tap_bail("no rseq backend available");
+	if (want && strcmp(want, rseq_backend_name(have)))
+		tap_bail("asked for backend %s, got %s", want,
+			 rseq_backend_name(have));
+}
+
+static inline int pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static inline int nr_possible_cpus(void)
+{
+	return (int)sysconf(_SC_NPROCESSORS_CONF);
+}
+
+/*
+ * Runs @fn(@arg) in a child process and returns its wait status, so that a
+ * test can expect a signal without dying of it.
+ */
+static inline int run_in_child(void (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		tap_bail("waitpid: %s", strerror(errno));
+	return status;
+}
+
+static inline int killed_by(int status, int sig)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+}
+
+static inline int exited_with(int status, int code)
+{
+	return WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+#endif /* RSEQDEV_TESTS_RSEQ_TEST_UTIL_H */
