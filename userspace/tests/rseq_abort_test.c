@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Abort semantics, with a critical section written out by hand:
+ *  - a signal that reaches a thread inside a section, with no context
+ *    switch, aborts it before the signal frame is saved;
+ *  - a preemption aborts it;
+ *  - outside a section rseq_cs is cleared lazily;
+ *  - every invalid descriptor kills the thread with SIGSEGV, inside the
+ *    section or not; the deprecated flags kill only inside a section;
+ *  - cpu_id_start and cpu_id are rewritten after a sleep and a signal,
+ *    even when the CPU did not change.
+ * The same binary runs against the module and against native rseq.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "rseq_test_util.h"
+
+static volatile int stop_spinning;
+static struct rseq_abi_cs *section_desc;	/* the descriptor below */
+
+/*
+ * One critical section: it spins until stop_spinning is set, then commits
+ * by storing 1 to *committed. Returns 0 when it committed, 1 when the
+ * kernel sent it to its abort handler.
+ */
+static int spin_in_section(int *committed)
+{
+	__asm__ __volatile__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n\t"
+		"3:\n\t"
+		".long 0, 0\n\t"
+		".quad 1f, (2f - 1f), 4f\n\t"
+		".popsection\n\t"
+		"leaq 3b(%%rip), %%rax\n\t"
+		"movq %%rax, %[desc]\n\t"
+		"movq %%rax, %%fs:8(%[offset])\n\t"
+		"1:\n\t"
+		"cmpl $0, %[stop]\n\t"
+		"je 1b\n\t"
+		"movl $1, %[committed]\n\t"
+		"2:\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		/* ud1 with the signature as displacement: traps if run. */
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long 0x53053053\n\t"
+		"4:\n\t"
+		"jmp %l[aborted]\n\t"
+		".popsection\n\t"
+		: /* asm goto: no outputs */
+		: [offset] "r" (rseq_offset), [stop] "m" (stop_spinning),
+		  [committed] "m" (*committed), [desc] "m" (section_desc)
+		: "memory", "cc", "rax"
+		: aborted);
+	return 0;
+aborted:
+	return 1;
+}
+
+static volatile uint64_t signal_saved_ip;
+static volatile uint32_t cpu_start_in_handler;
+
+static void on_sigusr1(int sig, siginfo_t *info, void *ucontext)
+{
+	ucontext_t *uc = ucontext;
+
+	(void)sig;
+	(void)info;
+	signal_saved_ip = uc->uc_mcontext.gregs[REG_RIP];
+	cpu_start_in_handler = rseq_get_abi()->cpu_id_start;
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigusr1,
+				.sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static long context_switches(void)
+{
+	char line[128];
+	long total = 0, n;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	if (!f)
+		tap_bail("cannot read /proc/thread-self/status");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+			total += n;
+	}
+	fclose(f);
+	return total;
+}
+
+struct signal_attempt {
+	pthread_t victim;
+	volatile int sender_ready;
+	volatile int victim_ready;
+};
+
+/* Runs on CPU 0: signals the victim spinning in its section on CPU 1. */
+static void *signal_sender(void *arg)
+{
+	struct signal_attempt *a = arg;
+
+	pin_to_cpu(0);
+	a->sender_ready = 1;
+	while (!a->victim_ready)
+		;
+	usleep(20000);		/* let the victim enter the section */
+	pthread_kill(a->victim, SIGUSR1);
+	usleep(100000);		/* an abort has had all the time it needs */
+	stop_spinning = 1;
+	return NULL;
+}
+
+/*
+ * Returns true when the section was aborted by the signal with no context
+ * switch and the signal frame saved abort_ip; *switched says whether the
+ * attempt was free of switches (if not, it proves less and is retried).
+ */
+static bool signal_abort_attempt(bool *switched, bool *aborted, bool *ip_ok)
+{
+	struct signal_attempt a = { .victim = pthread_self() };
+	pthread_t sender;
+	int committed = 0;
+	long before;
+
+	stop_spinning = 0;
+	signal_saved_ip = 0;
+	pthread_create(&sender, NULL, signal_sender, &a);
+	/* Created on our CPU, the sender must leave it before we count. */
+	while (!a.sender_ready)
+		usleep(1000);
+	before = context_switches();
+	a.victim_ready = 1;
+	*aborted = spin_in_section(&committed);
+	*switched = context_switches() != before;
+	pthread_join(sender, NULL);
+	*ip_ok = section_desc && signal_saved_ip == section_desc->abort_ip;
+	return *aborted && !committed && *ip_ok && !*switched;
+}
+
+static void check_signal_without_switch(void)
+{
+	bool switched = true, aborted = false, ip_ok = false;
+	int attempt;
+
+	if (nr_possible_cpus() < 2) {
+		ok(1, "# SKIP signal without a context switch needs 2 CPUs");
+		return;
+	}
+	pin_to_cpu(1);
+	for (attempt = 0; attempt < 10; attempt++) {
+		if (signal_abort_attempt(&switched, &aborted, &ip_ok))
+			break;
+		diag("attempt %d: switched %d aborted %d frame ip ok %d",
+		     attempt, switched, aborted, ip_ok);
+		if (!switched)
+			break;	/* a real failure, not noise */
+	}
+	ok(aborted, "a signal aborts the section");
+	ok(ip_ok, "the signal frame saved abort_ip, not the interrupted ip");
+	ok(aborted && ip_ok && !switched,
+	   "...with no context switch of the thread (attempts: %d)", attempt + 1);
+}
+
+static void *busy_sibling(void *arg)
+{
+	(void)arg;
+	pin_to_cpu(0);
+	while (!stop_spinning)
+		;
+	return NULL;
+}
+
+static void *stop_later(void *arg)
+{
+	(void)arg;
+	usleep(300000);
+	stop_spinning = 1;
+	return NULL;
+}
+
+static void check_preemption_aborts(void)
+{
+	pthread_t sibling, stopper;
+	int committed = 0, aborted;
+
+	pin_to_cpu(0);
+	stop_spinning = 0;
+	pthread_create(&sibling, NULL, busy_sibling, NULL);
+	pthread_create(&stopper, NULL, stop_later, NULL);
+	aborted = spin_in_section(&committed);
+	stop_spinning = 1;
+	pthread_join(sibling, NULL);
+	pthread_join(stopper, NULL);
+	ok(aborted && !committed,
+	   "sharing a CPU with a busy thread, the section is preempted and aborted");
+}
+
+/* A preemption right after the commit clears rseq_cs early: retry. */
+static void check_commit_without_event(void)
+{
+	bool committed_and_named = false;
+	int attempt, committed;
+
+	stop_spinning = 1;
+	for (attempt = 0; attempt < 5 && !committed_and_named; attempt++) {
+		committed = 0;
+		committed_and_named = spin_in_section(&committed) == 0 &&
+			committed &&
+			rseq_get_abi()->rseq_cs == (uintptr_t)section_desc;
+	}
+	ok(committed_and_named,
+	   "a section with nothing to interrupt it commits; rseq_cs still names it");
+	usleep(1000);	/* a sleep always switches out; a yield may not */
+	ok(rseq_get_abi()->rseq_cs == 0, "lazy clear: rseq_cs is 0 after the next event");
+}
+
+static void check_ids_rewritten(void)
+{
+	struct rseq_abi *abi = rseq_get_abi();
+
+	pin_to_cpu(0);
+	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
+	usleep(1000);
+	ok(abi->cpu_id_start == 0, "cpu_id_start rewritten after a sleep");
+
+	install_handler();
+	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
+	raise(SIGUSR1);
+	ok(cpu_start_in_handler == 0, "cpu_id_start rewritten before the signal handler runs");
+	ok(abi->cpu_id_start == 0 && abi->cpu_id == 0,
+	   "cpu_id_start and cpu_id hold the CPU after the handler");
+}
+
+/* A descriptor whose abort_ip has the right signature before it. */
+struct bad_cs_case {
+	const char *what;
+	struct rseq_abi_cs cs;
+	uint64_t pointer;	/* overrides &cs when non-zero */
+	uint32_t area_flags;
+	bool fatal;
+};
+
+static uint32_t signature_then_code[4] __attribute__((aligned(32))) = {
+	RSEQ_SIG, 0xc3c3c3c3, 0, 0
+};
+
+static void set_cs_and_yield(void *arg)
+{
+	struct bad_cs_case *c = arg;
+	struct rseq_abi *abi = rseq_get_abi();
+
+	if (rseq_register_current_thread())
+		_exit(5);
+	abi->flags = c->area_flags;
+	abi->rseq_cs = c->pointer ? c->pointer : (uintptr_t)&c->cs;
+	usleep(1000);
+	_exit(abi->rseq_cs == 0 ? 0 : 6);
+}
+
+static void check_bad_descriptors(void)
+{
+	uint64_t good_abort = (uintptr_t)&signature_then_code[1];
+	uint64_t code = (uintptr_t)&signature_then_code[2];
+	void *gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct bad_cs_case cases[] = {
+		{ "valid descriptor, ip outside: lazily cleared",
+		  { 0, 0, code, 8, good_abort }, 0, 0, false },
+		{ "deprecated flag in rseq_cs, ip outside: not examined",
+		  { 0, 1, code, 8, good_abort }, 0, 0, false },
+		{ "unknown flag in rseq_cs, ip outside: not examined",
+		  { 0, 0x100, code, 8, good_abort }, 0, 0, false },
+		{ "thread flags set, ip outside: not examined",
+		  { 0, 0, code, 8, good_abort }, 0, 1, false },
+		{ "rseq_cs pointer beyond user space",
+		  { 0 }, 0xffff800000000000ull, 0, true },
+		{ "rseq_cs pointer to unmapped memory",
+		  { 0 }, (uintptr_t)gone, 0, true },
+		{ "version 1", { 1, 0, code, 8, good_abort }, 0, 0, true },
+		{ "start_ip beyond user space",
+		  { 0, 0, 0xffff800000000000ull, 8, good_abort }, 0, 0, true },
+		{ "abort_ip beyond user space",
+		  { 0, 0, code, 8, 0xffff800000000000ull }, 0, 0, true },
+		{ "start_ip + post_commit_offset overflows",
+		  { 0, 0, code, ~0ull - 4, good_abort }, 0, 0, true },
+		{ "abort_ip inside the section",
+		  { 0, 0, good_abort - 4, 16, good_abort }, 0, 0, true },
+		{ "wrong signature before abort_ip",
+		  { 0, 0, code, 8, code + 4 }, 0, 0, true },
+		{ "signature in unmapped memory",
+		  { 0, 0, code, 8, (uintptr_t)gone + 4 }, 0, 0, true },
+	};
+	size_t i;
+
+	munmap(gone, 4096);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int status = run_in_child(set_cs_and_yield, &cases[i]);
+
+		if (cases[i].fatal)
+			ok(killed_by(status, SIGSEGV), "%s: SIGSEGV", cases[i].what);
+		else
+			ok(exited_with(status, 0), "%s: no signal", cases[i].what);
+		if (!WIFEXITED(status) && !killed_by(status, SIGSEGV))
+			diag("wait status 0x%x", status);
+	}
+}
+
+static void *signal_sibling_later(void *arg)
+{
+	pthread_t victim = *(pthread_t *)arg;
+
+	usleep(20000);
+	pthread_kill(victim, SIGUSR1);
+	usleep(100000);
+	stop_spinning = 1;
+	return NULL;
+}
+
+/* In a child: enter the section with @cs_flags/@area_flags, get a signal. */
+static void flags_inside_section(void *arg)
+{
+	uint32_t *flags = arg;
+	pthread_t self = pthread_self(), sender;
+	int committed = 0;
+
+	install_handler();
+	stop_spinning = 1;
+	spin_in_section(&committed);	/* learn the descriptor's address */
+	stop_spinning = 0;
+	section_desc->flags = flags[0];
+	rseq_get_abi()->flags = flags[1];
+	pthread_create(&sender, NULL, signal_sibling_later, &self);
+	_exit(spin_in_section(&committed) ? 7 : 8);
+}
+
+static void check_flags_inside_section(void)
+{
+	uint32_t preempt[2] = { RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT, 0 };
+	uint32_t signal[2] = { RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL |
+			       RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT |
+			       RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE, 0 };
+	uint32_t thread[2] = { 0, RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE };
+	uint32_t none[2] = { 0, 0 };
+
+	ok(killed_by(run_in_child(flags_inside_section, preempt), SIGSEGV),
+	   "NO_RESTART_ON_PREEMPT in rseq_cs, inside the section: SIGSEGV");
+	ok(killed_by(run_in_child(flags_inside_section, signal), SIGSEGV),
+	   "all NO_RESTART flags in rseq_cs, inside the section: SIGSEGV");
+	ok(killed_by(run_in_child(flags_inside_section, thread), SIGSEGV),
+	   "NO_RESTART flag in the thread's flags, inside the section: SIGSEGV");
+	ok(exited_with(run_in_child(flags_inside_section, none), 7),
+	   "no flags: the same child survives its abort");
+}
+
+int main(void)
+{
+	require_backend();
+	if (rseq_register_current_thread())
+		tap_bail("cannot register: %s", strerror(errno));
+	install_handler();
+
+	check_commit_without_event();
+	check_signal_without_switch();
+	check_preemption_aborts();
+	check_ids_rewritten();
+	check_bad_descriptors();
+	check_flags_inside_section();
+	return tap_done();
+}
