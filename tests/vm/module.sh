@@ -18,6 +18,18 @@ is "$(modctl unload rseqdev)" ok "unload once the descriptor is closed"
 ok "device node removed on unload" test ! -e /dev/rseq
 is "$(modctl unload rseqdev)" ENOENT "unloading a module that is not loaded: ENOENT"
 
+# A registration pins the module by itself: the holder closes the device.
+is "$(modctl load $ko)" ok "module loaded for the registration tests"
+rm -f /tmp/held
+rseq_lifecycle_test --hold /tmp/held &
+holder=$!
+for i in $(seq 50); do [ -s /tmp/held ] && break; usleep 100000; done
+is "$(cat /tmp/held 2>/dev/null)" "cpu_id 1" "a registration keeps working after its device is closed"
+is "$(modctl unload rseqdev)" EAGAIN "unload while a thread is registered: EAGAIN (EWOULDBLOCK)"
+kill $holder
+wait $holder 2>/dev/null
+is "$(modctl unload rseqdev)" ok "unload once the registered thread has exited"
+
 bad=0
 for i in $(seq 20); do
 	[ "$(modctl load $ko)" = ok ] || { echo "# cycle $i: load failed"; bad=$((bad + 1)); }
