@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The ID fields: cpu_id, cpu_id_start and node_id agree with the kernel's
+ * own answer on every CPU; mm_cid stays within [0, min(threads, CPUs)) for
+ * a process with twice as many busy threads as CPUs, and is compact (0)
+ * for a single thread. Uniqueness of mm_cid among running threads is what
+ * the mm_cid-indexed stress tests (percpu_stress -M) prove with exact sums.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "rseq_test_util.h"
+
+static void check_cpu_ids(void)
+{
+	int cpu, bad = 0, ncpus = nr_possible_cpus();
+	unsigned int kcpu, knode;
+	struct rseq_abi *abi = rseq_get_abi();
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		if (pin_to_cpu(cpu))
+			tap_bail("cannot pin to CPU %d: %s", cpu, strerror(errno));
+		if (getcpu(&kcpu, &knode))
+			tap_bail("getcpu: %s", strerror(errno));
+		if ((int32_t)abi->cpu_id != cpu || abi->cpu_id_start != (uint32_t)cpu ||
+		    sched_getcpu() != cpu || kcpu != (unsigned int)cpu) {
+			diag("CPU %d: cpu_id %d cpu_id_start %u sched_getcpu %d getcpu %u",
+			     cpu, (int32_t)abi->cpu_id, abi->cpu_id_start,
+			     sched_getcpu(), kcpu);
+			bad++;
+		}
+		if (rseq_node_id_available() && abi->node_id != knode) {
+			diag("CPU %d: node_id %u, getcpu says node %u", cpu,
+			     abi->node_id, knode);
+			bad++;
+		}
+	}
+	ok(bad == 0, "pinned to each of %d CPUs: cpu_id == cpu_id_start == sched_getcpu()%s",
+	   ncpus, rseq_node_id_available() ? ", node_id == getcpu's node" : "");
+}
+
+static volatile int stop;
+
+struct cid_watch {
+	uint32_t max_seen;
+	bool negative_or_unregistered;
+};
+
+/* Busy thread: keeps reading its mm_cid while everyone competes. */
+static void *watch_cid(void *arg)
+{
+	struct cid_watch *w = arg;
+	uint32_t cid;
+
+	if (rseq_register_current_thread()) {
+		w->negative_or_unregistered = true;
+		return NULL;
+	}
+	while (!stop) {
+		cid = rseq_current_mm_cid();
+		if ((int32_t)cid < 0)
+			w->negative_or_unregistered = true;
+		if (cid > w->max_seen)
+			w->max_seen = cid;
+	}
+	return NULL;
+}
+
+static void check_mm_cid_range(void)
+{
+	int ncpus = nr_possible_cpus(), nthreads = 2 * ncpus, i;
+	struct cid_watch watches[64] = { 0 };
+	pthread_t threads[64];
+	uint32_t max = 0;
+	bool bad = false;
+	cpu_set_t all;
+
+	if (!rseq_mm_cid_available()) {
+		ok(1, "# SKIP this backend has no mm_cid");
+		return;
+	}
+	ok(rseq_current_mm_cid() == 0, "a single-threaded process has mm_cid 0");
+	if (nthreads > 64)
+		nthreads = 64;
+	CPU_ZERO(&all);
+	for (i = 0; i < ncpus; i++)
+		CPU_SET(i, &all);
+	sched_setaffinity(0, sizeof(all), &all);
+	stop = 0;
+	for (i = 0; i < nthreads; i++)
+		pthread_create(&threads[i], NULL, watch_cid, &watches[i]);
+	usleep(500000);
+	stop = 1;
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(threads[i], NULL);
+		bad |= watches[i].negative_or_unregistered;
+		if (watches[i].max_seen > max)
+			max = watches[i].max_seen;
+	}
+	ok(!bad, "%d busy threads: every mm_cid read was valid", nthreads);
+	/* The main thread holds an id too while it runs. */
+	ok(max < (uint32_t)ncpus, "largest mm_cid seen %u < min(threads, CPUs) = %d",
+	   max, ncpus);
+}
+
+int main(void)
+{
+	require_backend();
+	if (rseq_register_current_thread())
+		tap_bail("cannot register: %s", strerror(errno));
+	check_cpu_ids();
+	check_mm_cid_range();
+	return tap_done();
+}
