@@ -7,7 +7,6 @@
 #define RSEQDEV_INTERNAL_H
 
 #include <linux/preempt.h>
-#include <linux/refcount.h>
 #include <linux/gfp.h>
 #include <linux/types.h>
 
@@ -42,24 +41,22 @@ void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid);
  * Only the thread itself touches it (its ioctls, its context switches, its
  * signal delivery, its exec and exit, its return to user space), except
  * that a parent sets up the state of a forked child before the child runs.
+ * A switch-out can interrupt the thread's own code, so that code changes
+ * the fields the switch-out writes only with preemption off; beyond that,
+ * no lock and no atomic operation is needed.
  */
-enum rseq_event_bit {
-	RSEQ_THREAD_EVENT_PREEMPT,	/* switched out (any reason, incl. migration) */
-	RSEQ_THREAD_EVENT_SIGNAL,	/* a signal is being delivered */
-};
-
-enum rseq_thread_flag_bit {
-	RSEQ_THREAD_WORK_QUEUED,	/* resume_work is on the task's list */
-	RSEQ_THREAD_DEAD,		/* unregistered; only the free is left */
-	RSEQ_THREAD_NEEDS_SPARES,	/* a fork used the spares up */
+enum rseq_thread_event {
+	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
+	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
 };
 
 struct rseq_thread {
 	struct preempt_notifier notifier;
 	struct callback_head resume_work;
-	unsigned long flags;
-	unsigned long events;
-	refcount_t refs;
+	bool work_queued;	/* resume_work is on the task's list */
+	bool dead;		/* unregistered: the callback only frees */
+	bool needs_spares;	/* a fork used the spares up */
+	unsigned int events;	/* RSEQ_THREAD_EVENT_*, since the last abort */
 	struct rseq_abi __user *area;
 	u32 len;
 	u32 sig;

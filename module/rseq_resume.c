@@ -116,6 +116,7 @@ static bool rseq_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
  */
 static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
 {
+	unsigned int events;
 	u32 thread_flags;
 
 	if (rseq_flags_invalid(cs_flags, "rseq_cs"))
@@ -124,7 +125,12 @@ static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
 		return -EFAULT;
 	if (rseq_flags_invalid(thread_flags, "rseq"))
 		return -EINVAL;
-	return xchg(&t->events, 0) != 0;
+	/* A switch-out writes events too: consume them with preemption off. */
+	preempt_disable();
+	events = t->events;
+	t->events = 0;
+	preempt_enable();
+	return events != 0;
 }
 
 static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs)

@@ -12,10 +12,9 @@
  *
  * The state is found from the thread itself through its list of preempt
  * notifiers, so there is no global table to lock. Queued task_work cannot
- * be withdrawn by a module, so the state is reference counted: one
- * reference for the registration, one for a queued callback. Unregister,
- * exec and exit mark the state dead and make sure a callback is queued;
- * that callback, in process context, drops the last reference and frees.
+ * be withdrawn by a module, so the callback owns the end of the state's
+ * life: unregister, exec and exit mark the state dead and make sure the
+ * callback is queued, and the callback, in process context, frees it.
  */
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -54,23 +53,18 @@ static void rseq_thread_free(struct rseq_thread *t)
 	module_put(THIS_MODULE);
 }
 
-static void rseq_thread_put(struct rseq_thread *t)
-{
-	if (refcount_dec_and_test(&t->refs))
-		rseq_thread_free(t);
-}
-
-/* Any context: the callback will run before @task next enters user mode. */
+/*
+ * The callback will run before @task next enters user mode. Called by the
+ * owner with preemption off, or on a child that has never run. It cannot
+ * fail: the task's final task_work flush comes after its exit hook, the
+ * last place that queues.
+ */
 static void rseq_queue_resume(struct rseq_thread *t, struct task_struct *task)
 {
-	if (test_and_set_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags))
+	if (t->work_queued)
 		return;
-	refcount_inc(&t->refs);
-	if (task_work_add(task, &t->resume_work, TWA_RESUME)) {
-		/* Only after the task's final task_work flush: nothing to do. */
-		clear_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags);
-		refcount_dec(&t->refs);
-	}
+	t->work_queued = true;
+	task_work_add(task, &t->resume_work, TWA_RESUME);
 }
 
 static void rseq_drop_cid(struct rseq_thread *t)
@@ -88,7 +82,7 @@ static void rseq_sched_out(struct preempt_notifier *notifier,
 	struct rseq_thread *t = container_of(notifier, struct rseq_thread,
 					     notifier);
 
-	set_bit(RSEQ_THREAD_EVENT_PREEMPT, &t->events);
+	t->events |= RSEQ_THREAD_EVENT_PREEMPT;
 	rseq_drop_cid(t);
 	rseq_queue_resume(t, current);
 }
@@ -107,7 +101,6 @@ static void rseq_thread_init(struct rseq_thread *t, struct rseq_abi __user *area
 {
 	preempt_notifier_init(&t->notifier, &rseq_preempt_ops);
 	init_task_work(&t->resume_work, rseq_resume_work_fn);
-	refcount_set(&t->refs, 1);
 	t->area = area;
 	t->len = len;
 	t->sig = sig;
@@ -161,7 +154,9 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
 	/* The open device pins the module; from here on the state does too. */
 	__module_get(THIS_MODULE);
 	compat_notifier_attach(current, &t->notifier);
+	preempt_disable();
 	rseq_queue_resume(t, current);
+	preempt_enable();
 	return 0;
 }
 
@@ -171,33 +166,40 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
  *
  * Safe with preemption off (exec and exit hooks): the free itself is left
  * to the resume callback queued here, which runs in process context and
- * never touches user memory for a dead state.
+ * never touches user memory for a dead state. Once the notifier is off,
+ * nothing but current touches the state.
  */
 void rseq_thread_teardown(struct rseq_thread *t)
 {
 	compat_notifier_detach(&t->notifier);
-	set_bit(RSEQ_THREAD_DEAD, &t->flags);
+	t->dead = true;
 	rseq_drop_cid(t);
 	rseq_queue_resume(t, current);
-	rseq_thread_put(t);
 }
 
 static void rseq_resume_work_fn(struct callback_head *work)
 {
 	struct rseq_thread *t = container_of(work, struct rseq_thread,
 					     resume_work);
+	bool needs_spares;
 
+	if (t->dead) {
+		rseq_thread_free(t);
+		return;
+	}
 	/* Events from here on queue the callback again. */
-	clear_bit(RSEQ_THREAD_WORK_QUEUED, &t->flags);
-	if (test_bit(RSEQ_THREAD_DEAD, &t->flags) ||
-	    (current->flags & PF_EXITING))
-		goto out;
-	if (test_and_clear_bit(RSEQ_THREAD_NEEDS_SPARES, &t->flags))
+	preempt_disable();
+	t->work_queued = false;
+	needs_spares = t->needs_spares;
+	t->needs_spares = false;
+	preempt_enable();
+	/* No user memory once exiting; the exit hook tears down next. */
+	if (current->flags & PF_EXITING)
+		return;
+	if (needs_spares)
 		rseq_thread_fill_spares(t, GFP_KERNEL | __GFP_NOFAIL);
 	if (rseq_handle_resume(t, task_pt_regs(current)))
 		force_sig(SIGSEGV);
-out:
-	rseq_thread_put(t);
 }
 
 void rseq_on_signal_delivery(void)
@@ -206,7 +208,7 @@ void rseq_on_signal_delivery(void)
 
 	if (!t)
 		return;
-	set_bit(RSEQ_THREAD_EVENT_SIGNAL, &t->events);
+	t->events |= RSEQ_THREAD_EVENT_SIGNAL;
 	rseq_queue_resume(t, current);
 }
 
@@ -225,7 +227,7 @@ static void rseq_thread_inherit(struct rseq_thread *parent,
 	}
 	parent->spare = NULL;
 	parent->spare_rmm = NULL;
-	set_bit(RSEQ_THREAD_NEEDS_SPARES, &parent->flags);
+	parent->needs_spares = true;
 	rseq_queue_resume(parent, current);
 
 	rseq_thread_init(t, parent->area, parent->len, parent->sig);

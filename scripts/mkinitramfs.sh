@@ -25,7 +25,7 @@ cp "$RSEQDEV_TOP/scripts/guest-init.sh" "$root/init"
 chmod 755 "$root/init"
 cp "$modules/rseqdev.ko" "$root/lib/modules/"
 cp "$modules/selftest/rseqdev.ko" "$root/lib/modules/selftest/"
-cp "$userspace/tools/"* "$root/usr/bin/"
+cp "$userspace/tools/"* "$userspace/bench/"* "$root/usr/bin/"
 cp "$userspace/tests/"* "$RSEQDEV_TOP"/tests/vm/*.sh "$root/tests/"
 cp "$plan" "$root/tests/plan"
 

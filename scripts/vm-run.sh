@@ -6,7 +6,10 @@
 # and a guest that ran to the end within the time limit.
 #
 # usage: scripts/vm-run.sh [--kernel NAME] [--smp N] [--plan FILE]
-#                          [--timeout SECONDS] [--tag TAG]
+#                          [--timeout SECONDS] [--tag TAG] [--icount]
+#
+# --icount: deterministic mode, one CPU; one guest instruction takes one
+# nanosecond of guest time, so guest timings count instructions.
 #
 # Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
 set -euo pipefail
@@ -17,6 +20,8 @@ smp=2
 plan=$RSEQDEV_TOP/tests/vm/plan
 timeout=${RSEQDEV_VM_TIMEOUT:-900}
 tag=
+accel=tcg,thread=multi
+icount=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -24,6 +29,7 @@ while [ $# -gt 0 ]; do
 	--plan) plan=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--tag) tag=-$2; shift 2 ;;
+	--icount) icount=(-icount shift=0); accel=tcg,thread=single; smp=1; shift ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
 done
@@ -44,7 +50,7 @@ started=$(date +%s)
 status=0
 timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 -nodefaults -display none -no-reboot \
-		-accel tcg,thread=multi -cpu max -smp "$smp" -m 1024 \
+		-accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1024 \
 		-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
 		-append "console=ttyS0 panic=-1 rdinit=/init" \
 		-serial "file:$run/console.log" -serial "file:$run/results.log" \

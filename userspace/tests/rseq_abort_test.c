@@ -82,28 +82,19 @@ static void install_handler(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
-static long context_switches(void)
-{
-	char line[128];
-	long total = 0, n;
-	FILE *f = fopen("/proc/thread-self/status", "r");
-
-	if (!f)
-		tap_bail("cannot read /proc/thread-self/status");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
-		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
-			total += n;
-	}
-	fclose(f);
-	return total;
-}
-
 struct signal_attempt {
 	pthread_t victim;
+	struct rseq_abi *victim_abi;
 	volatile int sender_ready;
-	volatile int victim_ready;
 };
+
+/* The victim is in its section once its rseq_cs names one. */
+static void wait_until_in_section(struct rseq_abi *abi)
+{
+	while (!RSEQ_READ_ONCE(abi->rseq_cs))
+		;
+	usleep(5000);	/* and well inside its loop */
+}
 
 /* Runs on CPU 0: signals the victim spinning in its section on CPU 1. */
 static void *signal_sender(void *arg)
@@ -112,9 +103,7 @@ static void *signal_sender(void *arg)
 
 	pin_to_cpu(0);
 	a->sender_ready = 1;
-	while (!a->victim_ready)
-		;
-	usleep(20000);		/* let the victim enter the section */
+	wait_until_in_section(a->victim_abi);
 	pthread_kill(a->victim, SIGUSR1);
 	usleep(100000);		/* an abort has had all the time it needs */
 	stop_spinning = 1;
@@ -128,19 +117,20 @@ static void *signal_sender(void *arg)
  */
 static bool signal_abort_attempt(bool *switched, bool *aborted, bool *ip_ok)
 {
-	struct signal_attempt a = { .victim = pthread_self() };
+	struct signal_attempt a = { .victim = pthread_self(),
+				    .victim_abi = rseq_get_abi() };
 	pthread_t sender;
 	int committed = 0;
 	long before;
 
 	stop_spinning = 0;
 	signal_saved_ip = 0;
+	RSEQ_WRITE_ONCE(a.victim_abi->rseq_cs, 0);
 	pthread_create(&sender, NULL, signal_sender, &a);
 	/* Created on our CPU, the sender must leave it before we count. */
 	while (!a.sender_ready)
 		usleep(1000);
 	before = context_switches();
-	a.victim_ready = 1;
 	*aborted = spin_in_section(&committed);
 	*switched = context_switches() != before;
 	pthread_join(sender, NULL);
@@ -221,7 +211,7 @@ static void check_commit_without_event(void)
 	}
 	ok(committed_and_named,
 	   "a section with nothing to interrupt it commits; rseq_cs still names it");
-	usleep(1000);	/* a sleep always switches out; a yield may not */
+	sleep_until_switched();	/* a yield may not switch out */
 	ok(rseq_get_abi()->rseq_cs == 0, "lazy clear: rseq_cs is 0 after the next event");
 }
 
@@ -231,7 +221,7 @@ static void check_ids_rewritten(void)
 
 	pin_to_cpu(0);
 	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
-	usleep(1000);
+	sleep_until_switched();
 	ok(abi->cpu_id_start == 0, "cpu_id_start rewritten after a sleep");
 
 	install_handler();
@@ -264,7 +254,7 @@ static void set_cs_and_yield(void *arg)
 		_exit(5);
 	abi->flags = c->area_flags;
 	abi->rseq_cs = c->pointer ? c->pointer : (uintptr_t)&c->cs;
-	usleep(1000);
+	sleep_until_switched();
 	_exit(abi->rseq_cs == 0 ? 0 : 6);
 }
 
@@ -307,21 +297,28 @@ static void check_bad_descriptors(void)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		int status = run_in_child(set_cs_and_yield, &cases[i]);
 
+		bool pass;
+
 		if (cases[i].fatal)
-			ok(killed_by(status, SIGSEGV), "%s: SIGSEGV", cases[i].what);
+			pass = ok(killed_by(status, SIGSEGV), "%s: SIGSEGV", cases[i].what);
 		else
-			ok(exited_with(status, 0), "%s: no signal", cases[i].what);
-		if (!WIFEXITED(status) && !killed_by(status, SIGSEGV))
+			pass = ok(exited_with(status, 0), "%s: no signal", cases[i].what);
+		if (!pass)
 			diag("wait status 0x%x", status);
 	}
 }
 
+struct flags_victim {
+	pthread_t thread;
+	struct rseq_abi *abi;
+};
+
 static void *signal_sibling_later(void *arg)
 {
-	pthread_t victim = *(pthread_t *)arg;
+	struct flags_victim *v = arg;
 
-	usleep(20000);
-	pthread_kill(victim, SIGUSR1);
+	wait_until_in_section(v->abi);
+	pthread_kill(v->thread, SIGUSR1);
 	usleep(100000);
 	stop_spinning = 1;
 	return NULL;
@@ -330,9 +327,10 @@ static void *signal_sibling_later(void *arg)
 /* In a child: enter the section with @cs_flags/@area_flags, get a signal. */
 static void flags_inside_section(void *arg)
 {
+	struct flags_victim v = { pthread_self(), rseq_get_abi() };
 	uint32_t *flags = arg;
-	pthread_t self = pthread_self(), sender;
 	int committed = 0;
+	pthread_t sender;
 
 	install_handler();
 	stop_spinning = 1;
@@ -340,7 +338,8 @@ static void flags_inside_section(void *arg)
 	stop_spinning = 0;
 	section_desc->flags = flags[0];
 	rseq_get_abi()->flags = flags[1];
-	pthread_create(&sender, NULL, signal_sibling_later, &self);
+	RSEQ_WRITE_ONCE(v.abi->rseq_cs, 0);
+	pthread_create(&sender, NULL, signal_sibling_later, &v);
 	_exit(spin_in_section(&committed) ? 7 : 8);
 }
 

@@ -164,8 +164,7 @@ static void unmap_after_registering(void *unused)
 	if (raw_rseq((uintptr_t)p, 32, 0, RSEQ_SIG))
 		_exit(4);
 	munmap(p, page_size);
-	sched_yield();
-	usleep(1000);
+	sleep_until_switched();
 	_exit(3);
 }
 

@@ -91,6 +91,38 @@ static inline int run_in_child(void (*fn)(void *), void *arg)
 	return status;
 }
 
+/* Context switches of the calling thread so far. */
+static inline long context_switches(void)
+{
+	char line[128];
+	long total = 0, n;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	if (!f)
+		tap_bail("cannot read /proc/thread-self/status");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+			total += n;
+	}
+	fclose(f);
+	return total;
+}
+
+/*
+ * Sleep until the thread has been switched out at least once. A short
+ * nanosleep does not always switch: when the vCPU stalls past the timer's
+ * expiry before the task blocks, it returns without scheduling.
+ */
+static inline void sleep_until_switched(void)
+{
+	long before = context_switches();
+
+	do
+		usleep(1000);
+	while (context_switches() == before);
+}
+
 static inline int killed_by(int status, int sig)
 {
 	return WIFSIGNALED(status) && WTERMSIG(status) == sig;

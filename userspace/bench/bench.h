@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared by the parts of rseq_bench. */
+#ifndef RSEQDEV_BENCH_H
+#define RSEQDEV_BENCH_H
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#define BENCH_SWITCH_CHILD "--switch-child"
+
+uint64_t bench_now_ns(void);
+double bench_median(double *v, int n);
+int bench_repetitions(void);
+long bench_scale(long n);
+void bench_pin(int cpu);
+__attribute__((format(printf, 1, 2))) void bench_line(const char *fmt, ...);
+
+int bench_switch(const char *self);
+int bench_switch_child(int argc, char **argv);
+int bench_cpu(void);
+int bench_ops(void);
+
+#endif /* RSEQDEV_BENCH_H */

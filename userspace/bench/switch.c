@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-switch cost: two threads (yield) or two processes (pipe) take turns
+ * on CPU 0. Each configuration runs in a fresh process, because who
+ * registers rseq is decided by the environment: glibc registers natively
+ * unless GLIBC_TUNABLES turns it off, the library registers through the
+ * module when RSEQDEV_BACKEND=module.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <rseqdev/rseq.h>
+
+#include "bench.h"
+
+#define GLIBC_RSEQ_OFF "glibc.pthread.rseq=0"
+
+static const struct switch_mode {
+	const char *name;
+	const char *tunables;	/* NULL: glibc registers natively */
+	bool module;		/* the library registers through the module */
+} modes[] = {
+	{ "unregistered", GLIBC_RSEQ_OFF, false },
+	{ "native rseq (glibc)", NULL, false },
+	{ "module", GLIBC_RSEQ_OFF, true },
+	{ "module + native", NULL, true },
+};
+
+enum { NR_MODES = sizeof(modes) / sizeof(modes[0]) };
+
+static pthread_barrier_t start;
+static long rounds;
+static bool use_module;
+
+static void register_if_asked(void)
+{
+	if (use_module && rseq_register_current_thread()) {
+		perror("rseq_register_current_thread");
+		exit(3);
+	}
+}
+
+/*
+ * Two SCHED_FIFO threads of one priority on one CPU: sched_yield() always
+ * hands the CPU to the other. (Under SCHED_OTHER it may not switch.)
+ */
+static void make_fifo(void)
+{
+	struct sched_param param = { .sched_priority = 1 };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &param)) {
+		perror("sched_setscheduler(SCHED_FIFO)");
+		exit(3);
+	}
+}
+
+static long switches_of_thread(void)
+{
+	char line[128];
+	long total = 0, n;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1 ||
+		    sscanf(line, "nonvoluntary_ctxt_switches: %ld", &n) == 1)
+			total += n;
+	}
+	if (f)
+		fclose(f);
+	return total;
+}
+
+static void *yield_partner(void *unused)
+{
+	long i;
+
+	(void)unused;
+	bench_pin(0);
+	make_fifo();
+	register_if_asked();
+	pthread_barrier_wait(&start);
+	for (i = 0; i < rounds; i++)
+		sched_yield();
+	return NULL;
+}
+
+/* Nanoseconds per switch: both threads always runnable on one CPU. */
+static double yield_pingpong(void)
+{
+	pthread_t partner;
+	uint64_t t0, t1;
+	long i;
+
+	long switches;
+
+	pthread_barrier_init(&start, NULL, 2);
+	pthread_create(&partner, NULL, yield_partner, NULL);
+	bench_pin(0);
+	make_fifo();
+	register_if_asked();
+	pthread_barrier_wait(&start);
+	switches = switches_of_thread();
+	t0 = bench_now_ns();
+	for (i = 0; i < rounds; i++)
+		sched_yield();
+	t1 = bench_now_ns();
+	switches = switches_of_thread() - switches;
+	pthread_join(partner, NULL);
+	/* Every yield must have switched, or this measured something else. */
+	if (switches < rounds * 9 / 10) {
+		fprintf(stderr, "only %ld switches for %ld yields\n", switches, rounds);
+		exit(4);
+	}
+	return (double)(t1 - t0) / (2.0 * rounds);
+}
+
+/* Nanoseconds per round trip of one byte between two processes. */
+static double pipe_pingpong(void)
+{
+	int to_child[2], to_parent[2];
+	uint64_t t0, t1;
+	char byte = 0;
+	pid_t pid;
+	long i;
+
+	if (pipe(to_child) || pipe(to_parent))
+		exit(3);
+	bench_pin(0);
+	register_if_asked();	/* a fork child inherits the registration */
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < rounds; i++) {
+			if (read(to_child[0], &byte, 1) != 1 ||
+			    write(to_parent[1], &byte, 1) != 1)
+				_exit(3);
+		}
+		_exit(0);
+	}
+	t0 = bench_now_ns();
+	for (i = 0; i < rounds; i++) {
+		if (write(to_child[1], &byte, 1) != 1 ||
+		    read(to_parent[0], &byte, 1) != 1)
+			exit(3);
+	}
+	t1 = bench_now_ns();
+	waitpid(pid, NULL, 0);
+	return (double)(t1 - t0) / rounds;
+}
+
+/* argv: --switch-child yield|pipe ROUNDS MODULE(0|1) */
+int bench_switch_child(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	rounds = atol(argv[2]);
+	use_module = atoi(argv[3]);
+	printf("%.1f\n", !strcmp(argv[1], "yield") ? yield_pingpong()
+						  : pipe_pingpong());
+	return 0;
+}
+
+/* Runs one measurement in a fresh process with the mode's environment. */
+static int measure(const char *self, const struct switch_mode *m,
+		   const char *kind, long n, double *result)
+{
+	char cmd[512];
+	FILE *p;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "%s%s%s %s %s %s %ld %d",
+		 m->tunables ? "GLIBC_TUNABLES=" : "env -u GLIBC_TUNABLES",
+		 m->tunables ? m->tunables : "",
+		 m->module ? " RSEQDEV_BACKEND=module" : "",
+		 self, BENCH_SWITCH_CHILD, kind, n, m->module);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	ok = fscanf(p, "%lf", result) == 1;
+	return pclose(p) == 0 && ok ? 0 : -1;
+}
+
+static int measure_median(const char *self, const struct switch_mode *m,
+			  const char *kind, long n, double *median)
+{
+	double v[16];
+	int i, reps = bench_repetitions();
+
+	for (i = 0; i < reps; i++) {
+		if (measure(self, m, kind, n, &v[i]))
+			return -1;
+	}
+	*median = bench_median(v, reps);
+	return 0;
+}
+
+int bench_switch(const char *self)
+{
+	double yield[NR_MODES], pipe[NR_MODES];
+	long n_yield = bench_scale(20000), n_pipe = bench_scale(5000);
+	int i;
+
+	bench_line("context switch on one CPU (median of %d runs)", bench_repetitions());
+	bench_line("%-22s %12s %10s %16s %10s", "registration", "yield ns",
+		   "vs none", "pipe trip ns", "vs none");
+	for (i = 0; i < NR_MODES; i++) {
+		if (measure_median(self, &modes[i], "yield", n_yield, &yield[i]) ||
+		    measure_median(self, &modes[i], "pipe", n_pipe, &pipe[i])) {
+			bench_line("%-22s failed (module not loaded?)", modes[i].name);
+			return 1;
+		}
+		bench_line("%-22s %12.0f %9.3fx %16.0f %9.3fx", modes[i].name,
+			   yield[i], yield[i] / yield[0], pipe[i], pipe[i] / pipe[0]);
+	}
+	bench_line("added per switch: native %+.0f ns, module %+.0f ns; module/native %.2fx (yield)",
+		   yield[1] - yield[0], yield[2] - yield[0],
+		   (yield[2] - yield[0]) / (yield[1] - yield[0]));
+	bench_line("added per pipe round trip: native %+.0f ns, module %+.0f ns; module/native %.2fx",
+		   pipe[1] - pipe[0], pipe[2] - pipe[0],
+		   (pipe[2] - pipe[0]) / (pipe[1] - pipe[0]));
+	return 0;
+}
