@@ -20,8 +20,9 @@ done
 
 kernel_doc=$(ls /usr/lib/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | head -n 1)
 ok "kernel-doc is available ($kernel_doc)" test -n "$kernel_doc"
-out=$(cd "$RSEQDEV_TOP" && perl "$kernel_doc" -none module/*.c module/*/*.c \
-	module/*.h module/*/*.h uapi/linux/*.h userspace/include/rseqdev/*.h 2>&1)
+out=$(cd "$RSEQDEV_TOP" && perl "$kernel_doc" -none $(sources module/*.c module/*/*.c \
+	module/*.h module/*/*.h uapi/linux/*.h userspace/include/rseqdev/*.h \
+	userspace/include/rseqdev/arch/*.h userspace/lib/*.c) 2>&1)
 is "$out" "" "kernel-doc comments parse without warnings"
 
 out=$(make -s -C "$RSEQDEV_TOP/userspace" O="$work/userspace" 2>&1)

@@ -21,8 +21,11 @@ check() {
 	is "$out" "" "checkpatch: $name"
 }
 
-check "module" module/*.c module/*/*.c module/*.h module/*/*.h
-check "uapi" --ignore PREFER_DEFINED_ATTRIBUTE_MACRO uapi/linux/*.h
-check "library, tools and tests" --ignore PREFER_DEFINED_ATTRIBUTE_MACRO,EMBEDDED_FUNCTION_NAME,ENOSYS \
-	userspace/lib/*.c userspace/tools/*.c userspace/tests/*.[ch] userspace/include/rseqdev/*.h
+check "module" $(sources module/*.c module/*/*.c module/*.h module/*/*.h)
+check "uapi" --ignore PREFER_DEFINED_ATTRIBUTE_MACRO $(sources uapi/linux/*.h)
+check "library, tools, tests and benchmarks" \
+	--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,EMBEDDED_FUNCTION_NAME,ENOSYS \
+	$(sources userspace/lib/*.c userspace/tools/*.c userspace/tests/*.[ch] \
+		  userspace/bench/*.[ch] userspace/include/rseqdev/*.h \
+		  userspace/include/rseqdev/arch/*.h)
 done_testing

@@ -11,3 +11,10 @@ test_kernels() {
 		matrix_names
 	fi
 }
+
+# sources PATTERN...: the project's source files matching the globs (from
+# the top), without what Kbuild generates next to them.
+sources() {
+	(cd "$RSEQDEV_TOP" && for f in "$@"; do [ -f "$f" ] && echo "$f"; done) |
+		grep -vE '\.mod\.c$'
+}

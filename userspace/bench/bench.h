@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define BENCH_SWITCH_CHILD "--switch-child"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 uint64_t bench_now_ns(void);
 double bench_median(double *v, int n);

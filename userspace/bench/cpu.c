@@ -13,7 +13,8 @@
 
 #include "bench.h"
 
-static volatile int sink;
+/* Where results go, so the compiler keeps every read. */
+static int sink;
 
 static double ns_per_area_read(long n)
 {
@@ -21,7 +22,7 @@ static double ns_per_area_read(long n)
 	long i;
 
 	for (i = 0; i < n; i++)
-		sink = rseq_current_cpu_raw();
+		RSEQ_WRITE_ONCE(sink, rseq_current_cpu_raw());
 	return (double)(bench_now_ns() - t0) / n;
 }
 
@@ -31,7 +32,7 @@ static double ns_per_sched_getcpu(long n)
 	long i;
 
 	for (i = 0; i < n; i++)
-		sink = sched_getcpu();
+		RSEQ_WRITE_ONCE(sink, sched_getcpu());
 	return (double)(bench_now_ns() - t0) / n;
 }
 
@@ -43,7 +44,7 @@ static double ns_per_getcpu_syscall(long n)
 
 	for (i = 0; i < n; i++) {
 		syscall(SYS_getcpu, &cpu, NULL, NULL);
-		sink = cpu;
+		RSEQ_WRITE_ONCE(sink, cpu);
 	}
 	return (double)(bench_now_ns() - t0) / n;
 }

@@ -32,7 +32,7 @@ static const struct switch_mode {
 	{ "module + native", NULL, true },
 };
 
-enum { NR_MODES = sizeof(modes) / sizeof(modes[0]) };
+enum { NR_MODES = ARRAY_SIZE(modes) };
 
 static pthread_barrier_t start;
 static long rounds;

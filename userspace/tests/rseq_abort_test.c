@@ -18,7 +18,7 @@
 
 #include "rseq_test_util.h"
 
-static volatile int stop_spinning;
+static int stop_spinning;
 static struct rseq_abi_cs *section_desc;	/* the descriptor below */
 
 /*
@@ -60,8 +60,8 @@ aborted:
 	return 1;
 }
 
-static volatile uint64_t signal_saved_ip;
-static volatile uint32_t cpu_start_in_handler;
+static uint64_t signal_saved_ip;
+static uint32_t cpu_start_in_handler;
 
 static void on_sigusr1(int sig, siginfo_t *info, void *ucontext)
 {
@@ -69,8 +69,8 @@ static void on_sigusr1(int sig, siginfo_t *info, void *ucontext)
 
 	(void)sig;
 	(void)info;
-	signal_saved_ip = uc->uc_mcontext.gregs[REG_RIP];
-	cpu_start_in_handler = rseq_get_abi()->cpu_id_start;
+	RSEQ_WRITE_ONCE(signal_saved_ip, uc->uc_mcontext.gregs[REG_RIP]);
+	RSEQ_WRITE_ONCE(cpu_start_in_handler, rseq_get_abi()->cpu_id_start);
 }
 
 static void install_handler(void)
@@ -85,7 +85,7 @@ static void install_handler(void)
 struct signal_attempt {
 	pthread_t victim;
 	struct rseq_abi *victim_abi;
-	volatile int sender_ready;
+	int sender_ready;
 };
 
 /* The victim is in its section once its rseq_cs names one. */
@@ -102,11 +102,11 @@ static void *signal_sender(void *arg)
 	struct signal_attempt *a = arg;
 
 	pin_to_cpu(0);
-	a->sender_ready = 1;
+	RSEQ_WRITE_ONCE(a->sender_ready, 1);
 	wait_until_in_section(a->victim_abi);
 	pthread_kill(a->victim, SIGUSR1);
 	usleep(100000);		/* an abort has had all the time it needs */
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	return NULL;
 }
 
@@ -123,18 +123,19 @@ static bool signal_abort_attempt(bool *switched, bool *aborted, bool *ip_ok)
 	int committed = 0;
 	long before;
 
-	stop_spinning = 0;
-	signal_saved_ip = 0;
+	RSEQ_WRITE_ONCE(stop_spinning, 0);
+	RSEQ_WRITE_ONCE(signal_saved_ip, 0);
 	RSEQ_WRITE_ONCE(a.victim_abi->rseq_cs, 0);
 	pthread_create(&sender, NULL, signal_sender, &a);
 	/* Created on our CPU, the sender must leave it before we count. */
-	while (!a.sender_ready)
+	while (!RSEQ_READ_ONCE(a.sender_ready))
 		usleep(1000);
 	before = context_switches();
 	*aborted = spin_in_section(&committed);
 	*switched = context_switches() != before;
 	pthread_join(sender, NULL);
-	*ip_ok = section_desc && signal_saved_ip == section_desc->abort_ip;
+	*ip_ok = section_desc &&
+		RSEQ_READ_ONCE(signal_saved_ip) == section_desc->abort_ip;
 	return *aborted && !committed && *ip_ok && !*switched;
 }
 
@@ -166,7 +167,7 @@ static void *busy_sibling(void *arg)
 {
 	(void)arg;
 	pin_to_cpu(0);
-	while (!stop_spinning)
+	while (!RSEQ_READ_ONCE(stop_spinning))
 		;
 	return NULL;
 }
@@ -175,7 +176,7 @@ static void *stop_later(void *arg)
 {
 	(void)arg;
 	usleep(300000);
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	return NULL;
 }
 
@@ -185,11 +186,11 @@ static void check_preemption_aborts(void)
 	int committed = 0, aborted;
 
 	pin_to_cpu(0);
-	stop_spinning = 0;
+	RSEQ_WRITE_ONCE(stop_spinning, 0);
 	pthread_create(&sibling, NULL, busy_sibling, NULL);
 	pthread_create(&stopper, NULL, stop_later, NULL);
 	aborted = spin_in_section(&committed);
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	pthread_join(sibling, NULL);
 	pthread_join(stopper, NULL);
 	ok(aborted && !committed,
@@ -202,7 +203,7 @@ static void check_commit_without_event(void)
 	bool committed_and_named = false;
 	int attempt, committed;
 
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	for (attempt = 0; attempt < 5 && !committed_and_named; attempt++) {
 		committed = 0;
 		committed_and_named = spin_in_section(&committed) == 0 &&
@@ -227,7 +228,7 @@ static void check_ids_rewritten(void)
 	install_handler();
 	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
 	raise(SIGUSR1);
-	ok(cpu_start_in_handler == 0, "cpu_id_start rewritten before the signal handler runs");
+	ok(RSEQ_READ_ONCE(cpu_start_in_handler) == 0, "cpu_id_start rewritten before the signal handler runs");
 	ok(abi->cpu_id_start == 0 && abi->cpu_id == 0,
 	   "cpu_id_start and cpu_id hold the CPU after the handler");
 }
@@ -320,7 +321,7 @@ static void *signal_sibling_later(void *arg)
 	wait_until_in_section(v->abi);
 	pthread_kill(v->thread, SIGUSR1);
 	usleep(100000);
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	return NULL;
 }
 
@@ -333,9 +334,9 @@ static void flags_inside_section(void *arg)
 	pthread_t sender;
 
 	install_handler();
-	stop_spinning = 1;
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	spin_in_section(&committed);	/* learn the descriptor's address */
-	stop_spinning = 0;
+	RSEQ_WRITE_ONCE(stop_spinning, 0);
 	section_desc->flags = flags[0];
 	rseq_get_abi()->flags = flags[1];
 	RSEQ_WRITE_ONCE(v.abi->rseq_cs, 0);

@@ -39,7 +39,7 @@ static void check_cpu_ids(void)
 	   ncpus, rseq_node_id_available() ? ", node_id == getcpu's node" : "");
 }
 
-static volatile int stop;
+static int stop;
 
 struct cid_watch {
 	uint32_t max_seen;
@@ -56,7 +56,7 @@ static void *watch_cid(void *arg)
 		w->negative_or_unregistered = true;
 		return NULL;
 	}
-	while (!stop) {
+	while (!RSEQ_READ_ONCE(stop)) {
 		cid = rseq_current_mm_cid();
 		if ((int32_t)cid < 0)
 			w->negative_or_unregistered = true;
@@ -86,11 +86,11 @@ static void check_mm_cid_range(void)
 	for (i = 0; i < ncpus; i++)
 		CPU_SET(i, &all);
 	sched_setaffinity(0, sizeof(all), &all);
-	stop = 0;
+	RSEQ_WRITE_ONCE(stop, 0);
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&threads[i], NULL, watch_cid, &watches[i]);
 	usleep(500000);
-	stop = 1;
+	RSEQ_WRITE_ONCE(stop, 1);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(threads[i], NULL);
 		bad |= watches[i].negative_or_unregistered;

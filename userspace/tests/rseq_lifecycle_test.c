@@ -96,7 +96,7 @@ static struct rseq_abi vfork_area __attribute__((aligned(32)));
 
 static void check_vfork(void)
 {
-	volatile long child_ret = -2;
+	long child_ret = -2;	/* written by the vfork child */
 	int status;
 	pid_t pid;
 
@@ -104,12 +104,12 @@ static void check_vfork(void)
 	vfork_area.cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
 	pid = vfork();
 	if (pid == 0) {
-		child_ret = raw_rseq((uintptr_t)&vfork_area, sizeof(vfork_area),
-				     0, RSEQ_SIG);
+		RSEQ_WRITE_ONCE(child_ret, raw_rseq((uintptr_t)&vfork_area,
+						    sizeof(vfork_area), 0, RSEQ_SIG));
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
-	ok(child_ret == 0, "vfork: the child starts unregistered and can register");
+	ok(RSEQ_READ_ONCE(child_ret) == 0, "vfork: the child starts unregistered and can register");
 	ok((int32_t)rseq_current_cpu_raw() >= 0, "vfork: parent still registered");
 }
 
@@ -144,7 +144,7 @@ static void exec_with_old_area(void *self)
 	void *page = mmap(OLD_AREA_ADDR, page_size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 			  -1, 0);
-	char *argv[] = { self, "--after-exec", NULL };
+	char *const argv[] = { self, "--after-exec", NULL };
 
 	if (page != OLD_AREA_ADDR)
 		_exit(30);

@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * x86-64 critical sections of the per-CPU operations in <rseqdev/ops.h>.
+ *
+ * Every sequence has the same shape:
+ *
+ *	descriptor (in __rseq_cs): version 0, flags 0, start_ip = 1,
+ *	post_commit_offset = 2 - 1, abort_ip = 4
+ *	pointer to the descriptor (in __rseq_cs_ptr_array)
+ *
+ *	    leaq	descriptor(%rip), %rax
+ *	    movq	%rax, %fs:rseq_cs(rseq_offset)
+ *	1:  cmpl	index, %fs:cpu_id or mm_cid(rseq_offset)
+ *	    jnz		4f
+ *	    ...		loads, compares (exit to the compare_failed C label),
+ *	    ...		stores nobody sees until the commit
+ *	    movq	new, (v)	the commit: last instruction of the section
+ *	2:
+ *
+ *	in __rseq_failure:
+ *	    ud1		RSEQ_SIG(%rip), %edi	signature just before abort_ip
+ *	4:  jmp		aborted			a C label, through asm goto
+ *
+ * Once the descriptor address is stored, a preemption, migration or signal
+ * with the instruction pointer in [1, 2) makes the kernel resume the thread
+ * at 4 instead; the thread then retries from C. The index check proves
+ * that the thread still runs where the caller's index says, so nothing
+ * else can touch that index's data until the commit. The signature is the
+ * displacement of a ud1 instruction so that a stray jump to it traps.
+ *
+ * The file includes itself once per index field: the second half is a
+ * template whose functions compare cpu_id (rseq_x86_*__cpu_id) or mm_cid
+ * (rseq_x86_*__mm_cid). The offsets must be literal in the assembler text,
+ * and an "i" operand fed from an inline function's argument does not
+ * compile at -O0 with every compiler.
+ *
+ * Local labels: 1 start, 2 post-commit, 3 descriptor, 4 abort, 5-9 loops
+ * inside a sequence. %rax and %rcx are the scratch registers.
+ */
+#ifndef RSEQDEV_OPS_H_INSIDE
+#error "Never include <rseqdev/arch/x86_64.h> directly; include <rseqdev/ops.h>"
+#endif
+
+#ifndef RSEQ_X86_TEMPLATE_INDEX
+
+#ifndef RSEQDEV_ARCH_X86_64_H
+#define RSEQDEV_ARCH_X86_64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rseqdev/inject.h>
+#include <rseqdev/rseq.h>
+
+#define RSEQ_X86_STR_1(x)	#x
+#define RSEQ_X86_STR(x)		RSEQ_X86_STR_1(x)
+
+#define RSEQ_X86_NAME_1(op, index)	rseq_x86_##op##__##index
+#define RSEQ_X86_NAME_2(op, index)	RSEQ_X86_NAME_1(op, index)
+#define RSEQ_X86_NAME(op)		RSEQ_X86_NAME_2(op, RSEQ_X86_TEMPLATE_INDEX)
+
+/* Offsets in struct rseq_abi named in the assembler text. */
+#define RSEQ_X86_CPU_ID_OFFSET	4
+#define RSEQ_X86_CS_OFFSET	8
+#define RSEQ_X86_MM_CID_OFFSET	24
+
+#ifdef __cplusplus
+#define RSEQ_X86_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
+#else
+#define RSEQ_X86_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
+#endif
+
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, cpu_id) == RSEQ_X86_CPU_ID_OFFSET,
+		       "struct rseq_abi: cpu_id offset");
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, rseq_cs) == RSEQ_X86_CS_OFFSET,
+		       "struct rseq_abi: rseq_cs offset");
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, mm_cid) == RSEQ_X86_MM_CID_OFFSET,
+		       "struct rseq_abi: mm_cid offset");
+
+/*
+ * The descriptor (struct rseq_abi_cs: version, flags, start_ip,
+ * post_commit_offset, abort_ip) and a pointer to it for debuggers. Both
+ * sections are writable because a position-independent executable or
+ * shared library relocates the addresses at load time.
+ */
+#define RSEQ_X86_ASM_DESCRIPTOR						\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n\t"						\
+	"3:\n\t"							\
+	".long 0, 0\n\t"						\
+	".quad 1f, 2f - 1f, 4f\n\t"					\
+	".popsection\n\t"						\
+	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
+	".balign 8\n\t"							\
+	".quad 3b\n\t"							\
+	".popsection\n\t"
+
+/* Arm the descriptor: from label 1 on, the kernel watches the thread. */
+#define RSEQ_X86_ASM_START						\
+	RSEQ_INJECT_ASM(1)						\
+	"leaq 3b(%%rip), %%rax\n\t"					\
+	"movq %%rax, %%fs:" RSEQ_X86_STR(RSEQ_X86_CS_OFFSET)		\
+		"(%[rseq_offset])\n\t"					\
+	"1:\n\t"							\
+	RSEQ_INJECT_ASM(2)
+
+/* Abort unless the thread still runs with the caller's index. */
+#define RSEQ_X86_ASM_CHECK_INDEX(offset)				\
+	"cmpl %[index], %%fs:" offset "(%[rseq_offset])\n\t"		\
+	"jnz 4f\n\t"
+
+/*
+ * abort_ip, out of line. The 0f b9 3d prefix makes the signature the
+ * displacement of "ud1 RSEQ_SIG(%rip), %edi".
+ */
+#define RSEQ_X86_ASM_ABORT						\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"					\
+	".long " RSEQ_X86_STR(RSEQ_SIG) "\n\t"				\
+	"4:\n\t"							\
+	"jmp %l[aborted]\n\t"						\
+	".popsection\n\t"
+
+/* One instance of the template per index field. */
+#define RSEQ_X86_TEMPLATE_INDEX		cpu_id
+#define RSEQ_X86_TEMPLATE_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_CPU_ID_OFFSET)
+#include "x86_64.h"
+#undef RSEQ_X86_TEMPLATE_INDEX
+#undef RSEQ_X86_TEMPLATE_INDEX_OFFSET
+
+#define RSEQ_X86_TEMPLATE_INDEX		mm_cid
+#define RSEQ_X86_TEMPLATE_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_MM_CID_OFFSET)
+#include "x86_64.h"
+#undef RSEQ_X86_TEMPLATE_INDEX
+#undef RSEQ_X86_TEMPLATE_INDEX_OFFSET
+
+#endif /* RSEQDEV_ARCH_X86_64_H */
+
+#else /* RSEQ_X86_TEMPLATE_INDEX: the sequences for one index field */
+
+/*
+ * asm goto takes no output operands with older compilers, so every memory
+ * operand is an input and the "memory" clobber tells the compiler that the
+ * sequence writes it. RELEASE needs nothing more on x86-64: stores are
+ * not reordered with older stores, and the clobber keeps the compiler from
+ * sinking earlier C stores past the commit.
+ */
+
+/* if (*v != expect) fail; *v = newv */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
+				   intptr_t newv, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"cmpq %[expect], %[v]\n\t"
+		"jnz %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(4)
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %[newv], %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [expect] "er" (expect),
+		  [newv] "er" (newv),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax",
+		  RSEQ_INJECT_CLOBBER
+		: aborted, compare_failed);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+compare_failed:
+	return 1;
+}
+
+/* if (*v == expectnot) fail; *load = *v; *v = *(intptr_t *)(*v + voffp) */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
+						  intptr_t expectnot,
+						  long voffp, intptr_t *load,
+						  int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"movq %[v], %%rax\n\t"
+		"cmpq %[expectnot], %%rax\n\t"
+		"je %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(4)
+		"movq %%rax, %[load]\n\t"
+		"addq %[voffp], %%rax\n\t"
+		"movq (%%rax), %%rax\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %%rax, %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [expectnot] "er" (expectnot),
+		  [voffp] "er" (voffp),
+		  [load] "m" (*load),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax",
+		  RSEQ_INJECT_CLOBBER
+		: aborted, compare_failed);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+compare_failed:
+	return 1;
+}
+
+/*
+ * *v += count, as a load, an add and a store: the store commits, so a
+ * missed abort between the load and the store loses an update visibly.
+ */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"movq %[v], %%rax\n\t"
+		RSEQ_INJECT_ASM(4)
+		"addq %[count], %%rax\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %%rax, %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [count] "er" (count),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax",
+		  RSEQ_INJECT_CLOBBER
+		: aborted);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+}
+
+/* if (*v != expect) fail; *v2 = newv2; *v = newv */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
+					 intptr_t *v2, intptr_t newv2,
+					 intptr_t newv, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"cmpq %[expect], %[v]\n\t"
+		"jnz %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(4)
+		"movq %[newv2], %[v2]\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %[newv], %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [expect] "er" (expect),
+		  [v2] "m" (*v2),
+		  [newv2] "er" (newv2),
+		  [newv] "er" (newv),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax",
+		  RSEQ_INJECT_CLOBBER
+		: aborted, compare_failed);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+compare_failed:
+	return 1;
+}
+
+/* if (*v != expect || *v2 != expect2) fail; *v = newv */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
+					     intptr_t *v2, intptr_t expect2,
+					     intptr_t newv, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"cmpq %[expect], %[v]\n\t"
+		"jnz %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(4)
+		"cmpq %[expect2], %[v2]\n\t"
+		"jnz %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %[newv], %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [expect] "er" (expect),
+		  [v2] "m" (*v2),
+		  [expect2] "er" (expect2),
+		  [newv] "er" (newv),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax",
+		  RSEQ_INJECT_CLOBBER
+		: aborted, compare_failed);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+compare_failed:
+	return 1;
+}
+
+/*
+ * if (*v != expect) fail; copy len bytes from src to dst; *v = newv.
+ * The copy moves 8 bytes at a time, then the tail byte by byte; %rcx
+ * counts the bytes copied, %rax carries them.
+ */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
+					  void *dst, void *src, size_t len,
+					  intptr_t newv, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"cmpq %[expect], %[v]\n\t"
+		"jnz %l[compare_failed]\n\t"
+		RSEQ_INJECT_ASM(4)
+		"xorl %%ecx, %%ecx\n\t"
+		"5:\n\t"
+		"leaq 8(%%rcx), %%rax\n\t"
+		"cmpq %[len], %%rax\n\t"
+		"ja 6f\n\t"
+		"movq (%[src], %%rcx), %%rax\n\t"
+		"movq %%rax, (%[dst], %%rcx)\n\t"
+		"addq $8, %%rcx\n\t"
+		"jmp 5b\n\t"
+		"6:\n\t"
+		"cmpq %[len], %%rcx\n\t"
+		"jae 7f\n\t"
+		"movb (%[src], %%rcx), %%al\n\t"
+		"movb %%al, (%[dst], %%rcx)\n\t"
+		"incq %%rcx\n\t"
+		"jmp 6b\n\t"
+		"7:\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %[newv], %[v]\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [v] "m" (*v),
+		  [expect] "er" (expect),
+		  [dst] "r" (dst),
+		  [src] "r" (src),
+		  [len] "r" (len),
+		  [newv] "er" (newv),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax", "rcx",
+		  RSEQ_INJECT_CLOBBER
+		: aborted, compare_failed);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+compare_failed:
+	return 1;
+}
+
+#endif /* RSEQ_X86_TEMPLATE_INDEX */

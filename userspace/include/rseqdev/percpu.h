@@ -1,0 +1,774 @@
+/* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
+/*
+ * Per-CPU data structures built on <rseqdev/ops.h>: a counter, a spinlock,
+ * a linked list, a bounded buffer of pointers and a buffer of fixed-size
+ * items copied in and out.
+ *
+ * Each structure has one slot per possible CPU, on its own cache line, and
+ * is indexed either by CPU number or by concurrency id (mm_cid), chosen when
+ * it is created. An operation works on the slot of the index the thread
+ * runs with; when its sequence aborts it runs again on the index the thread
+ * runs with then. That retry loop is rseq_percpu_retry(), the one place
+ * every operation goes through.
+ *
+ * The operations are inline so that a program's RSEQ_INJECT_* hooks
+ * (<rseqdev/inject.h>) reach inside them; creation, teardown and the
+ * quiescent accessors live in the library.
+ */
+#ifndef RSEQDEV_PERCPU_H
+#define RSEQDEV_PERCPU_H
+
+#include <errno.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rseqdev/ops.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Slots are aligned to this so that two indexes never share a line. */
+#define RSEQ_PERCPU_CACHELINE	64
+
+/* Failed attempts on a held spinlock before the waiter yields its CPU. */
+#define RSEQ_PERCPU_SPIN_BEFORE_YIELD	128
+
+/**
+ * rseq_percpu_nr_slots() - number of slots of every per-CPU structure
+ *
+ * One more than the highest possible CPU number, from
+ * /sys/devices/system/cpu/possible, else sysconf(_SC_NPROCESSORS_CONF).
+ * Concurrency ids are below it too.
+ *
+ * Return: the number of slots, at least 1.
+ */
+unsigned int rseq_percpu_nr_slots(void);
+
+/**
+ * enum rseq_percpu_step - outcome of one attempt at an operation
+ * @RSEQ_PERCPU_STEP_DONE: finished: committed, or found the slot full or
+ *	empty; the result is in the operation's context
+ * @RSEQ_PERCPU_STEP_RETRY: the slot changed between the attempt's first
+ *	look and its sequence (or a spinlock is held); nothing was done
+ * @RSEQ_PERCPU_STEP_ABORTED: the sequence aborted; nothing was done
+ */
+enum rseq_percpu_step {
+	RSEQ_PERCPU_STEP_DONE,
+	RSEQ_PERCPU_STEP_RETRY,
+	RSEQ_PERCPU_STEP_ABORTED,
+};
+
+/**
+ * rseq_percpu_retry() - run an operation on the current slot until it is done
+ * @mode: how the structure is indexed
+ * @nr_slots: how many slots it has
+ * @step: one attempt on slot @index, with the operation's context
+ * @ctx: the operation's arguments and result
+ *
+ * The retry loop of every operation below. It registers the thread if
+ * needed, reads the index the thread runs with, and calls @step until @step
+ * says it is done. A cpu_opv fallback after repeated aborts belongs here.
+ *
+ * Return: 0 when @step is done, -1 with errno when the thread cannot be
+ * registered (the registration's errno), the mode has no index (EOPNOTSUPP),
+ * or the index is not below @nr_slots (ERANGE).
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
+		      enum rseq_percpu_step (*step)(void *ctx, int index),
+		      void *ctx)
+{
+	if (rseq_thread_ready())
+		return -1;
+	for (;;) {
+		int index = rseq_percpu_current_index(mode);
+
+		if (index < 0) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+		if ((unsigned int)index >= nr_slots) {
+			errno = ERANGE;
+			return -1;
+		}
+		switch (step(ctx, index)) {
+		case RSEQ_PERCPU_STEP_DONE:
+			return 0;
+		case RSEQ_PERCPU_STEP_RETRY:
+			continue;
+		case RSEQ_PERCPU_STEP_ABORTED:
+			/*
+			 * Preempted, migrated or signalled inside the
+			 * sequence: read the index again and retry.
+			 */
+			continue;
+		}
+	}
+}
+
+/* An attempt's view of an operation's return value. */
+static inline __attribute__((always_inline))
+enum rseq_percpu_step rseq_percpu_step_of(int op_ret)
+{
+	if (op_ret < 0)
+		return RSEQ_PERCPU_STEP_ABORTED;
+	return op_ret ? RSEQ_PERCPU_STEP_RETRY : RSEQ_PERCPU_STEP_DONE;
+}
+
+/* The memory orders a push accepts. */
+static inline int rseq_percpu_mo_valid(enum rseq_mo mo)
+{
+	return mo == RSEQ_MO_RELAXED || mo == RSEQ_MO_RELEASE;
+}
+
+/* Counter */
+
+struct rseq_percpu_counter_slot {
+	intptr_t count;
+} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+
+/**
+ * struct rseq_percpu_counter - a counter split into per-CPU parts
+ * @mode: how it is indexed
+ * @nr_slots: number of slots
+ * @slots: one part per index
+ */
+struct rseq_percpu_counter {
+	enum rseq_percpu_mode mode;
+	unsigned int nr_slots;
+	struct rseq_percpu_counter_slot *slots;
+};
+
+/**
+ * rseq_percpu_counter_create() - allocate a counter at zero
+ * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
+ *
+ * Return: the counter, or NULL with errno: EINVAL (unknown mode),
+ * EOPNOTSUPP (MM_CID mode while the area in use has no mm_cid), ENOMEM.
+ */
+struct rseq_percpu_counter *rseq_percpu_counter_create(enum rseq_percpu_mode mode);
+
+/**
+ * rseq_percpu_counter_destroy() - free a counter
+ * @counter: the counter, or NULL
+ */
+void rseq_percpu_counter_destroy(struct rseq_percpu_counter *counter);
+
+/**
+ * rseq_percpu_counter_sum() - the counter's value
+ * @counter: the counter
+ *
+ * Adds up the slots one by one: exact when no add runs concurrently, else
+ * a value the counter held at some point during the call or in between.
+ *
+ * Return: the sum of all slots (wrapping).
+ */
+intptr_t rseq_percpu_counter_sum(const struct rseq_percpu_counter *counter);
+
+struct rseq_percpu_counter_add_ctx {
+	struct rseq_percpu_counter *counter;
+	intptr_t amount;
+};
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_counter_add_step(void *arg, int index)
+{
+	struct rseq_percpu_counter_add_ctx *ctx =
+		(struct rseq_percpu_counter_add_ctx *)arg;
+	struct rseq_percpu_counter *counter = ctx->counter;
+
+	return rseq_percpu_step_of(rseq_load_add_store__ptr(RSEQ_MO_RELAXED,
+			counter->mode, &counter->slots[index].count,
+			ctx->amount, index));
+}
+
+/**
+ * rseq_percpu_counter_add() - add to the current slot of a counter
+ * @counter: the counter
+ * @amount: any signed amount
+ *
+ * Async-signal-safe once the thread is registered.
+ *
+ * Return: 0, or -1 with errno as rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_counter_add(struct rseq_percpu_counter *counter,
+			    intptr_t amount)
+{
+	struct rseq_percpu_counter_add_ctx ctx = {
+		.counter = counter,
+		.amount = amount,
+	};
+
+	return rseq_percpu_retry(counter->mode, counter->nr_slots,
+				 rseq_percpu_counter_add_step, &ctx);
+}
+
+/* Spinlock */
+
+struct rseq_percpu_spinlock_slot {
+	intptr_t locked;
+} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+
+/**
+ * struct rseq_percpu_spinlock - one lock per index
+ * @mode: how it is indexed
+ * @nr_slots: number of slots
+ * @slots: one lock word per index, 0 when free, 1 when held
+ */
+struct rseq_percpu_spinlock {
+	enum rseq_percpu_mode mode;
+	unsigned int nr_slots;
+	struct rseq_percpu_spinlock_slot *slots;
+};
+
+/**
+ * rseq_percpu_spinlock_create() - allocate a set of free per-CPU locks
+ * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
+ *
+ * Return: the locks, or NULL with errno as rseq_percpu_counter_create().
+ */
+struct rseq_percpu_spinlock *rseq_percpu_spinlock_create(enum rseq_percpu_mode mode);
+
+/**
+ * rseq_percpu_spinlock_destroy() - free a set of per-CPU locks
+ * @lock: the locks, all free, or NULL
+ */
+void rseq_percpu_spinlock_destroy(struct rseq_percpu_spinlock *lock);
+
+struct rseq_percpu_spinlock_ctx {
+	struct rseq_percpu_spinlock *lock;
+	int index;
+	unsigned int busy;
+};
+
+/* A held lock: its holder was preempted or migrated while holding it. */
+static inline void rseq_percpu_spin_wait(unsigned int *busy)
+{
+	if (++*busy % RSEQ_PERCPU_SPIN_BEFORE_YIELD == 0)
+		sched_yield();
+	else
+		__builtin_ia32_pause();
+}
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_spinlock_lock_step(void *arg, int index)
+{
+	struct rseq_percpu_spinlock_ctx *ctx =
+		(struct rseq_percpu_spinlock_ctx *)arg;
+	struct rseq_percpu_spinlock *lock = ctx->lock;
+	int ret;
+
+	ret = rseq_load_cbne_store__ptr(RSEQ_MO_RELAXED, lock->mode,
+					&lock->slots[index].locked, 0, 1,
+					index);
+	if (ret > 0)
+		rseq_percpu_spin_wait(&ctx->busy);
+	else if (ret == 0)
+		ctx->index = index;
+	return rseq_percpu_step_of(ret);
+}
+
+/**
+ * rseq_percpu_spinlock_lock() - take the lock of the current index
+ * @lock: the locks
+ *
+ * Spins while the lock is held, yielding the CPU now and then so that a
+ * preempted holder on the same CPU can finish. The thread may migrate while
+ * it holds the lock: it stays the holder of the index returned.
+ *
+ * Return: the index locked, to pass to rseq_percpu_spinlock_unlock(), or
+ * -1 with errno as rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_spinlock_lock(struct rseq_percpu_spinlock *lock)
+{
+	struct rseq_percpu_spinlock_ctx ctx = {
+		.lock = lock,
+		.index = -1,
+		.busy = 0,
+	};
+
+	if (rseq_percpu_retry(lock->mode, lock->nr_slots,
+			      rseq_percpu_spinlock_lock_step, &ctx))
+		return -1;
+	/*
+	 * The sequence loaded 0 before it stored 1: order what the holder
+	 * does next after that load, as an acquire.
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return ctx.index;
+}
+
+/**
+ * rseq_percpu_spinlock_unlock() - release a lock taken by this thread
+ * @lock: the locks
+ * @index: what rseq_percpu_spinlock_lock() returned
+ *
+ * A release store: what the holder wrote is visible to the next holder.
+ * Works from any CPU.
+ */
+static inline __attribute__((always_inline))
+void rseq_percpu_spinlock_unlock(struct rseq_percpu_spinlock *lock, int index)
+{
+	__atomic_store_n(&lock->slots[index].locked, 0, __ATOMIC_RELEASE);
+}
+
+/* Linked list */
+
+/**
+ * struct rseq_percpu_list_node - link of a per-CPU list; embed it in items
+ * @next: the next node, NULL at the end
+ */
+struct rseq_percpu_list_node {
+	struct rseq_percpu_list_node *next;
+};
+
+struct rseq_percpu_list_slot {
+	struct rseq_percpu_list_node *head;
+} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+
+/**
+ * struct rseq_percpu_list - a LIFO list per index
+ * @mode: how it is indexed
+ * @nr_slots: number of slots
+ * @slots: one list head per index
+ */
+struct rseq_percpu_list {
+	enum rseq_percpu_mode mode;
+	unsigned int nr_slots;
+	struct rseq_percpu_list_slot *slots;
+};
+
+/**
+ * rseq_percpu_list_create() - allocate a set of empty per-CPU lists
+ * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
+ *
+ * Return: the lists, or NULL with errno as rseq_percpu_counter_create().
+ */
+struct rseq_percpu_list *rseq_percpu_list_create(enum rseq_percpu_mode mode);
+
+/**
+ * rseq_percpu_list_destroy() - free a set of per-CPU lists, not the nodes
+ * @list: the lists, or NULL
+ */
+void rseq_percpu_list_destroy(struct rseq_percpu_list *list);
+
+/**
+ * rseq_percpu_list_take_all() - detach the whole list of one index
+ * @list: the lists
+ * @index: the slot, below @list->nr_slots
+ *
+ * Not a per-CPU operation: call it only when no other thread uses @list,
+ * for instance to drain it after the workers exited.
+ *
+ * Return: the first node (chained by @next), or NULL when it was empty.
+ */
+struct rseq_percpu_list_node *rseq_percpu_list_take_all(struct rseq_percpu_list *list,
+							unsigned int index);
+
+struct rseq_percpu_list_ctx {
+	struct rseq_percpu_list *list;
+	struct rseq_percpu_list_node *node;
+};
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_list_push_step(void *arg, int index)
+{
+	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
+	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
+	struct rseq_percpu_list_node *head = RSEQ_READ_ONCE(slot->head);
+
+	/* Linked before it is published; the sequence rechecks the head. */
+	ctx->node->next = head;
+	return rseq_percpu_step_of(rseq_load_cbne_store__ptr(RSEQ_MO_RELAXED,
+			ctx->list->mode, (intptr_t *)&slot->head,
+			(intptr_t)head, (intptr_t)ctx->node, index));
+}
+
+/**
+ * rseq_percpu_list_push() - push a node on the current index's list
+ * @list: the lists
+ * @node: a node no list holds
+ *
+ * Return: 0, or -1 with errno as rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_list_push(struct rseq_percpu_list *list,
+			  struct rseq_percpu_list_node *node)
+{
+	struct rseq_percpu_list_ctx ctx = {
+		.list = list,
+		.node = node,
+	};
+
+	return rseq_percpu_retry(list->mode, list->nr_slots,
+				 rseq_percpu_list_push_step, &ctx);
+}
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_list_pop_step(void *arg, int index)
+{
+	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
+	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
+	intptr_t head;
+	int ret;
+
+	ret = rseq_load_cbeq_store_add_load_store__ptr(RSEQ_MO_RELAXED,
+			ctx->list->mode, (intptr_t *)&slot->head, 0,
+			offsetof(struct rseq_percpu_list_node, next), &head,
+			index);
+	if (ret < 0)
+		return RSEQ_PERCPU_STEP_ABORTED;
+	/* Compare failed: the list was empty, a final answer. */
+	ctx->node = ret ? NULL : (struct rseq_percpu_list_node *)head;
+	return RSEQ_PERCPU_STEP_DONE;
+}
+
+/**
+ * rseq_percpu_list_pop() - pop the head of the current index's list
+ * @list: the lists
+ *
+ * The head and its successor are read inside the sequence, so a node
+ * popped and pushed back concurrently (ABA) cannot corrupt the list.
+ *
+ * Return: the node, or NULL when that list is empty or on error (errno as
+ * rseq_percpu_retry(); a thread that passed rseq_thread_ready() gets no
+ * error).
+ */
+static inline __attribute__((always_inline))
+struct rseq_percpu_list_node *rseq_percpu_list_pop(struct rseq_percpu_list *list)
+{
+	struct rseq_percpu_list_ctx ctx = {
+		.list = list,
+		.node = NULL,
+	};
+
+	if (rseq_percpu_retry(list->mode, list->nr_slots,
+			      rseq_percpu_list_pop_step, &ctx))
+		return NULL;
+	return ctx.node;
+}
+
+/* Bounded buffer of pointers */
+
+struct rseq_percpu_buffer_slot {
+	intptr_t offset;
+	void **array;
+} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+
+/**
+ * struct rseq_percpu_buffer - a bounded LIFO of pointers per index
+ * @mode: how it is indexed
+ * @nr_slots: number of slots
+ * @capacity: pointers each slot holds at most
+ * @slots: per index, the number of pointers held and their array
+ */
+struct rseq_percpu_buffer {
+	enum rseq_percpu_mode mode;
+	unsigned int nr_slots;
+	size_t capacity;
+	struct rseq_percpu_buffer_slot *slots;
+};
+
+/**
+ * rseq_percpu_buffer_create() - allocate a set of empty per-CPU buffers
+ * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
+ * @capacity: pointers each index's buffer holds at most, at least 1
+ *
+ * Return: the buffers, or NULL with errno as rseq_percpu_counter_create()
+ * (EINVAL too for a zero or oversized @capacity).
+ */
+struct rseq_percpu_buffer *rseq_percpu_buffer_create(enum rseq_percpu_mode mode,
+						     size_t capacity);
+
+/**
+ * rseq_percpu_buffer_destroy() - free a set of per-CPU buffers
+ * @buf: the buffers, or NULL
+ */
+void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf);
+
+/**
+ * rseq_percpu_buffer_take() - remove a pointer from one index's buffer
+ * @buf: the buffers
+ * @index: the slot, below @buf->nr_slots
+ *
+ * Not a per-CPU operation: call it only when no other thread uses @buf.
+ *
+ * Return: the pointer last pushed there, or NULL when it is empty.
+ */
+void *rseq_percpu_buffer_take(struct rseq_percpu_buffer *buf,
+			      unsigned int index);
+
+struct rseq_percpu_buffer_ctx {
+	struct rseq_percpu_buffer *buf;
+	void *item;
+	enum rseq_mo mo;
+	int full;
+};
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_buffer_push_step(void *arg, int index)
+{
+	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
+	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
+	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
+
+	if ((size_t)offset >= ctx->buf->capacity) {
+		ctx->full = 1;
+		return RSEQ_PERCPU_STEP_DONE;
+	}
+	/* The pointer goes in first; the count publishes it. */
+	return rseq_percpu_step_of(rseq_load_cbne_store_store__ptr(ctx->mo,
+			ctx->buf->mode, &slot->offset, offset,
+			(intptr_t *)&slot->array[offset], (intptr_t)ctx->item,
+			offset + 1, index));
+}
+
+/**
+ * rseq_percpu_buffer_push() - push a pointer on the current index's buffer
+ * @buf: the buffers
+ * @item: the pointer, not NULL
+ * @mo: RSEQ_MO_RELEASE to make what the caller wrote before (the item's
+ *	contents) visible to whoever pops @item on another CPU; else
+ *	RSEQ_MO_RELAXED
+ *
+ * Return: 0 pushed, 1 that buffer is full, -1 with errno: EINVAL (NULL
+ * @item or bad @mo), or as rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf, void *item,
+			    enum rseq_mo mo)
+{
+	struct rseq_percpu_buffer_ctx ctx = {
+		.buf = buf,
+		.item = item,
+		.mo = mo,
+		.full = 0,
+	};
+
+	if (!item || !rseq_percpu_mo_valid(mo)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
+			      rseq_percpu_buffer_push_step, &ctx))
+		return -1;
+	return ctx.full;
+}
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_buffer_pop_step(void *arg, int index)
+{
+	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
+	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
+	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
+	void *item;
+	int ret;
+
+	if (offset <= 0) {
+		ctx->item = NULL;
+		return RSEQ_PERCPU_STEP_DONE;
+	}
+	item = RSEQ_READ_ONCE(slot->array[offset - 1]);
+	/* Still the same count and the same top item: take it. */
+	ret = rseq_load_cbne_load_cbne_store__ptr(RSEQ_MO_RELAXED,
+			ctx->buf->mode, &slot->offset, offset,
+			(intptr_t *)&slot->array[offset - 1], (intptr_t)item,
+			offset - 1, index);
+	if (ret == 0)
+		ctx->item = item;
+	return rseq_percpu_step_of(ret);
+}
+
+/**
+ * rseq_percpu_buffer_pop() - pop the last pointer of the current index's buffer
+ * @buf: the buffers
+ *
+ * Return: the pointer, or NULL when that buffer is empty or on error (errno
+ * as rseq_percpu_retry()).
+ */
+static inline __attribute__((always_inline))
+void *rseq_percpu_buffer_pop(struct rseq_percpu_buffer *buf)
+{
+	struct rseq_percpu_buffer_ctx ctx = {
+		.buf = buf,
+		.item = NULL,
+		.mo = RSEQ_MO_RELAXED,
+		.full = 0,
+	};
+
+	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
+			      rseq_percpu_buffer_pop_step, &ctx))
+		return NULL;
+	return ctx.item;
+}
+
+/* Buffer of fixed-size items, copied in and out */
+
+struct rseq_percpu_memcpy_buffer_slot {
+	intptr_t offset;
+	char *array;
+} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+
+/**
+ * struct rseq_percpu_memcpy_buffer - a bounded LIFO of items per index
+ * @mode: how it is indexed
+ * @nr_slots: number of slots
+ * @capacity: items each slot holds at most
+ * @item_len: size of an item in bytes
+ * @slots: per index, the number of items held and their storage
+ */
+struct rseq_percpu_memcpy_buffer {
+	enum rseq_percpu_mode mode;
+	unsigned int nr_slots;
+	size_t capacity;
+	size_t item_len;
+	struct rseq_percpu_memcpy_buffer_slot *slots;
+};
+
+/**
+ * rseq_percpu_memcpy_buffer_create() - allocate a set of empty item buffers
+ * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
+ * @capacity: items each index's buffer holds at most, at least 1
+ * @item_len: size of an item, 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN (4096) bytes
+ *	so that a cpu_opv vector can always copy one
+ *
+ * Return: the buffers, or NULL with errno as rseq_percpu_counter_create()
+ * (EINVAL too for a bad @capacity or @item_len).
+ */
+struct rseq_percpu_memcpy_buffer *
+rseq_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
+				 size_t item_len);
+
+/**
+ * rseq_percpu_memcpy_buffer_destroy() - free a set of item buffers
+ * @buf: the buffers, or NULL
+ */
+void rseq_percpu_memcpy_buffer_destroy(struct rseq_percpu_memcpy_buffer *buf);
+
+/**
+ * rseq_percpu_memcpy_buffer_take() - remove an item from one index's buffer
+ * @buf: the buffers
+ * @index: the slot, below @buf->nr_slots
+ * @item: receives @buf->item_len bytes
+ *
+ * Not a per-CPU operation: call it only when no other thread uses @buf.
+ *
+ * Return: 0 an item was copied out, 1 that buffer is empty.
+ */
+int rseq_percpu_memcpy_buffer_take(struct rseq_percpu_memcpy_buffer *buf,
+				   unsigned int index, void *item);
+
+struct rseq_percpu_memcpy_buffer_ctx {
+	struct rseq_percpu_memcpy_buffer *buf;
+	void *item;
+	enum rseq_mo mo;
+	int full_or_empty;
+};
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_memcpy_buffer_push_step(void *arg, int index)
+{
+	struct rseq_percpu_memcpy_buffer_ctx *ctx =
+		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
+	struct rseq_percpu_memcpy_buffer *buf = ctx->buf;
+	struct rseq_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
+	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
+
+	if ((size_t)offset >= buf->capacity) {
+		ctx->full_or_empty = 1;
+		return RSEQ_PERCPU_STEP_DONE;
+	}
+	return rseq_percpu_step_of(rseq_load_cbne_memcpy_store__ptr(ctx->mo,
+			buf->mode, &slot->offset, offset,
+			slot->array + (size_t)offset * buf->item_len,
+			ctx->item, buf->item_len, offset + 1, index));
+}
+
+/**
+ * rseq_percpu_memcpy_buffer_push() - copy an item into the current index's buffer
+ * @buf: the buffers
+ * @item: @buf->item_len bytes
+ * @mo: RSEQ_MO_RELEASE to make the copy and what the caller wrote before
+ *	visible to a thread on another CPU that sees the item counted; else
+ *	RSEQ_MO_RELAXED
+ *
+ * Return: 0 pushed, 1 that buffer is full, -1 with errno: EINVAL (bad @mo),
+ * or as rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_memcpy_buffer_push(struct rseq_percpu_memcpy_buffer *buf,
+				   const void *item, enum rseq_mo mo)
+{
+	struct rseq_percpu_memcpy_buffer_ctx ctx = {
+		.buf = buf,
+		.item = (void *)item,
+		.mo = mo,
+		.full_or_empty = 0,
+	};
+
+	if (!rseq_percpu_mo_valid(mo)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
+			      rseq_percpu_memcpy_buffer_push_step, &ctx))
+		return -1;
+	return ctx.full_or_empty;
+}
+
+static inline __attribute__((always_inline)) enum rseq_percpu_step
+rseq_percpu_memcpy_buffer_pop_step(void *arg, int index)
+{
+	struct rseq_percpu_memcpy_buffer_ctx *ctx =
+		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
+	struct rseq_percpu_memcpy_buffer *buf = ctx->buf;
+	struct rseq_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
+	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
+
+	if (offset <= 0) {
+		ctx->full_or_empty = 1;
+		return RSEQ_PERCPU_STEP_DONE;
+	}
+	/* The item is read inside the sequence: no ABA on its contents. */
+	return rseq_percpu_step_of(rseq_load_cbne_memcpy_store__ptr(
+			RSEQ_MO_RELAXED, buf->mode, &slot->offset, offset,
+			ctx->item,
+			slot->array + (size_t)(offset - 1) * buf->item_len,
+			buf->item_len, offset - 1, index));
+}
+
+/**
+ * rseq_percpu_memcpy_buffer_pop() - copy out the last item of the current index's buffer
+ * @buf: the buffers
+ * @item: receives @buf->item_len bytes; clobbered even when nothing is
+ *	popped
+ *
+ * Return: 0 popped, 1 that buffer is empty, -1 with errno as
+ * rseq_percpu_retry().
+ */
+static inline __attribute__((always_inline))
+int rseq_percpu_memcpy_buffer_pop(struct rseq_percpu_memcpy_buffer *buf,
+				  void *item)
+{
+	struct rseq_percpu_memcpy_buffer_ctx ctx = {
+		.buf = buf,
+		.item = item,
+		.mo = RSEQ_MO_RELAXED,
+		.full_or_empty = 0,
+	};
+
+	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
+			      rseq_percpu_memcpy_buffer_pop_step, &ctx))
+		return -1;
+	return ctx.full_or_empty;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RSEQDEV_PERCPU_H */
