@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The per-CPU structures under stress, one TAP result per configuration:
+# threads > CPUs (percpu_stress defaults to 4 per CPU), delays inside the
+# critical sections, yields, sleeps, raised signals, and a signal storm
+# whose handler runs per-CPU operations too. Totals must be exact.
+#
+# usage: sh stress.sh module|native [short]
+. ./tap.sh
+
+backend=$1
+structures="counter spinlock list buffer memcpy"
+modes="cpu_id mm_cid"
+configs="loops yield sleep storm raise"
+if [ "$2" = short ]; then
+	modes=cpu_id
+	configs="loops storm"
+fi
+
+# config_args NAME: percpu_stress options of a configuration.
+config_args() {
+	case "$1" in
+	loops) echo "-r 10000 -1 50 -2 50 -3 200 -4 200 -5 200 -6 200" ;;
+	yield) echo "-r 10000 -m 4 -y" ;;
+	sleep) echo "-r 1000 -m 20 -s 1" ;;
+	storm) echo "-r 40000 -S 1000 -3 200 -4 200" ;;
+	raise) echo "-r 10000 -m 10 -k" ;;
+	esac
+}
+
+for t in $structures; do
+	for m in $modes; do
+		for c in $configs; do
+			args="-T $t $(config_args $c)"
+			[ $m = mm_cid ] && args="$args -M"
+			# Release ordering where the structure has it.
+			case "$t:$c" in buffer:storm|memcpy:loops) args="$args -R" ;; esac
+			out=$(RSEQDEV_BACKEND=$backend percpu_stress $args 2>&1)
+			rc=$?
+			desc="$t, $m, $c"
+			if printf '%s\n' "$out" | grep -q '^1\.\.0 # SKIP'; then
+				tap_result 1 "$desc # SKIP $(printf '%s\n' "$out" | sed -n 's/^1\.\.0 # SKIP //p')"
+			elif [ $rc -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok'; then
+				tap_result 1 "$desc"
+				printf '%s\n' "$out" | grep 'aborts' | head -n 1
+			else
+				tap_result 0 "$desc (percpu_stress $args: exit $rc)"
+				printf '%s\n' "$out" | sed 's/^/#   /'
+			fi
+		done
+	done
+done
+done_testing
