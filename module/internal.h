@@ -33,7 +33,7 @@ void rseq_mm_free_unused(struct rseq_mm *rmm);
 struct rseq_mm *rseq_mm_get(struct mm_struct *mm, struct rseq_mm **spare);
 void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm);
 void rseq_mm_put(struct rseq_mm *rmm);
-int rseq_mm_cid_take(struct rseq_mm *rmm);
+int rseq_mm_cid_take(struct rseq_mm *rmm, int last);
 void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid);
 
 /*
@@ -62,6 +62,7 @@ struct rseq_thread {
 	u32 sig;
 	struct rseq_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
+	int last_cid;		/* the one held before, or -1 */
 	/* Preallocated for a fork: the child's state and its process's ids. */
 	struct rseq_thread *spare;
 	struct rseq_mm *spare_rmm;

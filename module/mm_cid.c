@@ -113,20 +113,29 @@ void rseq_mm_put(struct rseq_mm *rmm)
 }
 
 /**
- * rseq_mm_cid_take() - take the lowest free concurrency id
- * @rmm: the caller's process
+ * rseq_mm_cid_take() - take a concurrency id
+ * @rmm:	the caller's process
+ * @last:	the id the caller held last, or -1
  *
- * Called with preemption off. A free id always exists: every holder is the
- * running task of a distinct CPU and the caller's CPU holds none, so fewer
- * than nr_cpu_ids ids are taken. The outer loop only covers ids freed and
- * taken again while the bitmap is scanned.
+ * Called with preemption off. The caller's last id, when free and below
+ * the number of registered threads, costs one atomic operation and keeps
+ * the thread's data where it was; otherwise the lowest free id is taken.
+ * Both keep ids below min(threads, CPUs).
+ *
+ * A free id always exists: every holder is the running task of a distinct
+ * CPU and the caller's CPU holds none, so fewer than nr_cpu_ids ids are
+ * taken. The outer loop only covers ids freed and taken again while the
+ * bitmap is scanned.
  *
  * Return: the id.
  */
-int rseq_mm_cid_take(struct rseq_mm *rmm)
+int rseq_mm_cid_take(struct rseq_mm *rmm, int last)
 {
 	unsigned int cid;
 
+	if (last >= 0 && last < refcount_read(&rmm->refs) &&
+	    !test_and_set_bit(last, rmm->cids))
+		return last;
 	for (;;) {
 		for_each_clear_bit(cid, rmm->cids, nr_cpu_ids) {
 			if (!test_and_set_bit(cid, rmm->cids))

@@ -14,14 +14,18 @@
  *			.long SIGNATURE
  *	abort_ip:	handler, outside [start_ip, post_commit_ip)
  *
- * 1. The descriptor named by rseq_cs is validated whenever it is non-zero,
+ 1. cpu_id_start, cpu_id, node_id and mm_cid are rewritten, every time,
+ *    whether or not they changed: user space (TCMalloc) stores its own
+ *    data in cpu_id_start and relies on that.
+ * 2. The descriptor named by rseq_cs is validated whenever it is non-zero,
  *    inside the section or not: a bad one is fatal (SIGSEGV).
- * 2. Outside the section, rseq_cs is cleared (lazily) and nothing else.
- * 3. Inside it, if a switch-out or a signal happened since the last
+ * 3. Outside the section, rseq_cs is cleared (lazily) and nothing else.
+ * 4. Inside it, if a switch-out or a signal happened since the last
  *    abort, rseq_cs is cleared and the thread resumes at abort_ip.
- * 4. Then cpu_id_start, cpu_id, node_id and mm_cid are rewritten, every
- *    time, whether or not they changed: user space (TCMalloc) stores its
- *    own data in cpu_id_start and relies on that.
+ *
+ * Mainline writes the IDs after the fix-up; no user code runs in between,
+ * so the order cannot be observed, and doing it first lets the common
+ * case (no section armed) read rseq_cs and write the IDs in one go.
  *
  * Every user access may fault and sleep; this runs in process context.
  */
@@ -83,18 +87,13 @@ static int rseq_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
 	return 0;
 }
 
-/* Reads the active descriptor; *@cs_ptr is 0 when there is none. */
-static int rseq_get_cs(struct rseq_thread *t, u64 *cs_ptr,
+/* Reads and validates the descriptor at @cs_ptr (non-zero). */
+static int rseq_get_cs(struct rseq_thread *t, u64 cs_ptr,
 		       struct rseq_abi_cs *cs)
 {
-	if (get_user(*cs_ptr, &t->area->rseq_cs))
-		return -EFAULT;
-	if (!*cs_ptr)
-		return 0;
-	if (*cs_ptr >= TASK_SIZE)
+	if (cs_ptr >= TASK_SIZE)
 		return -EINVAL;
-	if (copy_from_user(cs, (void __user *)(unsigned long)*cs_ptr,
-			   sizeof(*cs)))
+	if (copy_from_user(cs, (void __user *)(unsigned long)cs_ptr, sizeof(*cs)))
 		return -EFAULT;
 	return rseq_validate_cs(cs, t->sig);
 }
@@ -133,15 +132,15 @@ static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
 	return events != 0;
 }
 
-static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs)
+static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs,
+			 u64 cs_ptr)
 {
 	unsigned long ip = instruction_pointer(regs);
 	struct rseq_abi_cs cs;
-	u64 cs_ptr;
 	int ret;
 
-	ret = rseq_get_cs(t, &cs_ptr, &cs);
-	if (ret || !cs_ptr)
+	ret = rseq_get_cs(t, cs_ptr, &cs);
+	if (ret)
 		return ret;
 	if (!rseq_ip_in_cs(&cs, ip))
 		return rseq_clear_cs(t->area);
@@ -161,15 +160,22 @@ static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs)
 	return 0;
 }
 
-static int rseq_write_ids(struct rseq_abi __user *area, u32 cpu_start,
-			  u32 cpu, u32 node, u32 cid)
+struct rseq_ids {
+	u32 cpu_start;
+	u32 cpu;
+	u32 node;
+	u32 cid;
+};
+
+static int rseq_write_ids(struct rseq_abi __user *area,
+			  const struct rseq_ids *ids)
 {
 	if (!user_write_access_begin(area, sizeof(*area)))
 		return -EFAULT;
-	unsafe_put_user(cpu_start, &area->cpu_id_start, efault);
-	unsafe_put_user(cpu, &area->cpu_id, efault);
-	unsafe_put_user(node, &area->node_id, efault);
-	unsafe_put_user(cid, &area->mm_cid, efault);
+	unsafe_put_user(ids->cpu_start, &area->cpu_id_start, efault);
+	unsafe_put_user(ids->cpu, &area->cpu_id, efault);
+	unsafe_put_user(ids->node, &area->node_id, efault);
+	unsafe_put_user(ids->cid, &area->mm_cid, efault);
 	user_write_access_end();
 	return 0;
 efault:
@@ -177,25 +183,43 @@ efault:
 	return -EFAULT;
 }
 
+/* The common case in one user access: read rseq_cs, write the IDs. */
+static int rseq_exchange(struct rseq_abi __user *area,
+			 const struct rseq_ids *ids, u64 *cs_ptr)
+{
+	if (!user_access_begin(area, sizeof(*area)))
+		return -EFAULT;
+	unsafe_get_user(*cs_ptr, &area->rseq_cs, efault);
+	unsafe_put_user(ids->cpu_start, &area->cpu_id_start, efault);
+	unsafe_put_user(ids->cpu, &area->cpu_id, efault);
+	unsafe_put_user(ids->node, &area->node_id, efault);
+	unsafe_put_user(ids->cid, &area->mm_cid, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 /*
  * A switch-out between reading the CPU and the return to user space queues
  * this work again, so the values user space finally sees are current.
  */
-static int rseq_update_ids(struct rseq_thread *t)
+static void rseq_current_ids(struct rseq_thread *t, struct rseq_ids *ids)
 {
-	int cpu, cid;
-
 	preempt_disable();
 	if (t->cid < 0)
-		t->cid = rseq_mm_cid_take(t->rmm);
-	cid = t->cid;
-	cpu = smp_processor_id();
+		t->cid = rseq_mm_cid_take(t->rmm, t->last_cid);
+	t->last_cid = t->cid;
+	ids->cid = t->cid;
+	ids->cpu = smp_processor_id();
 	preempt_enable();
-	return rseq_write_ids(t->area, cpu, cpu, cpu_to_node(cpu), cid);
+	ids->cpu_start = ids->cpu;
+	ids->node = cpu_to_node(ids->cpu);
 }
 
 /**
- * rseq_handle_resume() - abort an interrupted section and refresh the IDs
+ * rseq_handle_resume() - refresh the IDs and abort an interrupted section
  * @t:		state of current
  * @regs:	current's user registers
  *
@@ -203,9 +227,15 @@ static int rseq_update_ids(struct rseq_thread *t)
  */
 int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs)
 {
-	int ret = rseq_ip_fixup(t, regs);
+	struct rseq_ids ids;
+	u64 cs_ptr;
+	int ret;
 
-	return ret ? ret : rseq_update_ids(t);
+	rseq_current_ids(t, &ids);
+	ret = rseq_exchange(t->area, &ids, &cs_ptr);
+	if (ret || !cs_ptr)
+		return ret;
+	return rseq_ip_fixup(t, regs, cs_ptr);
 }
 
 /**
@@ -234,5 +264,9 @@ int rseq_clear_stale_cs(struct rseq_abi __user *area)
  */
 int rseq_reset_ids(struct rseq_abi __user *area)
 {
-	return rseq_write_ids(area, 0, (u32)RSEQ_ABI_CPU_ID_UNINITIALIZED, 0, 0);
+	static const struct rseq_ids unregistered = {
+		.cpu = (u32)RSEQ_ABI_CPU_ID_UNINITIALIZED,
+	};
+
+	return rseq_write_ids(area, &unregistered);
 }

@@ -105,6 +105,7 @@ static void rseq_thread_init(struct rseq_thread *t, struct rseq_abi __user *area
 	t->len = len;
 	t->sig = sig;
 	t->cid = -1;
+	t->last_cid = -1;
 }
 
 /*
