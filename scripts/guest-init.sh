@@ -24,12 +24,16 @@ record "BOOT $(uname -r) $(nproc)"
 insmod /lib/modules/rseqdev.ko
 record "LOAD $?"
 
+# One hung test must not take the others with it: each gets a time limit.
+test_limit=$(sed -n 's/.*rseqdev.test_limit=\([0-9]*\).*/\1/p' /proc/cmdline)
 cd /tests
 while read -r name cmd; do
 	case "$name" in ''|'#'*) continue ;; esac
 	record "BEGIN $name"
-	sh -c "$cmd" >&3 2>&1 </dev/null
-	record "END $name $?"
+	timeout -s KILL "${test_limit:-300}" sh -c "$cmd" >&3 2>&1 </dev/null
+	status=$?
+	[ $status -eq 137 ] && echo "# killed after ${test_limit:-300}s" >&3
+	record "END $name $status"
 done < /tests/plan
 
 # Nothing may keep the module busy once the tests are over.

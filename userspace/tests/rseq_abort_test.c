@@ -86,14 +86,20 @@ struct signal_attempt {
 	pthread_t victim;
 	struct rseq_abi *victim_abi;
 	int sender_ready;
+	int victim_done;
 };
 
-/* The victim is in its section once its rseq_cs names one. */
-static void wait_until_in_section(struct rseq_abi *abi)
+/*
+ * The victim is in its section once its rseq_cs names one. It may leave it
+ * (an abort clears rseq_cs) before we look: then it says it is done.
+ */
+static bool wait_until_in_section(struct rseq_abi *abi, int *done)
 {
-	while (!RSEQ_READ_ONCE(abi->rseq_cs))
-		;
-	usleep(5000);	/* and well inside its loop */
+	while (!RSEQ_READ_ONCE(abi->rseq_cs)) {
+		if (RSEQ_READ_ONCE(*done))
+			return false;
+	}
+	return true;
 }
 
 /* Runs on CPU 0: signals the victim spinning in its section on CPU 1. */
@@ -103,8 +109,8 @@ static void *signal_sender(void *arg)
 
 	pin_to_cpu(0);
 	RSEQ_WRITE_ONCE(a->sender_ready, 1);
-	wait_until_in_section(a->victim_abi);
-	pthread_kill(a->victim, SIGUSR1);
+	if (wait_until_in_section(a->victim_abi, &a->victim_done))
+		pthread_kill(a->victim, SIGUSR1);
 	usleep(100000);		/* an abort has had all the time it needs */
 	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	return NULL;
@@ -132,6 +138,7 @@ static bool signal_abort_attempt(bool *switched, bool *aborted, bool *ip_ok)
 		usleep(1000);
 	before = context_switches();
 	*aborted = spin_in_section(&committed);
+	RSEQ_WRITE_ONCE(a.victim_done, 1);
 	*switched = context_switches() != before;
 	pthread_join(sender, NULL);
 	*ip_ok = section_desc &&
@@ -149,7 +156,7 @@ static void check_signal_without_switch(void)
 		return;
 	}
 	pin_to_cpu(1);
-	for (attempt = 0; attempt < 10; attempt++) {
+	for (attempt = 0; attempt < 30; attempt++) {
 		if (signal_abort_attempt(&switched, &aborted, &ip_ok))
 			break;
 		diag("attempt %d: switched %d aborted %d frame ip ok %d",
@@ -312,14 +319,15 @@ static void check_bad_descriptors(void)
 struct flags_victim {
 	pthread_t thread;
 	struct rseq_abi *abi;
+	int done;	/* never set: the victim's process ends instead */
 };
 
 static void *signal_sibling_later(void *arg)
 {
 	struct flags_victim *v = arg;
 
-	wait_until_in_section(v->abi);
-	pthread_kill(v->thread, SIGUSR1);
+	if (wait_until_in_section(v->abi, &v->done))
+		pthread_kill(v->thread, SIGUSR1);
 	usleep(100000);
 	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	return NULL;
@@ -328,7 +336,7 @@ static void *signal_sibling_later(void *arg)
 /* In a child: enter the section with @cs_flags/@area_flags, get a signal. */
 static void flags_inside_section(void *arg)
 {
-	struct flags_victim v = { pthread_self(), rseq_get_abi() };
+	struct flags_victim v = { pthread_self(), rseq_get_abi(), 0 };
 	uint32_t *flags = arg;
 	int committed = 0;
 	pthread_t sender;

@@ -178,6 +178,44 @@ static void check_bad_areas(void)
 	   "area unmapped while registered: SIGSEGV at the next event");
 }
 
+/* The ioctl's own struct rules (module only): size, tail, pointer. */
+static void check_ioctl_struct(void)
+{
+	int fd = rseqdev_device_fd();
+	char buf[RSEQDEV_MAX_ARG_SIZE + 8] __attribute__((aligned(8)));
+	struct rseqdev_register *reg = (struct rseqdev_register *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	fill_area(0);
+	area->cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+	reg->rseq = at(0);
+	reg->rseq_len = 32;
+	reg->sig = RSEQ_SIG;
+	reg->size = RSEQDEV_REGISTER_SIZE_VER0 - 1;
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, reg), EINVAL, "ioctl size v0 - 1");
+	reg->size = 0;
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, reg), EINVAL, "ioctl size 0");
+	reg->size = RSEQDEV_MAX_ARG_SIZE + 1;
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, reg), EINVAL, "ioctl size 4097");
+	reg->size = 64;
+	buf[40] = 1;
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, reg), E2BIG,
+		     "ioctl size 64 with a non-zero byte past the struct");
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, NULL), EFAULT, "ioctl NULL argument");
+	expect_errno(ioctl(fd, RSEQDEV_IOC_REGISTER, (void *)0xffff888000000000ul),
+		     EFAULT, "ioctl kernel address");
+	expect_errno(ioctl(fd, _IOW(RSEQDEV_IOC_MAGIC, 0x01, uint64_t), reg), ENOTTY,
+		     "register with the wrong encoded size");
+	ok((int32_t)area->cpu_id == RSEQ_ABI_CPU_ID_UNINITIALIZED,
+	   "rejected ioctls registered nothing");
+
+	/* A larger struct from a newer caller, zero tail: accepted. */
+	buf[40] = 0;
+	ok(ioctl(fd, RSEQDEV_IOC_REGISTER, reg) == 0 && (int32_t)area->cpu_id == 0,
+	   "ioctl size 64 with a zero tail registers");
+	ok(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0, "and unregisters");
+}
+
 int main(void)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -193,5 +231,7 @@ int main(void)
 	check_register_unregister();
 	check_extended_and_stale();
 	check_bad_areas();
+	if (rseq_get_backend() == RSEQ_BACKEND_MODULE)
+		check_ioctl_struct();
 	return tap_done();
 }
