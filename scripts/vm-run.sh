@@ -20,7 +20,13 @@ smp=2
 plan=$RSEQDEV_TOP/tests/vm/plan
 timeout=${RSEQDEV_VM_TIMEOUT:-900}
 tag=
-accel=tcg,thread=multi
+# Single-threaded TCG by default: QEMU 7.2's multi-threaded TCG hung the
+# guest within a few dozen module load/unload cycles (each flips the
+# scheduler's preempt-notifier static key, i.e. rewrites code a sibling
+# vCPU is running), while single-threaded TCG ran hundreds; the vCPUs still
+# interleave, so the guest remains a real SMP machine. Override with
+# RSEQDEV_TCG_ACCEL=tcg,thread=multi.
+accel=${RSEQDEV_TCG_ACCEL:-tcg,thread=single}
 icount=()
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -8,6 +8,7 @@
  */
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/rseq.h>
 
 #include "rseq_test_util.h"
 
@@ -37,6 +38,33 @@ static void check_cpu_ids(void)
 	}
 	ok(bad == 0, "pinned to each of %d CPUs: cpu_id == cpu_id_start == sched_getcpu()%s",
 	   ncpus, rseq_node_id_available() ? ", node_id == getcpu's node" : "");
+}
+
+/*
+ * With the module backend glibc keeps its own native registration (unless
+ * told not to): both areas must be right on every CPU.
+ */
+static void check_coexistence(void)
+{
+	const struct rseq *glibc_area;
+	int cpu, bad = 0, ncpus = nr_possible_cpus();
+
+	if (rseq_get_backend() != RSEQ_BACKEND_MODULE || __rseq_size == 0) {
+		ok(1, "# SKIP needs the module backend beside glibc's registration");
+		return;
+	}
+	glibc_area = (const struct rseq *)((char *)__builtin_thread_pointer() +
+					   __rseq_offset);
+	if ((void *)glibc_area == (void *)rseq_get_abi())
+		tap_bail("the module backend uses glibc's area");
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		pin_to_cpu(cpu);
+		sleep_until_switched();
+		if ((int32_t)glibc_area->cpu_id != cpu ||
+		    (int32_t)rseq_get_abi()->cpu_id != cpu)
+			bad++;
+	}
+	ok(bad == 0, "glibc's native area and the module's area both follow the thread");
 }
 
 static int stop;
@@ -109,6 +137,7 @@ int main(void)
 	if (rseq_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	check_cpu_ids();
+	check_coexistence();
 	check_mm_cid_range();
 	return tap_done();
 }
