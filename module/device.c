@@ -19,7 +19,7 @@
 
 /* Features this build of the module implements. */
 #define RSEQDEV_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
-				 RSEQDEV_FEATURE_MM_CID)
+				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV)
 
 
 /**
@@ -97,6 +97,19 @@ static long rseqdev_ioctl_register(void __user *uarg)
 	return rseqdev_rseq_call(reg.rseq, reg.rseq_len, reg.flags, reg.sig);
 }
 
+/* Returns what the vector returns: 0 or the index of a failed compare. */
+static long rseqdev_ioctl_cpu_opv(void __user *uarg)
+{
+	struct rseqdev_cpu_opv req;
+	long usize;
+
+	usize = copy_ioctl_arg_from_user(&req, sizeof(req), uarg,
+					 RSEQDEV_CPU_OPV_SIZE_VER0);
+	if (usize < 0)
+		return usize;
+	return rseqdev_cpu_opv(&req);
+}
+
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
@@ -107,6 +120,8 @@ static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 		return rseqdev_ioctl_query(uarg);
 	case RSEQDEV_IOC_REGISTER:
 		return rseqdev_ioctl_register(uarg);
+	case RSEQDEV_IOC_CPU_OPV:
+		return rseqdev_ioctl_cpu_opv(uarg);
 	default:
 		return -ENOTTY;
 	}

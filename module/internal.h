@@ -80,6 +80,10 @@ int rseq_reset_ids(struct rseq_abi __user *area);
 /* rseqdev_rseq_call.c: mainline's rules for (un)registration. */
 long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
 
+/* cpu_opv.c */
+struct rseqdev_cpu_opv;
+long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req);
+
 /* Event entry points, called by the hooks in compat/hooks.c. */
 void rseq_on_signal_delivery(void);
 void rseq_on_fork(struct task_struct *parent, struct task_struct *child);

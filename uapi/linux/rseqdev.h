@@ -171,7 +171,103 @@ struct rseqdev_register {
 
 #define RSEQDEV_REGISTER_SIZE_VER0	24
 
+/*
+ * cpu_opv: a vector of operations run on one CPU as one step that no rseq
+ * critical section and no other cpu_opv on that CPU can interleave with.
+ * Operations run in order; the first compare that fails stops the vector.
+ */
+enum rseqdev_cpu_op_type {
+	RSEQDEV_CPU_OP_COMPARE_EQ,	/* fails unless a[0..len) == b[0..len) */
+	RSEQDEV_CPU_OP_COMPARE_NE,	/* fails if a[0..len) == b[0..len) */
+	RSEQDEV_CPU_OP_MEMCPY,		/* dst[0..len) = src[0..len) */
+	RSEQDEV_CPU_OP_MEMCPY_RELEASE,	/* the same, ordered after earlier ops */
+	RSEQDEV_CPU_OP_ADD,		/* *p += count (len 1, 2, 4 or 8) */
+	RSEQDEV_CPU_OP_ADD_RELEASE,	/* the same, ordered after earlier ops */
+	RSEQDEV_CPU_OP_OR,		/* *p |= mask */
+	RSEQDEV_CPU_OP_AND,		/* *p &= mask */
+	RSEQDEV_CPU_OP_XOR,		/* *p ^= mask */
+	RSEQDEV_CPU_OP_LSHIFT,		/* *p <<= bits (bits < 8 * len) */
+	RSEQDEV_CPU_OP_RSHIFT,		/* *p >>= bits, logical */
+	RSEQDEV_CPU_OP_MB,		/* full memory barrier; len 0 */
+	RSEQDEV_NR_CPU_OPS,
+};
+
+/**
+ * struct rseqdev_cpu_op - one operation of a cpu_opv vector (32 bytes)
+ * @op:		enum rseqdev_cpu_op_type
+ * @len:	operand length in bytes: 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN for
+ *		compares and copies, 1, 2, 4 or 8 (naturally aligned) for
+ *		arithmetic, bitwise and shifts, 0 for MB
+ * @u:		operands; addresses are user addresses in 64-bit slots.
+ *		An expect_fault_* byte set to 1 turns a fault on that operand
+ *		into EAGAIN (a pointer loaded from memory that another thread
+ *		may have freed: retry) instead of EFAULT.
+ *
+ * Aligned operands of 1, 2, 4 or 8 bytes are read and written with single
+ * accesses, so that concurrent readers never see them torn.
+ */
+struct rseqdev_cpu_op {
+	__s32 op;
+	__u32 len;
+	union {
+		struct {
+			__u64 a;
+			__u64 b;
+			__u8 expect_fault_a;
+			__u8 expect_fault_b;
+		} compare;
+		struct {
+			__u64 dst;
+			__u64 src;
+			__u8 expect_fault_dst;
+			__u8 expect_fault_src;
+		} memcpy;
+		struct {
+			__u64 p;
+			__s64 count;
+			__u8 expect_fault_p;
+		} arithmetic;
+		struct {
+			__u64 p;
+			__u64 mask;
+			__u8 expect_fault_p;
+		} bitwise;
+		struct {
+			__u64 p;
+			__u32 bits;
+			__u8 expect_fault_p;
+		} shift;
+		__u8 reserved[24];
+	} u;
+};
+
+/**
+ * struct rseqdev_cpu_opv - RSEQDEV_IOC_CPU_OPV: run a vector on a CPU
+ * @size:	sizeof(struct rseqdev_cpu_opv)
+ * @flags:	0
+ * @ops:	address of an array of struct rseqdev_cpu_op
+ * @nr_ops:	1 to RSEQDEV_CPU_OPV_MAX_OPS
+ * @cpu:	the CPU, possible but not necessarily online
+ *
+ * The ioctl returns 0 when every operation ran, or the 1-based index of
+ * the compare that failed (operations before it stay applied, later ones
+ * do not run). Errors: EINVAL for a bad vector, length, alignment, flag or
+ * CPU; EFAULT when an operand cannot be read, or written where the op
+ * writes (nothing is changed then); EAGAIN for a fault on an operand whose
+ * expect_fault byte is set; ENOMEM.
+ */
+struct rseqdev_cpu_opv {
+	__u32 size;
+	__u32 flags;
+	__u64 ops;
+	__u32 nr_ops;
+	__s32 cpu;
+};
+
+#define RSEQDEV_CPU_OPV_SIZE_VER0	24
+
 #define RSEQDEV_IOC_QUERY	_IOWR(RSEQDEV_IOC_MAGIC, 0x00, struct rseqdev_query)
 #define RSEQDEV_IOC_REGISTER	_IOW(RSEQDEV_IOC_MAGIC, 0x01, struct rseqdev_register)
+#define RSEQDEV_IOC_CPU_OPV	_IOW(RSEQDEV_IOC_MAGIC, 0x02, struct rseqdev_cpu_opv)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cpu_opv: run a short vector of operations on one CPU as a single step.
+ *
+ * The vector is copied and checked, its operands are pinned, and it runs
+ * with preemption off on the target CPU, in a high-priority kworker bound
+ * to that CPU. Getting there preempts whatever ran on the CPU, and every
+ * registered thread's critical section aborts when it is switched out, so
+ * no critical section of that CPU's data can straddle the vector, and two
+ * vectors for one CPU cannot overlap. The caller's affinity and signal
+ * state are never touched.
+ *
+ * A possible but offline CPU runs no critical section; its vectors run on
+ * the calling CPU, serialized by a mutex, while the CPU hotplug lock keeps
+ * it offline.
+ *
+ * The limits (16 operations, 4216 bytes in all) bound the time spent with
+ * preemption off: at most one page copied and fifteen word operations.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include "cpu_opv.h"
+#include "internal.h"
+
+static DEFINE_MUTEX(offline_cpu_lock);
+
+static bool opv_is_arithmetic(s32 op)
+{
+	return op >= RSEQDEV_CPU_OP_ADD && op <= RSEQDEV_CPU_OP_RSHIFT;
+}
+
+/* Union bytes an operation does not use must be zero: room to grow. */
+static bool opv_tail_zero(const struct rseqdev_cpu_op *op, size_t used)
+{
+	return !memchr_inv(op->u.reserved + used, 0, sizeof(op->u.reserved) - used);
+}
+
+static int opv_check_compare_or_copy(const struct rseqdev_cpu_op *op)
+{
+	if (!op->len || op->len > RSEQDEV_CPU_OPV_MAX_OP_LEN)
+		return -EINVAL;
+	/* expect_fault_a/b sit at the same offsets as expect_fault_dst/src. */
+	if (op->u.compare.expect_fault_a > 1 || op->u.compare.expect_fault_b > 1)
+		return -EINVAL;
+	return opv_tail_zero(op, offsetofend(typeof(op->u.compare), expect_fault_b)) ?
+	       0 : -EINVAL;
+}
+
+static int opv_check_arithmetic(const struct rseqdev_cpu_op *op)
+{
+	size_t used;
+
+	if (op->len != 1 && op->len != 2 && op->len != 4 && op->len != 8)
+		return -EINVAL;
+	/* p and expect_fault_p sit at the same offsets in every form. */
+	if (!IS_ALIGNED(op->u.arithmetic.p, op->len) ||
+	    op->u.arithmetic.expect_fault_p > 1)
+		return -EINVAL;
+	if (op->op == RSEQDEV_CPU_OP_LSHIFT || op->op == RSEQDEV_CPU_OP_RSHIFT) {
+		if (op->u.shift.bits >= op->len * 8 || op->u.shift.expect_fault_p > 1)
+			return -EINVAL;
+		used = offsetofend(typeof(op->u.shift), expect_fault_p);
+	} else {
+		used = offsetofend(typeof(op->u.arithmetic), expect_fault_p);
+	}
+	return opv_tail_zero(op, used) ? 0 : -EINVAL;
+}
+
+/* Checks one operation and sets up its operands. */
+static int opv_prepare(struct opv_op *o)
+{
+	const struct rseqdev_cpu_op *op = &o->op;
+	int ret;
+
+	if (op->op < 0 || op->op >= RSEQDEV_NR_CPU_OPS)
+		return -EINVAL;
+	if (op->op == RSEQDEV_CPU_OP_MB)
+		return !op->len && opv_tail_zero(op, 0) ? 0 : -EINVAL;
+	if (opv_is_arithmetic(op->op)) {
+		ret = opv_check_arithmetic(op);
+		o->operand[0] = (struct opv_operand) {
+			.uaddr = op->u.arithmetic.p, .len = op->len, .write = true,
+			.expect_fault = op->u.arithmetic.expect_fault_p,
+		};
+		return ret;
+	}
+	ret = opv_check_compare_or_copy(op);
+	/* compare: a, b read; memcpy: dst written, src read. */
+	o->operand[0] = (struct opv_operand) {
+		.uaddr = op->u.compare.a, .len = op->len,
+		.write = op->op == RSEQDEV_CPU_OP_MEMCPY ||
+			 op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE,
+		.expect_fault = op->u.compare.expect_fault_a,
+	};
+	o->operand[1] = (struct opv_operand) {
+		.uaddr = op->u.compare.b, .len = op->len,
+		.expect_fault = op->u.compare.expect_fault_b,
+	};
+	return ret;
+}
+
+static int opv_prepare_all(struct opv_op *ops, u32 nr)
+{
+	u32 i, total = 0;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		ret = opv_prepare(&ops[i]);
+		if (ret)
+			return ret;
+		total += ops[i].op.len;
+	}
+	return total > RSEQDEV_CPU_OPV_MAX_TOTAL_LEN ? -EINVAL : 0;
+}
+
+static void opv_unpin_all(struct opv_op *ops, u32 nr)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		opv_operand_unpin(&ops[i].operand[0]);
+		opv_operand_unpin(&ops[i].operand[1]);
+	}
+}
+
+/* Pins every operand before anything runs: a fault changes nothing. */
+static int opv_pin_all(struct opv_op *ops, u32 nr)
+{
+	u32 i, j;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		for (j = 0; j < 2; j++) {
+			ret = opv_operand_pin(&ops[i].operand[j]);
+			if (ret) {
+				opv_unpin_all(ops, nr);
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The vector as one step on this CPU. */
+static int opv_run_here(struct opv_op *ops, u32 nr)
+{
+	int ret;
+
+	preempt_disable();
+	ret = opv_run(ops, nr);
+	preempt_enable();
+	return ret;
+}
+
+struct opv_work {
+	struct work_struct work;
+	struct opv_op *ops;
+	u32 nr;
+	int ret;
+};
+
+static void opv_work_fn(struct work_struct *work)
+{
+	struct opv_work *w = container_of(work, struct opv_work, work);
+
+	w->ret = opv_run_here(w->ops, w->nr);
+}
+
+/* Called with the CPU hotplug lock held, so @cpu stays as it is. */
+static int opv_run_on(int cpu, struct opv_op *ops, u32 nr)
+{
+	struct opv_work w = { .ops = ops, .nr = nr };
+	int ret;
+
+	if (!cpu_online(cpu)) {
+		mutex_lock(&offline_cpu_lock);
+		ret = opv_run_here(ops, nr);
+		mutex_unlock(&offline_cpu_lock);
+		return ret;
+	}
+	INIT_WORK_ONSTACK(&w.work, opv_work_fn);
+	queue_work_on(cpu, system_highpri_wq, &w.work);
+	flush_work(&w.work);
+	destroy_work_on_stack(&w.work);
+	return w.ret;
+}
+
+/**
+ * rseqdev_cpu_opv() - the cpu_opv ioctl, once its struct is read
+ * @req: the request
+ *
+ * Return: 0, the 1-based index of the failed compare, or a negative errno.
+ */
+long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req)
+{
+	struct opv_op *ops;
+	u32 i;
+	int ret;
+
+	if (req->flags)
+		return -EINVAL;
+	if (!req->nr_ops || req->nr_ops > RSEQDEV_CPU_OPV_MAX_OPS)
+		return -EINVAL;
+	if (req->cpu < 0 || req->cpu >= nr_cpu_ids || !cpu_possible(req->cpu))
+		return -EINVAL;
+
+	ops = kcalloc(req->nr_ops, sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	for (i = 0; i < req->nr_ops; i++) {
+		if (copy_from_user(&ops[i].op, u64_to_user_ptr(req->ops) +
+				   i * sizeof(struct rseqdev_cpu_op),
+				   sizeof(struct rseqdev_cpu_op))) {
+			ret = -EFAULT;
+			goto out;
+		}
+	}
+	ret = opv_prepare_all(ops, req->nr_ops);
+	if (ret)
+		goto out;
+	ret = opv_pin_all(ops, req->nr_ops);
+	if (ret)
+		goto out;
+
+	cpus_read_lock();
+	ret = opv_run_on(req->cpu, ops, req->nr_ops);
+	cpus_read_unlock();
+	opv_unpin_all(ops, req->nr_ops);
+out:
+	kfree(ops);
+	return ret;
+}
