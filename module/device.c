@@ -58,20 +58,22 @@ static int copy_ioctl_arg_to_user(void __user *uarg, const void *karg,
 	return 0;
 }
 
-static long rseqdev_ioctl_query(void __user *uarg)
-{
+/* Every command's argument, as this module knows it. */
+union rseqdev_ioctl_arg {
 	struct rseqdev_query query;
-	long usize;
+	struct rseqdev_register reg;
+	struct rseqdev_cpu_opv cpu_opv;
+};
 
-	usize = copy_ioctl_arg_from_user(&query, sizeof(query), uarg,
-					 RSEQDEV_QUERY_SIZE_VER0);
-	if (usize < 0)
-		return usize;
-	if (query.flags)
+static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
+				void __user *uarg, u32 usize)
+{
+	struct rseqdev_query *query = &karg->query;
+
+	if (query->flags)
 		return -EINVAL;
-
-	query = (struct rseqdev_query) {
-		.size = min_t(size_t, usize, sizeof(query)),
+	*query = (struct rseqdev_query) {
+		.size = min_t(size_t, usize, sizeof(*query)),
 		.abi_version = RSEQDEV_ABI_VERSION,
 		.rseq_feature_size = offsetof(struct rseq_abi, end),
 		.features = RSEQDEV_FEATURES,
@@ -81,50 +83,59 @@ static long rseqdev_ioctl_query(void __user *uarg)
 		.cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN,
 		.cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
 	};
-	return copy_ioctl_arg_to_user(uarg, &query, sizeof(query), usize);
+	return copy_ioctl_arg_to_user(uarg, query, sizeof(*query), usize);
 }
 
 /* The rseq system call's arguments; no answer beyond the return value. */
-static long rseqdev_ioctl_register(void __user *uarg)
+static long rseqdev_ioctl_register(union rseqdev_ioctl_arg *karg,
+				   void __user *uarg, u32 usize)
 {
-	struct rseqdev_register reg;
-	long usize;
+	struct rseqdev_register *reg = &karg->reg;
 
-	usize = copy_ioctl_arg_from_user(&reg, sizeof(reg), uarg,
-					 RSEQDEV_REGISTER_SIZE_VER0);
-	if (usize < 0)
-		return usize;
-	return rseqdev_rseq_call(reg.rseq, reg.rseq_len, reg.flags, reg.sig);
+	return rseqdev_rseq_call(reg->rseq, reg->rseq_len, reg->flags, reg->sig);
 }
 
 /* Returns what the vector returns: 0 or the index of a failed compare. */
-static long rseqdev_ioctl_cpu_opv(void __user *uarg)
+static long rseqdev_ioctl_cpu_opv(union rseqdev_ioctl_arg *karg,
+				  void __user *uarg, u32 usize)
 {
-	struct rseqdev_cpu_opv req;
-	long usize;
-
-	usize = copy_ioctl_arg_from_user(&req, sizeof(req), uarg,
-					 RSEQDEV_CPU_OPV_SIZE_VER0);
-	if (usize < 0)
-		return usize;
-	return rseqdev_cpu_opv(&req);
+	return rseqdev_cpu_opv(&karg->cpu_opv);
 }
+
+static const struct rseqdev_ioctl_cmd {
+	unsigned int cmd;
+	size_t size;		/* the struct this module knows */
+	size_t size_ver0;	/* its first published version */
+	long (*handler)(union rseqdev_ioctl_arg *karg, void __user *uarg,
+			u32 usize);
+} rseqdev_ioctl_cmds[] = {
+	{ RSEQDEV_IOC_QUERY, sizeof(struct rseqdev_query),
+	  RSEQDEV_QUERY_SIZE_VER0, rseqdev_ioctl_query },
+	{ RSEQDEV_IOC_REGISTER, sizeof(struct rseqdev_register),
+	  RSEQDEV_REGISTER_SIZE_VER0, rseqdev_ioctl_register },
+	{ RSEQDEV_IOC_CPU_OPV, sizeof(struct rseqdev_cpu_opv),
+	  RSEQDEV_CPU_OPV_SIZE_VER0, rseqdev_ioctl_cpu_opv },
+};
 
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	const struct rseqdev_ioctl_cmd *c;
+	union rseqdev_ioctl_arg karg;
+	long usize;
 
-	switch (cmd) {
-	case RSEQDEV_IOC_QUERY:
-		return rseqdev_ioctl_query(uarg);
-	case RSEQDEV_IOC_REGISTER:
-		return rseqdev_ioctl_register(uarg);
-	case RSEQDEV_IOC_CPU_OPV:
-		return rseqdev_ioctl_cpu_opv(uarg);
-	default:
-		return -ENOTTY;
+	for (c = rseqdev_ioctl_cmds; c < rseqdev_ioctl_cmds +
+	     ARRAY_SIZE(rseqdev_ioctl_cmds); c++) {
+		if (c->cmd != cmd)
+			continue;
+		usize = copy_ioctl_arg_from_user(&karg, c->size, uarg,
+						 c->size_ver0);
+		if (usize < 0)
+			return usize;
+		return c->handler(&karg, uarg, usize);
 	}
+	return -ENOTTY;
 }
 
 /*

@@ -167,15 +167,21 @@ struct rseq_ids {
 	u32 cid;
 };
 
+/* The four stores, inside a user-access region that jumps to @efault. */
+#define unsafe_put_ids(area, ids, efault)					\
+	do {									\
+		unsafe_put_user((ids)->cpu_start, &(area)->cpu_id_start, efault); \
+		unsafe_put_user((ids)->cpu, &(area)->cpu_id, efault);		\
+		unsafe_put_user((ids)->node, &(area)->node_id, efault);	\
+		unsafe_put_user((ids)->cid, &(area)->mm_cid, efault);		\
+	} while (0)
+
 static int rseq_write_ids(struct rseq_abi __user *area,
 			  const struct rseq_ids *ids)
 {
 	if (!user_write_access_begin(area, sizeof(*area)))
 		return -EFAULT;
-	unsafe_put_user(ids->cpu_start, &area->cpu_id_start, efault);
-	unsafe_put_user(ids->cpu, &area->cpu_id, efault);
-	unsafe_put_user(ids->node, &area->node_id, efault);
-	unsafe_put_user(ids->cid, &area->mm_cid, efault);
+	unsafe_put_ids(area, ids, efault);
 	user_write_access_end();
 	return 0;
 efault:
@@ -190,10 +196,7 @@ static int rseq_exchange(struct rseq_abi __user *area,
 	if (!user_access_begin(area, sizeof(*area)))
 		return -EFAULT;
 	unsafe_get_user(*cs_ptr, &area->rseq_cs, efault);
-	unsafe_put_user(ids->cpu_start, &area->cpu_id_start, efault);
-	unsafe_put_user(ids->cpu, &area->cpu_id, efault);
-	unsafe_put_user(ids->node, &area->node_id, efault);
-	unsafe_put_user(ids->cid, &area->mm_cid, efault);
+	unsafe_put_ids(area, ids, efault);
 	user_access_end();
 	return 0;
 efault:
