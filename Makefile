@@ -7,12 +7,15 @@
 #   make demo          build, boot the default stock kernel in QEMU, show it working
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
+#   make test-debug    the test suite on the debug kernel (lockdep, KASAN, ...),
+#                      built from Debian's source on first use (make debug-kernel)
 #   make dkms-install  add, build and install the module through DKMS
 #   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file and rseqctl
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+DEBUG_KERNEL ?= 6.1-debug
 
 all: module userspace
 
@@ -41,6 +44,12 @@ test:
 test-quick:
 	scripts/test.sh --quick
 
+debug-kernel:
+	scripts/debug-kernel.sh $(DEBUG_KERNEL)
+
+test-debug:
+	scripts/test.sh --kernels $(DEBUG_KERNEL)
+
 dkms-install:
 	scripts/dkms-install.sh $(KVER)
 
@@ -51,4 +60,5 @@ clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick dkms-install dkms-remove clean
+.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug \
+	dkms-install dkms-remove clean

@@ -3,6 +3,8 @@
 # Build the module for matrix kernels the way users do, through DKMS, and
 # the test-only variant (CONFIG_RSEQDEV_SELFTEST) with plain Kbuild. The
 # results land in build/modules/RELEASE/{rseqdev.ko,selftest/rseqdev.ko}.
+# A kernel built here ("build:BASE" in matrix.conf) is built first if need
+# be, and DKMS is pointed at its build tree (--kernelsourcedir).
 #
 # usage: scripts/build-module.sh NAME...
 set -euo pipefail
@@ -44,24 +46,37 @@ fi
 for name in "$@"; do
 	release=$(matrix_field "$name" 2)
 	out=$RSEQDEV_BUILD/modules/$release
-	[ -d "/lib/modules/$release/build" ] ||
-		die "no headers for $release: run scripts/setup-host.sh $name"
+	tree=/lib/modules/$release/build
+	source_dir_arg=()
+	if [ -n "$(matrix_base "$name")" ]; then
+		tree=$("$RSEQDEV_TOP/scripts/debug-kernel.sh" "$name")/build
+		source_dir_arg=(--kernelsourcedir "$tree")
+	fi
+	[ -d "$tree" ] || die "no headers for $release: run scripts/setup-host.sh $name"
+	mkdir -p "$out/selftest"
 
-	if ! grep -qE 'built|installed' <<< "$(dkms_state "$release")"; then
+	# A kernel rebuilt with another configuration keeps its release but
+	# not its symbol versions: what DKMS built against the old tree would
+	# not load.
+	force=()
+	if [ "$(cat "$out/tree" 2>/dev/null || echo "$tree")" != "$tree" ]; then
+		force=(--force)
+	fi
+	if [ ${#force[@]} -gt 0 ] || ! grep -qE 'built|installed' <<< "$(dkms_state "$release")"; then
 		step "dkms: building rseqdev/$version for $release"
-		as_root dkms build "rseqdev/$version" -k "$release" >&2 ||
+		as_root dkms build "rseqdev/$version" -k "$release" "${source_dir_arg[@]}" \
+			"${force[@]}" >&2 ||
 			die "dkms build failed; see $dkms_tree/rseqdev/$version/build/make.log"
 	fi
-	mkdir -p "$out/selftest"
+	echo "$tree" > "$out/tree"
 	copy_module "$dkms_tree/rseqdev/$version/$release/$(uname -m)/module" "$out/rseqdev.ko"
 
-	if [ "$(cat "$out/selftest/hash" 2>/dev/null)" != "$hash" ]; then
+	if [ "$(cat "$out/selftest/hash" 2>/dev/null)" != "$hash $tree" ]; then
 		step "kbuild: building the selftest variant for $release"
 		src=$RSEQDEV_BUILD/selftest-src/$release
 		stage_sources "$src"
-		make -s -C "/lib/modules/$release/build" M="$src" \
-			CONFIG_RSEQDEV_SELFTEST=y modules >&2
+		make -s -C "$tree" M="$src" CONFIG_RSEQDEV_SELFTEST=y modules >&2
 		cp "$src/module/rseqdev.ko" "$out/selftest/"
-		echo "$hash" > "$out/selftest/hash"
+		echo "$hash $tree" > "$out/selftest/hash"
 	fi
 done

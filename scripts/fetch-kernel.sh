@@ -2,13 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Fetch the bootable image of one matrix kernel by package name and print
 # its path. The package is downloaded and unpacked into the cache, not
-# installed: the host's /boot and boot loader are left alone.
+# installed: the host's /boot and boot loader are left alone. A kernel that
+# is built here ("build:BASE" in matrix.conf) comes from debug-kernel.sh,
+# which builds it the first time.
 #
 # usage: scripts/fetch-kernel.sh NAME
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 name=${1:?usage: fetch-kernel.sh NAME}
+if [ -n "$(matrix_base "$name")" ]; then
+	echo "$("$RSEQDEV_TOP/scripts/debug-kernel.sh" "$name")/vmlinuz"
+	exit 0
+fi
 release=$(matrix_field "$name" 2)
 package=$(matrix_field "$name" 3)
 dir=$RSEQDEV_CACHE/kernels/$release

@@ -44,6 +44,12 @@ else
 	record "UNLOAD absent"
 fi
 
+# A kernel with lockdep (the debug kernel) must still have it on: it turns
+# itself off at its first report, and on some taints, without a word later.
+if [ -r /proc/lockdep_stats ]; then
+	record "LOCKDEP $(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)"
+fi
+
 record "DMESG-BEGIN"
 dmesg >&3
 record "DMESG-END"

@@ -9,14 +9,43 @@
 
 function result(pass, desc) { print (pass ? "ok - " : "not ok - ") desc }
 
-BEGIN { in_test = ""; in_dmesg = 0; bad_dmesg = 0; done = 0 }
+BEGIN {
+	in_test = ""; in_dmesg = 0; bad_dmesg = 0; done = 0
+
+	# Kernel log lines that fail a run. The generic ones (any warning,
+	# BUG, oops, stack dump) catch nearly every report; the named ones make
+	# the quoted line say what went wrong, and catch the reports that print
+	# no "WARNING:" or stack of their own. The debug kernel (lockdep, KASAN,
+	# DEBUG_ATOMIC_SLEEP, DEBUG_LIST, DEBUG_OBJECTS) prints the others.
+	# ("BUG:" not inside a word: "ODEBUG:" starts informational lines too.)
+	bad = "WARNING:|(^|[^A-Za-z])BUG:|Oops|general protection fault|Kernel panic|kernel BUG at" \
+	      "|Call Trace|refcount_t:|double fault|unable to handle|UBSAN"
+	# Sleeping or scheduling where it must not; RCU stalls; hung tasks.
+	bad = bad "|sleeping function called|scheduling while atomic" \
+	      "|rcu.*(stall|self-detected)|blocked for more than"
+	# Lockdep and RCU-lockdep reports, lockdep's own failures, and any
+	# taint that turns lock checking off for the rest of the run.
+	bad = bad "|possible (circular|recursive) locking|inconsistent lock state" \
+	      "|lock order detected|lock inversion dependency|suspicious RCU usage" \
+	      "|bad unlock balance|held lock freed|still has locks held" \
+	      "|lock held when returning to user space|Nested lock was not taken" \
+	      "|Invalid wait context|DEBUG_LOCKS_WARN_ON|non-static key" \
+	      "|Disabling lock debugging"
+	# KASAN, and SLUB's own reports ("BUG kmalloc-64 (Tainted: G O): ...").
+	bad = bad "|KASAN|BUG [^ ]+ \\((Not t|T)ainted"
+	# DEBUG_LIST corruption; DEBUG_OBJECTS reports and its giving up. Not
+	# "ODEBUG:" alone: that prefix also starts informational lines.
+	bad = bad "|list_(add|del) corruption|list_add double add" \
+	      "|ODEBUG: [a-z_ ]+ \\(active state|ODEBUG: object .* annotated" \
+	      "|ODEBUG: [Oo]ut of memory"
+}
 
 { sub(/\r$/, "") }
 
 in_dmesg && /^@@DMESG-END/ { in_dmesg = 0; next }
 in_dmesg {
 	print > dmesg_out
-	if ($0 ~ /WARNING:|BUG:|Oops|general protection fault|Kernel panic|sleeping function called|scheduling while atomic|rcu.*(stall|self-detected)|blocked for more than|possible (circular|recursive) locking|inconsistent lock state|KASAN|UBSAN|list_(add|del) corruption|Call Trace|refcount_t:|double fault|unable to handle/) {
+	if ($0 ~ bad) {
 		bad_dmesg++
 		bad_lines = bad_lines "\n# dmesg: " $0
 	}
@@ -45,6 +74,9 @@ in_dmesg {
 	next
 }
 /^@@DMESG-BEGIN/ { in_dmesg = 1; printf "" > dmesg_out; next }
+# Lockdep stops at its first report, or when something else turns it off:
+# on a kernel that has it, it must still be on once the tests are over.
+/^@@LOCKDEP / { result($2 == "1", "lockdep still on at the end (debug_locks " $2 ")"); next }
 /^@@TAINT / {
 	# Allowed: O (out-of-tree module, 1<<12) and E (unsigned module, 1<<13).
 	taint = $2 + 0

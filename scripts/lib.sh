@@ -15,13 +15,52 @@ as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# matrix_names: the kernel names of the matrix, in file order.
-matrix_names() { awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$MATRIX_CONF"; }
+# matrix_names: the kernel names of the default matrix, in file order
+# (without the entries marked "on-request", which run only when named).
+matrix_names() {
+	awk '!/^[[:space:]]*(#|$)/ { for (i = 5; i <= NF; i++) if ($i == "on-request") next
+		print $1 }' "$MATRIX_CONF"
+}
 
 # matrix_field NAME COLUMN: one column (2 = release, 3 = image, 4 = headers).
 matrix_field() {
 	awk -v n="$1" -v c="$2" '!/^[[:space:]]*(#|$)/ && $1 == n { print $c; found = 1 }
 		END { exit !found }' "$MATRIX_CONF" || die "kernel '$1' is not in $MATRIX_CONF"
+}
+
+# matrix_option NAME KEY [DEFAULT]: the value of a "KEY=VALUE" option of the
+# entry (columns 5 on), or DEFAULT.
+matrix_option() {
+	matrix_field "$1" 1 >/dev/null
+	awk -v n="$1" -v k="$2" -v d="${3-}" '!/^[[:space:]]*(#|$)/ && $1 == n {
+			for (i = 5; i <= NF; i++)
+				if (index($i, k "=") == 1) { v = substr($i, length(k) + 2); found = 1 }
+		}
+		END { print found ? v : d }' "$MATRIX_CONF"
+}
+
+# matrix_base NAME: for a kernel built here ("build:BASE" as its image),
+# BASE, the matrix entry whose Debian source it is built from; empty for a
+# kernel that is downloaded.
+matrix_base() {
+	local image
+	image=$(matrix_field "$1" 3)
+	case "$image" in build:*) echo "${image#build:}" ;; esac
+}
+
+# ensure_packages PACKAGE...: install the Debian packages that are missing.
+ensure_packages() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	step "host packages: installing ${missing[*]}"
+	# The package lists may be stale or absent on a fresh machine.
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
 default_kernel() { matrix_names | head -n 1; }

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Install everything the build and the VM harness need on a Debian/Ubuntu host:
 # compilers, QEMU, busybox, DKMS, sparse, and the headers of every matrix kernel.
+# A kernel that is built here ("build:BASE" in matrix.conf) has no headers
+# package: its build tree stands for them, so it is built now (once per
+# machine; scripts/debug-kernel.sh caches it).
 # Idempotent: packages already present are not installed again.
 #
 # usage: scripts/setup-host.sh [kernel-name ...]   (default: the whole matrix)
@@ -13,24 +16,18 @@ kernels=("$@")
 
 want=(build-essential pkg-config kmod cpio xz-utils perl
       qemu-system-x86 busybox-static dkms sparse)
+built=()
 for k in "${kernels[@]}"; do
-	want+=("$(matrix_field "$k" 4)")
+	if [ -n "$(matrix_base "$k")" ]; then
+		built+=("$k")
+	else
+		want+=("$(matrix_field "$k" 4)")
+	fi
 done
 
-missing=()
-for p in "${want[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
+ensure_packages "${want[@]}"
+step "host packages: all present"
+
+for k in "${built[@]}"; do
+	"$RSEQDEV_TOP/scripts/debug-kernel.sh" "$k" >/dev/null
 done
-
-if [ ${#missing[@]} -eq 0 ]; then
-	step "host packages: all present"
-	exit 0
-fi
-
-step "host packages: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-# The package lists may be stale or absent on a fresh machine.
-as_root apt-get update -qq
-as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-step "host packages: done"

@@ -11,6 +11,10 @@
 # --icount: deterministic mode, one CPU; one guest instruction takes one
 # nanosecond of guest time, so guest timings count instructions.
 #
+# The time limit is --timeout, else $RSEQDEV_VM_TIMEOUT, else the kernel's
+# "timeout=" in matrix.conf, else 900 s. The kernel's "test-limit=" there
+# becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh).
+#
 # Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +22,7 @@ set -euo pipefail
 kernel=$(default_kernel)
 smp=2
 plan=$RSEQDEV_TOP/tests/vm/plan
-timeout=${RSEQDEV_VM_TIMEOUT:-900}
+timeout=${RSEQDEV_VM_TIMEOUT:-}
 tag=
 # Single-threaded TCG by default: QEMU 7.2's multi-threaded TCG hung the
 # guest within a few dozen module load/unload cycles (each flips the
@@ -42,6 +46,10 @@ done
 [ -f "$plan" ] || die "no plan file $plan"
 
 release=$(matrix_field "$kernel" 2)
+[ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 900)
+cmdline="console=ttyS0 panic=-1 rdinit=/init"
+test_limit=$(matrix_option "$kernel" test-limit)
+[ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
 run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag
 rm -rf "$run"
 mkdir -p "$run"
@@ -58,7 +66,7 @@ timeout --kill-after=10 "$timeout" \
 	qemu-system-x86_64 -nodefaults -display none -no-reboot \
 		-accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1024 \
 		-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
-		-append "console=ttyS0 panic=-1 rdinit=/init" \
+		-append "$cmdline" \
 		-serial "file:$run/console.log" -serial "file:$run/results.log" \
 		</dev/null >"$run/qemu.log" 2>&1 || status=$?
 elapsed=$(($(date +%s) - started))
@@ -70,7 +78,7 @@ step "vm $kernel smp=$smp: guest stopped after ${elapsed}s (qemu status $status)
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		echo "not ok - guest finished within ${timeout}s (it hung; console: $run/console.log)"
 	fi
-	if grep -qE 'Kernel panic|Oops|BUG:' "$run/console.log"; then
+	if grep -qE 'Kernel panic|Oops|(^|[^A-Za-z])BUG:' "$run/console.log"; then
 		echo "not ok - console shows a panic, oops or BUG (see $run/console.log)"
 	fi
 } > "$run/results.tap"
