@@ -14,12 +14,18 @@
  * the calling CPU, serialized by a mutex, while the CPU hotplug lock keeps
  * it offline.
  *
+ * With RSEQDEV_CPU_OPV_MM_CID the vector targets a concurrency id instead:
+ * it runs on the calling CPU with preemption off while the caller holds
+ * that id, so no other thread of the process can hold it, and no critical
+ * section indexed by it can be in progress.
+ *
  * The limits (16 operations, 4216 bytes in all) bound the time spent with
  * preemption off: at most one page copied and fifteen word operations.
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -147,13 +153,37 @@ static int opv_pin_all(struct opv_op *ops, u32 nr)
 	return 0;
 }
 
+/* Called with preemption off: the vector, timed for RSEQDEV_IOC_STATS. */
+static int opv_run_timed(struct opv_op *ops, u32 nr)
+{
+	u64 start = local_clock();
+	int ret = opv_run(ops, nr);
+
+	rseqdev_note_preempt_off(local_clock() - start);
+	rseqdev_count_event(RSEQDEV_EV_CPU_OPV);
+	return ret;
+}
+
 /* The vector as one step on this CPU. */
 static int opv_run_here(struct opv_op *ops, u32 nr)
 {
 	int ret;
 
 	preempt_disable();
-	ret = opv_run(ops, nr);
+	ret = opv_run_timed(ops, nr);
+	preempt_enable();
+	return ret;
+}
+
+/* The vector as one step of the holder of concurrency id @cid. */
+static int opv_run_as_cid(int cid, struct opv_op *ops, u32 nr)
+{
+	int ret;
+
+	preempt_disable();
+	ret = rseq_thread_hold_cid(cid);
+	if (!ret)
+		ret = opv_run_timed(ops, nr);
 	preempt_enable();
 	return ret;
 }
@@ -203,11 +233,15 @@ long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req)
 	u32 i;
 	int ret;
 
-	if (req->flags)
+	bool by_cid = req->flags & RSEQDEV_CPU_OPV_MM_CID;
+
+	if (req->flags & ~RSEQDEV_CPU_OPV_MM_CID)
 		return -EINVAL;
 	if (!req->nr_ops || req->nr_ops > RSEQDEV_CPU_OPV_MAX_OPS)
 		return -EINVAL;
-	if (req->cpu < 0 || req->cpu >= nr_cpu_ids || !cpu_possible(req->cpu))
+	/* Concurrency ids stay below nr_cpu_ids too. */
+	if (req->cpu < 0 || req->cpu >= nr_cpu_ids ||
+	    (!by_cid && !cpu_possible(req->cpu)))
 		return -EINVAL;
 
 	ops = kcalloc(req->nr_ops, sizeof(*ops), GFP_KERNEL);
@@ -228,9 +262,13 @@ long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req)
 	if (ret)
 		goto out;
 
-	cpus_read_lock();
-	ret = opv_run_on(req->cpu, ops, req->nr_ops);
-	cpus_read_unlock();
+	if (by_cid) {
+		ret = opv_run_as_cid(req->cpu, ops, req->nr_ops);
+	} else {
+		cpus_read_lock();
+		ret = opv_run_on(req->cpu, ops, req->nr_ops);
+		cpus_read_unlock();
+	}
 	opv_unpin_all(ops, req->nr_ops);
 out:
 	kfree(ops);

@@ -19,7 +19,8 @@
 
 /* Features this build of the module implements. */
 #define RSEQDEV_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
-				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV)
+				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV | \
+				 RSEQDEV_FEATURE_CPU_OPV_MM_CID | RSEQDEV_FEATURE_STATS)
 
 
 /**
@@ -63,6 +64,7 @@ union rseqdev_ioctl_arg {
 	struct rseqdev_query query;
 	struct rseqdev_register reg;
 	struct rseqdev_cpu_opv cpu_opv;
+	struct rseqdev_stats stats;
 };
 
 static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
@@ -102,6 +104,19 @@ static long rseqdev_ioctl_cpu_opv(union rseqdev_ioctl_arg *karg,
 	return rseqdev_cpu_opv(&karg->cpu_opv);
 }
 
+static long rseqdev_ioctl_stats(union rseqdev_ioctl_arg *karg,
+				void __user *uarg, u32 usize)
+{
+	struct rseqdev_stats *stats = &karg->stats;
+	int ret;
+
+	ret = rseqdev_stats_read(stats);
+	if (ret)
+		return ret;
+	stats->size = min_t(size_t, usize, sizeof(*stats));
+	return copy_ioctl_arg_to_user(uarg, stats, sizeof(*stats), usize);
+}
+
 static const struct rseqdev_ioctl_cmd {
 	unsigned int cmd;
 	size_t size;		/* the struct this module knows */
@@ -115,6 +130,8 @@ static const struct rseqdev_ioctl_cmd {
 	  RSEQDEV_REGISTER_SIZE_VER0, rseqdev_ioctl_register },
 	{ RSEQDEV_IOC_CPU_OPV, sizeof(struct rseqdev_cpu_opv),
 	  RSEQDEV_CPU_OPV_SIZE_VER0, rseqdev_ioctl_cpu_opv },
+	{ RSEQDEV_IOC_STATS, sizeof(struct rseqdev_stats),
+	  RSEQDEV_STATS_SIZE_VER0, rseqdev_ioctl_stats },
 };
 
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,

@@ -71,13 +71,36 @@ struct rseq_thread {
 struct rseq_thread *rseq_thread_of_current(void);
 int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
 void rseq_thread_teardown(struct rseq_thread *t);
+int rseq_thread_take_cid(struct rseq_thread *t);
+int rseq_thread_hold_cid(int cid);
 
 /* rseq_resume.c: the work done before a thread returns to user space. */
 int rseq_clear_stale_cs(struct rseq_abi __user *area);
 int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs);
 int rseq_reset_ids(struct rseq_abi __user *area);
 
-/* rseqdev_rseq_call.c: mainline's rules for (un)registration. */
+/* stats.c: counters for RSEQDEV_IOC_STATS. */
+enum rseqdev_event {
+	RSEQDEV_EV_REGISTER,	/* a thread state set up, fork included */
+	RSEQDEV_EV_ABORT,	/* a critical section aborted */
+	RSEQDEV_EV_CPU_OPV,	/* a vector run */
+	RSEQDEV_NR_EVENTS,
+};
+
+enum rseqdev_object {
+	RSEQDEV_OBJ_THREAD,	/* struct rseq_thread */
+	RSEQDEV_OBJ_MM,		/* struct rseq_mm */
+	RSEQDEV_NR_OBJECTS,
+};
+
+struct rseqdev_stats;
+
+void rseqdev_count_event(enum rseqdev_event event);
+void rseqdev_count_object(enum rseqdev_object object, int delta);
+void rseqdev_note_preempt_off(u64 ns);
+int rseqdev_stats_read(struct rseqdev_stats *stats);
+
+/* rseq_syscall.c: mainline's rules for (un)registration. */
 long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
 
 /* cpu_opv.c */

@@ -53,6 +53,7 @@ static void rseq_mm_publish(struct rseq_mm *rmm, struct mm_struct *mm)
 {
 	rmm->mm = mm;
 	mmgrab(mm);
+	rseqdev_count_object(RSEQDEV_OBJ_MM, 1);
 	hash_add(rseq_mm_table, &rmm->node, (unsigned long)mm);
 }
 
@@ -110,6 +111,7 @@ void rseq_mm_put(struct rseq_mm *rmm)
 		return;
 	mmdrop(rmm->mm);
 	kfree(rmm);
+	rseqdev_count_object(RSEQDEV_OBJ_MM, -1);
 }
 
 /**

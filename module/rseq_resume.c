@@ -151,6 +151,7 @@ static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs,
 	if (ret)
 		return ret;
 	instruction_pointer_set(regs, cs.abort_ip);
+	rseqdev_count_event(RSEQDEV_EV_ABORT);
 	/*
 	 * Only a section that made a system call (which it must not) gets
 	 * here from inside one; restarting that call would now resume at
@@ -211,10 +212,7 @@ efault:
 static void rseq_current_ids(struct rseq_thread *t, struct rseq_ids *ids)
 {
 	preempt_disable();
-	if (t->cid < 0)
-		t->cid = rseq_mm_cid_take(t->rmm, t->last_cid);
-	t->last_cid = t->cid;
-	ids->cid = t->cid;
+	ids->cid = rseq_thread_take_cid(t);
 	ids->cpu = smp_processor_id();
 	preempt_enable();
 	ids->cpu_start = ids->cpu;

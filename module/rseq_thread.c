@@ -50,7 +50,17 @@ static void rseq_thread_free(struct rseq_thread *t)
 	kfree(t->spare);
 	rseq_mm_free_unused(t->spare_rmm);
 	kfree(t);
+	rseqdev_count_object(RSEQDEV_OBJ_THREAD, -1);
 	module_put(THIS_MODULE);
+}
+
+/* A state starts to live: it pins the module and is counted. */
+static void rseq_thread_activate(struct rseq_thread *t, struct task_struct *task)
+{
+	__module_get(THIS_MODULE);
+	rseqdev_count_object(RSEQDEV_OBJ_THREAD, 1);
+	rseqdev_count_event(RSEQDEV_EV_REGISTER);
+	compat_notifier_attach(task, &t->notifier);
 }
 
 /*
@@ -153,8 +163,7 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
 	rseq_mm_free_unused(rmm);
 
 	/* The open device pins the module; from here on the state does too. */
-	__module_get(THIS_MODULE);
-	compat_notifier_attach(current, &t->notifier);
+	rseq_thread_activate(t, current);
 	preempt_disable();
 	rseq_queue_resume(t, current);
 	preempt_enable();
@@ -176,6 +185,43 @@ void rseq_thread_teardown(struct rseq_thread *t)
 	t->dead = true;
 	rseq_drop_cid(t);
 	rseq_queue_resume(t, current);
+}
+
+/**
+ * rseq_thread_take_cid() - the concurrency id @t holds, taken if it has none
+ * @t: the state of current
+ *
+ * Called with preemption off: only a switch-out gives the id up.
+ *
+ * Return: the id.
+ */
+int rseq_thread_take_cid(struct rseq_thread *t)
+{
+	if (t->cid < 0)
+		t->cid = rseq_mm_cid_take(t->rmm, t->last_cid);
+	t->last_cid = t->cid;
+	return t->cid;
+}
+
+/**
+ * rseq_thread_hold_cid() - make sure current holds concurrency id @cid
+ * @cid: the id current's area showed it
+ *
+ * Called with preemption off, which keeps the id held until preemption is
+ * enabled again. A thread switched out during the system call gave its id
+ * up and takes one now, as its return to user space would have; that
+ * switch-out queued the callback that shows the new id in the area.
+ *
+ * Return: 0 when current holds @cid, -EINVAL when it is not registered
+ * through the module, -EAGAIN when it holds another id.
+ */
+int rseq_thread_hold_cid(int cid)
+{
+	struct rseq_thread *t = rseq_thread_of_current();
+
+	if (!t)
+		return -EINVAL;
+	return rseq_thread_take_cid(t) == cid ? 0 : -EAGAIN;
 }
 
 static void rseq_resume_work_fn(struct callback_head *work)
@@ -234,8 +280,7 @@ static void rseq_thread_inherit(struct rseq_thread *parent,
 	rseq_thread_init(t, parent->area, parent->len, parent->sig);
 	rseq_mm_adopt(rmm, child->mm);
 	t->rmm = rmm;
-	__module_get(THIS_MODULE);
-	compat_notifier_attach(child, &t->notifier);
+	rseq_thread_activate(t, child);
 	rseq_queue_resume(t, child);
 }
 

@@ -14,6 +14,18 @@ like "$out" "^possible CPU ids +$((${possible##*-} + 1))\$" "shows nr_cpu_ids"
 like "$out" '^cpu_opv limits +16 ops, 4096 bytes per op, 4216 bytes per vector$' \
 	"shows the cpu_opv limits"
 
+out=$(rseqctl stats 2>&1)
+is "$?" 0 "rseqctl stats exits 0"
+like "$out" '^registered threads +0$' "stats: no thread registered"
+like "$out" '^cpu_opv vectors run +[0-9]+$' "stats: the vector count"
+like "$out" '^cpu_opv longest preempt-off +[0-9]+ ns$' "stats: the preemption-off maximum"
+out=$(rseqctl stats --reset-max 2>&1)
+is "$?" 0 "rseqctl stats --reset-max as root"
+out=$(rseqctl stats 2>&1)
+like "$out" '^cpu_opv longest preempt-off +0 ns$' "stats: the maximum starts again at 0"
+rseqctl stats --bogus >/dev/null 2>&1
+is "$?" 2 "stats with an unknown option: exit 2"
+
 out=$(rseqctl --version)
 like "$out" '^rseqctl [0-9]+\.[0-9]+\.[0-9]+$' "--version"
 rseqctl bogus >/dev/null 2>&1

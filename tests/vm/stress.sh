@@ -4,7 +4,11 @@
 # critical sections, yields, sleeps, raised signals, and a signal storm
 # whose handler runs per-CPU operations too. Totals must be exact.
 #
-# usage: sh stress.sh module|native [short]
+# "mixed" runs every structure with every other thread on the cpu_opv
+# slow path, so that rseq sequences and cpu_opv vectors race on the same
+# data; the totals must stay exact.
+#
+# usage: sh stress.sh module|native [short|mixed]
 . ./tap.sh
 
 backend=$1
@@ -14,6 +18,8 @@ configs="loops yield sleep storm raise"
 if [ "$2" = short ]; then
 	modes=cpu_id
 	configs="loops storm"
+elif [ "$2" = mixed ]; then
+	configs="mixed"
 fi
 
 # config_args NAME: percpu_stress options of a configuration.
@@ -24,6 +30,7 @@ config_args() {
 	sleep) echo "-r 1000 -m 20 -s 1" ;;
 	storm) echo "-r 40000 -S 1000 -3 200 -4 200" ;;
 	raise) echo "-r 10000 -m 10 -k" ;;
+	mixed) echo "-r 4000 -F 2 -S 500 -3 300 -4 300" ;;
 	esac
 }
 

@@ -46,6 +46,8 @@
 #define RSEQDEV_FEATURE_MM_CID		(1ULL << 2) /* struct rseq::mm_cid */
 #define RSEQDEV_FEATURE_CPU_OPV		(1ULL << 3) /* RSEQDEV_IOC_CPU_OPV */
 #define RSEQDEV_FEATURE_FENCE		(1ULL << 4) /* cross-CPU rseq fence */
+#define RSEQDEV_FEATURE_CPU_OPV_MM_CID	(1ULL << 5) /* RSEQDEV_CPU_OPV_MM_CID */
+#define RSEQDEV_FEATURE_STATS		(1ULL << 6) /* RSEQDEV_IOC_STATS */
 
 /*
  * cpu_opv limits. One vector runs with preemption off on its target CPU,
@@ -241,20 +243,33 @@ struct rseqdev_cpu_op {
 	} u;
 };
 
+/*
+ * cpu_opv flag: @cpu is a concurrency id (struct rseq::mm_cid), not a CPU.
+ * The vector runs while the calling thread holds that id, which excludes
+ * every rseq critical section indexed by it and every other vector for it.
+ * The caller must be registered through the module and hold the id: the
+ * one its area shows. If it was switched out and came back with another
+ * id, the call fails with EAGAIN and the area shows the new id on return.
+ */
+#define RSEQDEV_CPU_OPV_MM_CID		(1U << 0)
+
 /**
  * struct rseqdev_cpu_opv - RSEQDEV_IOC_CPU_OPV: run a vector on a CPU
  * @size:	sizeof(struct rseqdev_cpu_opv)
- * @flags:	0
+ * @flags:	0, or RSEQDEV_CPU_OPV_MM_CID
  * @ops:	address of an array of struct rseqdev_cpu_op
  * @nr_ops:	1 to RSEQDEV_CPU_OPV_MAX_OPS
- * @cpu:	the CPU, possible but not necessarily online
+ * @cpu:	the CPU, possible but not necessarily online; with
+ *		RSEQDEV_CPU_OPV_MM_CID, the caller's concurrency id
  *
  * The ioctl returns 0 when every operation ran, or the 1-based index of
  * the compare that failed (operations before it stay applied, later ones
  * do not run). Errors: EINVAL for a bad vector, length, alignment, flag or
- * CPU; EFAULT when an operand cannot be read, or written where the op
- * writes (nothing is changed then); EAGAIN for a fault on an operand whose
- * expect_fault byte is set; ENOMEM.
+ * CPU (or id), and for RSEQDEV_CPU_OPV_MM_CID from a thread not registered
+ * through the module; EFAULT when an operand cannot be read, or written
+ * where the op writes (nothing is changed then); EAGAIN for a fault on an
+ * operand whose expect_fault byte is set, or a concurrency id the caller no
+ * longer holds; ENOMEM.
  */
 struct rseqdev_cpu_opv {
 	__u32 size;
@@ -266,8 +281,43 @@ struct rseqdev_cpu_opv {
 
 #define RSEQDEV_CPU_OPV_SIZE_VER0	24
 
+/* stats flag: start a new maximum after reading it (CAP_SYS_ADMIN only). */
+#define RSEQDEV_STATS_RESET_MAX		(1U << 0)
+
+/**
+ * struct rseqdev_stats - RSEQDEV_IOC_STATS: the module's counters
+ * @size:		in: sizeof(struct rseqdev_stats) as the caller knows it
+ * @flags:		in: 0 or RSEQDEV_STATS_RESET_MAX
+ * @threads:		out: per-thread states alive (registered threads, and
+ *			states of ended ones not yet freed)
+ * @processes:		out: per-process concurrency id tables alive
+ * @registrations:	out: successful registrations since load, inherited
+ *			ones (fork) included
+ * @aborts:		out: critical sections the module aborted
+ * @cpu_opv_calls:	out: vectors run, whether a compare failed or not
+ * @cpu_opv_max_preempt_off_ns: out: longest time one vector ran with
+ *			preemption off, since load or the last reset
+ *
+ * The counters are summed over CPUs without stopping them: each is a value
+ * it held during the call. @threads and @processes return to 0 once every
+ * registered thread has ended; the module unloads only then.
+ */
+struct rseqdev_stats {
+	__u32 size;
+	__u32 flags;
+	__u64 threads;
+	__u64 processes;
+	__u64 registrations;
+	__u64 aborts;
+	__u64 cpu_opv_calls;
+	__u64 cpu_opv_max_preempt_off_ns;
+};
+
+#define RSEQDEV_STATS_SIZE_VER0		56
+
 #define RSEQDEV_IOC_QUERY	_IOWR(RSEQDEV_IOC_MAGIC, 0x00, struct rseqdev_query)
 #define RSEQDEV_IOC_REGISTER	_IOW(RSEQDEV_IOC_MAGIC, 0x01, struct rseqdev_register)
 #define RSEQDEV_IOC_CPU_OPV	_IOW(RSEQDEV_IOC_MAGIC, 0x02, struct rseqdev_cpu_opv)
+#define RSEQDEV_IOC_STATS	_IOWR(RSEQDEV_IOC_MAGIC, 0x03, struct rseqdev_stats)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

@@ -20,5 +20,6 @@ int bench_switch(const char *self);
 int bench_switch_child(int argc, char **argv);
 int bench_cpu(void);
 int bench_ops(void);
+int bench_opv(void);
 
 #endif /* RSEQDEV_BENCH_H */

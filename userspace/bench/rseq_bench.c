@@ -3,7 +3,7 @@
  * rseq_bench: what rseq through the module costs, as ratios against
  * baselines measured in the same run on the same kernel.
  *
- *   rseq_bench [switch] [cpu] [ops] [--quick] [--tap]
+ *   rseq_bench [switch] [cpu] [ops] [opv] [--quick] [--tap]
  *
  * switch: cost of a context switch for a thread that is not registered,
  *         registered through the module, or registered natively (glibc),
@@ -12,6 +12,8 @@
  *         with the getcpu system call.
  * ops:    a per-CPU counter increment with rseq against an atomic
  *         fetch-add, a mutex, and a plain per-thread increment.
+ * opv:    cpu_opv latency against getpid() and a no-op ioctl, the
+ *         library's fallback rate, the longest preemption-off time.
  *
  * Times come from CLOCK_MONOTONIC. Under QEMU TCG they are distorted;
  * under -icount shift=0 one "nanosecond" is one guest instruction, which
@@ -92,13 +94,14 @@ void bench_line(const char *fmt, ...)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [--quick] [--tap]\n");
+	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [--quick] [--tap]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	bool want_switch = false, want_cpu = false, want_ops = false, tap = false;
+	bool want_switch = false, want_cpu = false, want_ops = false;
+	bool want_opv = false, tap = false;
 	int i, failed = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], BENCH_SWITCH_CHILD))
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
 			want_cpu = true;
 		else if (!strcmp(argv[i], "ops"))
 			want_ops = true;
+		else if (!strcmp(argv[i], "opv"))
+			want_opv = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "--tap"))
@@ -117,8 +122,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!want_switch && !want_cpu && !want_ops)
-		want_switch = want_cpu = want_ops = true;
+	if (!want_switch && !want_cpu && !want_ops && !want_opv)
+		want_switch = want_cpu = want_ops = want_opv = true;
 
 	bench_line("rseq_bench: backend %s, %ld CPUs", rseq_backend_name(rseq_init()),
 		   sysconf(_SC_NPROCESSORS_ONLN));
@@ -128,6 +133,8 @@ int main(int argc, char **argv)
 		failed |= bench_cpu();
 	if (want_ops)
 		failed |= bench_ops();
+	if (want_opv)
+		failed |= bench_opv();
 	if (tap)
 		printf("%s 1 - benchmarks ran\n1..1\n", failed ? "not ok" : "ok");
 	return failed;

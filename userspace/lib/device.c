@@ -52,6 +52,18 @@ int rseqdev_query(struct rseqdev_query *query)
 	return ioctl(fd, RSEQDEV_IOC_QUERY, query) ? -1 : 0;
 }
 
+int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags)
+{
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	memset(stats, 0, sizeof(*stats));
+	stats->size = sizeof(*stats);
+	stats->flags = flags;
+	return ioctl(fd, RSEQDEV_IOC_STATS, stats) ? -1 : 0;
+}
+
 const char *rseqdev_version(void)
 {
 	return RSEQDEV_VERSION;

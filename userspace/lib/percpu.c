@@ -14,6 +14,7 @@
 #include <rseqdev/percpu.h>
 
 #define POSSIBLE_CPUS_PATH	"/sys/devices/system/cpu/possible"
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* The last number of a CPU list such as "0-3,8-11", or -1. */
 static long last_cpu_in_list(const char *list)
@@ -339,4 +340,118 @@ int rseq_percpu_memcpy_buffer_take(struct rseq_percpu_memcpy_buffer *buf,
 	memcpy(item, slot->array + (size_t)slot->offset * buf->item_len,
 	       buf->item_len);
 	return 0;
+}
+
+/* The slow path's policy and the per-thread counters. */
+
+struct rseq_percpu_policy rseq_percpu_policy = {
+	.slow_path = RSEQ_PERCPU_SLOW_AUTO,
+	.abort_limit = RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
+};
+
+__thread struct rseq_percpu_thread rseq_percpu_self
+	__attribute__((tls_model("initial-exec")));
+
+int rseq_percpu_set_slow_path(enum rseq_percpu_slow_path slow_path,
+			      unsigned int abort_limit)
+{
+	if ((slow_path != RSEQ_PERCPU_SLOW_AUTO &&
+	     slow_path != RSEQ_PERCPU_SLOW_ALWAYS &&
+	     slow_path != RSEQ_PERCPU_SLOW_NEVER) || !abort_limit) {
+		errno = EINVAL;
+		return -1;
+	}
+	__atomic_store_n(&rseq_percpu_policy.abort_limit, abort_limit,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&rseq_percpu_policy.slow_path, slow_path,
+			 __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int parse_slow_path(const char *word, enum rseq_percpu_slow_path *mode)
+{
+	static const char *const names[] = {
+		[RSEQ_PERCPU_SLOW_AUTO] = "auto",
+		[RSEQ_PERCPU_SLOW_ALWAYS] = "always",
+		[RSEQ_PERCPU_SLOW_NEVER] = "never",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(word, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_abort_limit(const char *word, unsigned int *limit)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(word, &end, 10);
+	if (errno || end == word || *end || !n || n > UINT_MAX ||
+	    *word == '-')
+		return -1;
+	*limit = n;
+	return 0;
+}
+
+/* A misspelt setting is reported once and ignored, never fatal. */
+__attribute__((constructor))
+static void rseq_percpu_policy_from_env(void)
+{
+	enum rseq_percpu_slow_path mode = RSEQ_PERCPU_SLOW_AUTO;
+	unsigned int limit = RSEQ_PERCPU_ABORT_LIMIT_DEFAULT;
+	const char *word = getenv(RSEQDEV_ENV_CPU_OPV);
+
+	if (word && *word && parse_slow_path(word, &mode))
+		fprintf(stderr, "librseqdev: ignoring %s=%s (auto, always or never)\n",
+			RSEQDEV_ENV_CPU_OPV, word);
+	word = getenv(RSEQDEV_ENV_CPU_OPV_AFTER);
+	if (word && *word && parse_abort_limit(word, &limit))
+		fprintf(stderr, "librseqdev: ignoring %s=%s (a number from 1)\n",
+			RSEQDEV_ENV_CPU_OPV_AFTER, word);
+	rseq_percpu_set_slow_path(mode, limit);
+}
+
+/*
+ * Is the trap flag set? A debugger single-stepping the thread sets it, and
+ * then every sequence aborts: the thread stops after each instruction.
+ * pushf writes below the stack pointer, so step over the red zone first.
+ */
+static int single_stepping(void)
+{
+#if defined(__x86_64__)
+	unsigned long flags;
+
+	__asm__ __volatile__("lea -128(%%rsp), %%rsp\n\t"
+			     "pushfq\n\t"
+			     "popq %0\n\t"
+			     "lea 128(%%rsp), %%rsp"
+			     : "=r" (flags) : : "memory");
+	return !!(flags & 0x100);
+#else
+	return 0;
+#endif
+}
+
+int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts)
+{
+	switch (__atomic_load_n(&rseq_percpu_policy.slow_path, __ATOMIC_RELAXED)) {
+	case RSEQ_PERCPU_SLOW_NEVER:
+		return 0;
+	case RSEQ_PERCPU_SLOW_ALWAYS:
+		break;
+	case RSEQ_PERCPU_SLOW_AUTO:
+		if (aborts < __atomic_load_n(&rseq_percpu_policy.abort_limit,
+					     __ATOMIC_RELAXED) &&
+		    !single_stepping())
+			return 0;
+		break;
+	}
+	return rseqdev_cpu_opv_usable(mode);
 }

@@ -14,8 +14,10 @@
  *		duplicated or torn
  *
  * A signal handler (-k, -S) adds 1 to a second per-CPU counter per run:
- * that counter must equal the number of handler runs. Only the public API
- * is used, so any backend can run it.
+ * that counter must equal the number of handler runs. With -F, some
+ * threads take the cpu_opv slow path for every operation while the others
+ * run the rseq fast paths on the same data. Only the public API is used,
+ * so any backend can run it.
  */
 #include <limits.h>
 #include <poll.h>
@@ -90,6 +92,7 @@ static struct {
 	unsigned int sleep_ms;
 	bool kill;
 	unsigned int storm_hz;
+	unsigned int force_every;
 	bool verbose;
 } opt = {
 	.type = TEST_COUNTER,
@@ -104,6 +107,7 @@ struct worker {
 	pid_t tid;		/* set once the thread may be signalled */
 	intptr_t added;		/* counter: what this thread added */
 	unsigned long aborts;
+	struct rseq_percpu_stats stats;	/* the library's count of its own */
 	unsigned long empty;	/* pops that found their list/buffer empty */
 	unsigned long errors;	/* calls that returned an error */
 	unsigned long torn;	/* memcpy items that failed their check */
@@ -334,10 +338,18 @@ static void run_memcpy(struct worker *w)
 	}
 }
 
+/* -F N: every Nth worker, the first included, uses cpu_opv only. */
+static bool worker_forced(const struct worker *w)
+{
+	return opt.force_every && w->nr % opt.force_every == 0;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	if (worker_forced(w))
+		rseq_percpu_thread_force_slow_path(1);
 	/* Registered before any signal can ask the handler to use rseq. */
 	if (rseq_thread_ready())
 		worker_error(w);
@@ -368,6 +380,7 @@ static void *worker_main(void *arg)
 	/* Stay alive, hence signallable by tid, until the storm is over. */
 	pthread_barrier_wait(&end_barrier);
 	w->aborts = thread_aborts;
+	w->stats = rseq_percpu_thread_stats();
 	return NULL;
 }
 
@@ -580,6 +593,43 @@ static void check_signals(void)
 	}
 }
 
+/*
+ * The library's counters: forced threads completed everything through
+ * cpu_opv, the others almost everything through rseq.
+ */
+static void check_paths(void)
+{
+	struct rseq_percpu_stats fast = { 0 }, forced = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < opt.threads; i++) {
+		struct rseq_percpu_stats *sum = worker_forced(&workers[i]) ?
+						&forced : &fast;
+
+		sum->commits += workers[i].stats.commits;
+		sum->aborts += workers[i].stats.aborts;
+		sum->fallbacks += workers[i].stats.fallbacks;
+	}
+	diag("fast-path threads: %llu commits, %llu aborts, %llu fallbacks",
+	     (unsigned long long)fast.commits, (unsigned long long)fast.aborts,
+	     (unsigned long long)fast.fallbacks);
+	if (!opt.force_every)
+		return;
+	if (!rseqdev_cpu_opv_usable(opt.mode)) {
+		ok(1, "# SKIP cpu_opv cannot serve %s mode with the %s backend",
+		   opt.mode == RSEQ_PERCPU_MM_CID ? "mm_cid" : "cpu_id",
+		   rseq_backend_name(rseq_get_backend()));
+		return;
+	}
+	diag("forced threads: %llu commits, %llu fallbacks",
+	     (unsigned long long)forced.commits,
+	     (unsigned long long)forced.fallbacks);
+	ok(!forced.commits && !forced.aborts && forced.fallbacks >= opt.reps,
+	   "forced threads used cpu_opv only");
+	ok(opt.threads == 1 || fast.commits > fast.fallbacks,
+	   "the other threads mostly used rseq");
+}
+
 static void report(double seconds)
 {
 	unsigned long aborts = 0;
@@ -672,7 +722,7 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-T counter|spinlock|list|buffer|memcpy] [-t threads] [-r reps]\n"
-		"          [-M] [-R] [-1..-6 loops] [-m N [-y] [-s ms] [-k]] [-S hz] [-v]\n"
+		"          [-M] [-R] [-1..-6 loops] [-m N [-y] [-s ms] [-k]] [-S hz] [-F N] [-v]\n"
 		"  -T test         structure under test (default counter)\n"
 		"  -t threads      worker threads (default 4 x usable CPUs)\n"
 		"  -r reps         operations per thread (default %d)\n"
@@ -682,6 +732,7 @@ static void usage(const char *argv0)
 		"  -m N            run the actions below every N operations (default 1)\n"
 		"  -y, -s ms, -k   yield, sleep, raise(SIGUSR1) before an operation\n"
 		"  -S hz           signal every worker hz times per second\n"
+		"  -F N            every Nth thread uses cpu_opv for every operation\n"
 		"  -v              abort count of every thread\n",
 		argv0, DEFAULT_REPS);
 	exit(2);
@@ -723,7 +774,7 @@ static void parse_options(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "T:t:r:MR1:2:3:4:5:6:m:ys:kS:vh")) != -1) {
+	while ((c = getopt(argc, argv, "T:t:r:MR1:2:3:4:5:6:m:ys:kS:F:vh")) != -1) {
 		switch (c) {
 		case 'T':
 			opt.type = parse_test(optarg, argv[0]);
@@ -758,6 +809,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'S':
 			opt.storm_hz = parse_number(optarg, 1, 1000000, argv[0]);
+			break;
+		case 'F':
+			opt.force_every = parse_number(optarg, 1, 100000, argv[0]);
 			break;
 		case 'v':
 			opt.verbose = true;
@@ -800,5 +854,6 @@ int main(int argc, char **argv)
 	report(now_seconds() - start);
 	check_results();
 	check_signals();
+	check_paths();
 	return tap_done();
 }

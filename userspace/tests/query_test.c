@@ -16,7 +16,8 @@
 
 /* Features this version of the module implements; update with the module. */
 #define EXPECTED_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
-				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV)
+				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV | \
+				 RSEQDEV_FEATURE_CPU_OPV_MM_CID | RSEQDEV_FEATURE_STATS)
 
 static long page_size;
 

@@ -3,6 +3,8 @@
  * rseqctl: inspect the rseqdev module from the command line.
  *
  *   rseqctl [info]     what the loaded module provides, as a table
+ *   rseqctl stats      the module's counters; "stats --reset-max" also
+ *                      starts a new preemption-off maximum (root)
  *   rseqctl --version  the tool's own version
  *
  * Exit status: 0 on success, 1 when the device cannot be used, 2 on a
@@ -26,6 +28,8 @@ static const struct {
 	{ RSEQDEV_FEATURE_MM_CID, "rseq mm_cid" },
 	{ RSEQDEV_FEATURE_CPU_OPV, "cpu_opv" },
 	{ RSEQDEV_FEATURE_FENCE, "rseq fence (membarrier RSEQ)" },
+	{ RSEQDEV_FEATURE_CPU_OPV_MM_CID, "cpu_opv by mm_cid" },
+	{ RSEQDEV_FEATURE_STATS, "counters (rseqctl stats)" },
 };
 
 static void explain_open_failure(const char *path, int err)
@@ -76,14 +80,20 @@ static void print_info(const struct rseqdev_query *q)
 	       q->cpu_opv_max_total_len);
 }
 
+static int open_device(void)
+{
+	if (rseqdev_device_fd() >= 0)
+		return 0;
+	explain_open_failure(rseqdev_device_path(), errno);
+	return -1;
+}
+
 static int cmd_info(void)
 {
 	struct rseqdev_query q;
 
-	if (rseqdev_device_fd() < 0) {
-		explain_open_failure(rseqdev_device_path(), errno);
+	if (open_device())
 		return 1;
-	}
 	if (rseqdev_query(&q)) {
 		fprintf(stderr, "rseqctl: query failed: %s\n", strerror(errno));
 		return 1;
@@ -92,21 +102,58 @@ static int cmd_info(void)
 	return 0;
 }
 
+static void print_stats(const struct rseqdev_stats *st)
+{
+	printf("%-32s %llu\n", "registered threads",
+	       (unsigned long long)st->threads);
+	printf("%-32s %llu\n", "processes with registrations",
+	       (unsigned long long)st->processes);
+	printf("%-32s %llu\n", "registrations since load",
+	       (unsigned long long)st->registrations);
+	printf("%-32s %llu\n", "critical sections aborted",
+	       (unsigned long long)st->aborts);
+	printf("%-32s %llu\n", "cpu_opv vectors run",
+	       (unsigned long long)st->cpu_opv_calls);
+	printf("%-32s %llu ns\n", "cpu_opv longest preempt-off",
+	       (unsigned long long)st->cpu_opv_max_preempt_off_ns);
+}
+
+static int cmd_stats(unsigned int flags)
+{
+	struct rseqdev_stats st;
+
+	if (open_device())
+		return 1;
+	if (rseqdev_stats(&st, flags)) {
+		fprintf(stderr, "rseqctl: reading the counters failed: %s\n",
+			strerror(errno));
+		if (errno == EPERM)
+			fprintf(stderr, "rseqctl: --reset-max needs CAP_SYS_ADMIN\n");
+		return 1;
+	}
+	print_stats(&st);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: rseqctl [info | --version | --help]\n");
+	fprintf(out, "usage: rseqctl [info | stats [--reset-max] | --version | --help]\n");
 }
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "info";
 
+	if (argc == 3 && !strcmp(cmd, "stats") && !strcmp(argv[2], "--reset-max"))
+		return cmd_stats(RSEQDEV_STATS_RESET_MAX);
 	if (argc > 2) {
 		usage(stderr);
 		return 2;
 	}
 	if (!strcmp(cmd, "info"))
 		return cmd_info();
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(0);
 	if (!strcmp(cmd, "--version")) {
 		printf("rseqctl %s\n", rseqdev_version());
 		return 0;

@@ -11,6 +11,11 @@
  * runs with then. That retry loop is rseq_percpu_retry(), the one place
  * every operation goes through.
  *
+ * Every operation completes, even when its sequence keeps aborting: after
+ * a number of aborts in a row, at once when the thread is single-stepped,
+ * or always when asked to, the retry loop does the operation through
+ * cpu_opv (<rseqdev/cpu_op.h>) instead, which cannot abort.
+ *
  * The operations are inline so that a program's RSEQ_INJECT_* hooks
  * (<rseqdev/inject.h>) reach inside them; creation, teardown and the
  * quiescent accessors live in the library.
@@ -23,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rseqdev/cpu_op.h>
 #include <rseqdev/ops.h>
 
 #ifdef __cplusplus
@@ -46,42 +52,176 @@ extern "C" {
  */
 unsigned int rseq_percpu_nr_slots(void);
 
+/*
+ * Aborts in a row after which an operation takes the cpu_opv path. An
+ * abort needs a preemption, migration or signal inside a sequence a few
+ * dozen instructions long, so even two in a row are rare under any normal
+ * load; eight in a row mean the thread cannot get through (single-stepped,
+ * faulting on every attempt, preempted on every try). Eight failed
+ * attempts also cost less than the one system call of the slow path, so
+ * waiting for them wastes little when the fast path would have won.
+ */
+#define RSEQ_PERCPU_ABORT_LIMIT_DEFAULT	8
+
+/* Environment: "auto" (default), "always" or "never"; see below. */
+#define RSEQDEV_ENV_CPU_OPV		"RSEQDEV_CPU_OPV"
+/* Environment: the abort limit, a number from 1 up. */
+#define RSEQDEV_ENV_CPU_OPV_AFTER	"RSEQDEV_CPU_OPV_AFTER"
+
+/**
+ * enum rseq_percpu_slow_path - when operations take the cpu_opv path
+ * @RSEQ_PERCPU_SLOW_AUTO: after the abort limit, or at once when the
+ *	thread is single-stepped
+ * @RSEQ_PERCPU_SLOW_ALWAYS: for every operation: debugging, and testing
+ *	the slow path
+ * @RSEQ_PERCPU_SLOW_NEVER: never; an operation may then retry forever
+ *
+ * The slow path needs the module's cpu_opv (rseqdev_cpu_opv_usable());
+ * without it every mode behaves as NEVER.
+ */
+enum rseq_percpu_slow_path {
+	RSEQ_PERCPU_SLOW_AUTO,
+	RSEQ_PERCPU_SLOW_ALWAYS,
+	RSEQ_PERCPU_SLOW_NEVER,
+};
+
+/* Process-wide; read by the inline operations. Set it with the call below. */
+struct rseq_percpu_policy {
+	enum rseq_percpu_slow_path slow_path;
+	unsigned int abort_limit;
+};
+
+extern struct rseq_percpu_policy rseq_percpu_policy;
+
+/**
+ * rseq_percpu_set_slow_path() - choose when operations take cpu_opv
+ * @slow_path: the mode, for every thread
+ * @abort_limit: aborts in a row before the slow path, at least 1
+ *
+ * The defaults come from $RSEQDEV_CPU_OPV and $RSEQDEV_CPU_OPV_AFTER, else
+ * RSEQ_PERCPU_SLOW_AUTO and RSEQ_PERCPU_ABORT_LIMIT_DEFAULT.
+ *
+ * Return: 0, or -1 with errno EINVAL.
+ */
+int rseq_percpu_set_slow_path(enum rseq_percpu_slow_path slow_path,
+			      unsigned int abort_limit);
+
+/**
+ * struct rseq_percpu_stats - what the calling thread's operations did
+ * @commits: operations the rseq fast path completed
+ * @aborts: sequences that aborted
+ * @fallbacks: operations completed through cpu_opv
+ */
+struct rseq_percpu_stats {
+	uint64_t commits;
+	uint64_t aborts;
+	uint64_t fallbacks;
+};
+
+/* Per thread: its counters, and whether it takes the slow path always. */
+struct rseq_percpu_thread {
+	struct rseq_percpu_stats stats;
+	int force_slow_path;
+};
+
+extern __thread struct rseq_percpu_thread rseq_percpu_self
+	__attribute__((tls_model("initial-exec")));
+
+/**
+ * rseq_percpu_thread_stats() - the calling thread's counters
+ *
+ * Return: a copy; they count from the thread's start or the last reset.
+ */
+static inline struct rseq_percpu_stats rseq_percpu_thread_stats(void)
+{
+	return rseq_percpu_self.stats;
+}
+
+static inline void rseq_percpu_reset_thread_stats(void)
+{
+	rseq_percpu_self.stats = (struct rseq_percpu_stats) { 0 };
+}
+
+/**
+ * rseq_percpu_thread_force_slow_path() - the calling thread always uses cpu_opv
+ * @force: non-zero to force, 0 to follow the process's mode again
+ */
+static inline void rseq_percpu_thread_force_slow_path(int force)
+{
+	rseq_percpu_self.force_slow_path = force;
+}
+
+/*
+ * The cold half of the retry loop: after @aborts aborts in a row, should
+ * the operation go on through cpu_opv? Also checks for single-stepping.
+ */
+int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts);
+
+/* At the start of an operation: is the slow path forced? */
+static inline __attribute__((always_inline))
+int rseq_percpu_slow_from_start(enum rseq_percpu_mode mode)
+{
+	if (__builtin_expect(!rseq_percpu_self.force_slow_path &&
+			     rseq_percpu_policy.slow_path != RSEQ_PERCPU_SLOW_ALWAYS, 1))
+		return 0;
+	return rseqdev_cpu_opv_usable(mode);
+}
+
 /**
  * enum rseq_percpu_step - outcome of one attempt at an operation
  * @RSEQ_PERCPU_STEP_DONE: finished: committed, or found the slot full or
  *	empty; the result is in the operation's context
  * @RSEQ_PERCPU_STEP_RETRY: the slot changed between the attempt's first
  *	look and its sequence (or a spinlock is held); nothing was done
- * @RSEQ_PERCPU_STEP_ABORTED: the sequence aborted; nothing was done
+ * @RSEQ_PERCPU_STEP_ABORTED: the sequence aborted, or the slow path must be
+ *	retried (EAGAIN); nothing was done
+ * @RSEQ_PERCPU_STEP_FAILED: the slow path failed, errno says why
  */
 enum rseq_percpu_step {
 	RSEQ_PERCPU_STEP_DONE,
 	RSEQ_PERCPU_STEP_RETRY,
 	RSEQ_PERCPU_STEP_ABORTED,
+	RSEQ_PERCPU_STEP_FAILED,
 };
+
+/*
+ * The operation rseq_<name>() of <rseqdev/ops.h>, or its cpu_opv twin
+ * cpu_op_<name>() when @slow: same arguments, same results.
+ */
+#define RSEQ_PERCPU_OP(slow, name, ...)					\
+	((slow) ? cpu_op_##name(__VA_ARGS__) : rseq_##name(__VA_ARGS__))
 
 /**
  * rseq_percpu_retry() - run an operation on the current slot until it is done
  * @mode: how the structure is indexed
  * @nr_slots: how many slots it has
- * @step: one attempt on slot @index, with the operation's context
+ * @step: one attempt on slot @index, with the operation's context, through
+ *	the rseq fast path or, when its last argument is non-zero, cpu_opv
  * @ctx: the operation's arguments and result
  *
  * The retry loop of every operation below. It registers the thread if
  * needed, reads the index the thread runs with, and calls @step until @step
- * says it is done. A cpu_opv fallback after repeated aborts belongs here.
+ * says it is done. Aborts switch the operation to the slow path as
+ * enum rseq_percpu_slow_path says; the thread's counters record how it
+ * went.
  *
  * Return: 0 when @step is done, -1 with errno when the thread cannot be
  * registered (the registration's errno), the mode has no index (EOPNOTSUPP),
- * or the index is not below @nr_slots (ERANGE).
+ * the index is not below @nr_slots (ERANGE), or the slow path failed (its
+ * errno: EFAULT for memory the operation cannot access, ENOMEM).
  */
 static inline __attribute__((always_inline))
 int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
-		      enum rseq_percpu_step (*step)(void *ctx, int index),
+		      enum rseq_percpu_step (*step)(void *ctx, int index,
+						    int slow),
 		      void *ctx)
 {
+	unsigned int aborts = 0;
+	int slow;
+
 	if (rseq_thread_ready())
 		return -1;
+	slow = rseq_percpu_slow_from_start(mode);
 	for (;;) {
 		int index = rseq_percpu_current_index(mode);
 
@@ -93,27 +233,39 @@ int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
 			errno = ERANGE;
 			return -1;
 		}
-		switch (step(ctx, index)) {
+		switch (step(ctx, index, slow)) {
 		case RSEQ_PERCPU_STEP_DONE:
+			if (slow)
+				rseq_percpu_self.stats.fallbacks++;
+			else
+				rseq_percpu_self.stats.commits++;
 			return 0;
 		case RSEQ_PERCPU_STEP_RETRY:
 			continue;
 		case RSEQ_PERCPU_STEP_ABORTED:
 			/*
 			 * Preempted, migrated or signalled inside the
-			 * sequence: read the index again and retry.
+			 * sequence (or, on the slow path, moved to another
+			 * concurrency id): read the index again and retry.
 			 */
+			if (!slow) {
+				rseq_percpu_self.stats.aborts++;
+				slow = rseq_percpu_fall_back(mode, ++aborts);
+			}
 			continue;
+		case RSEQ_PERCPU_STEP_FAILED:
+			return -1;
 		}
 	}
 }
 
 /* An attempt's view of an operation's return value. */
 static inline __attribute__((always_inline))
-enum rseq_percpu_step rseq_percpu_step_of(int op_ret)
+enum rseq_percpu_step rseq_percpu_step_of(int slow, int op_ret)
 {
 	if (op_ret < 0)
-		return RSEQ_PERCPU_STEP_ABORTED;
+		return !slow || errno == EAGAIN ? RSEQ_PERCPU_STEP_ABORTED
+						: RSEQ_PERCPU_STEP_FAILED;
 	return op_ret ? RSEQ_PERCPU_STEP_RETRY : RSEQ_PERCPU_STEP_DONE;
 }
 
@@ -173,15 +325,15 @@ struct rseq_percpu_counter_add_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_counter_add_step(void *arg, int index)
+rseq_percpu_counter_add_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_counter_add_ctx *ctx =
 		(struct rseq_percpu_counter_add_ctx *)arg;
 	struct rseq_percpu_counter *counter = ctx->counter;
 
-	return rseq_percpu_step_of(rseq_load_add_store__ptr(RSEQ_MO_RELAXED,
-			counter->mode, &counter->slots[index].count,
-			ctx->amount, index));
+	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+			load_add_store__ptr, RSEQ_MO_RELAXED, counter->mode,
+			&counter->slots[index].count, ctx->amount, index));
 }
 
 /**
@@ -254,21 +406,21 @@ static inline void rseq_percpu_spin_wait(unsigned int *busy)
 }
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_spinlock_lock_step(void *arg, int index)
+rseq_percpu_spinlock_lock_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_spinlock_ctx *ctx =
 		(struct rseq_percpu_spinlock_ctx *)arg;
 	struct rseq_percpu_spinlock *lock = ctx->lock;
 	int ret;
 
-	ret = rseq_load_cbne_store__ptr(RSEQ_MO_RELAXED, lock->mode,
-					&lock->slots[index].locked, 0, 1,
-					index);
+	ret = RSEQ_PERCPU_OP(slow, load_cbne_store__ptr, RSEQ_MO_RELAXED,
+			     lock->mode, &lock->slots[index].locked, 0, 1,
+			     index);
 	if (ret > 0)
 		rseq_percpu_spin_wait(&ctx->busy);
 	else if (ret == 0)
 		ctx->index = index;
-	return rseq_percpu_step_of(ret);
+	return rseq_percpu_step_of(slow, ret);
 }
 
 /**
@@ -375,7 +527,7 @@ struct rseq_percpu_list_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_list_push_step(void *arg, int index)
+rseq_percpu_list_push_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
 	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
@@ -383,9 +535,10 @@ rseq_percpu_list_push_step(void *arg, int index)
 
 	/* Linked before it is published; the sequence rechecks the head. */
 	ctx->node->next = head;
-	return rseq_percpu_step_of(rseq_load_cbne_store__ptr(RSEQ_MO_RELAXED,
-			ctx->list->mode, (intptr_t *)&slot->head,
-			(intptr_t)head, (intptr_t)ctx->node, index));
+	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+			load_cbne_store__ptr, RSEQ_MO_RELAXED, ctx->list->mode,
+			(intptr_t *)&slot->head, (intptr_t)head,
+			(intptr_t)ctx->node, index));
 }
 
 /**
@@ -409,19 +562,19 @@ int rseq_percpu_list_push(struct rseq_percpu_list *list,
 }
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_list_pop_step(void *arg, int index)
+rseq_percpu_list_pop_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
 	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
 	intptr_t head;
 	int ret;
 
-	ret = rseq_load_cbeq_store_add_load_store__ptr(RSEQ_MO_RELAXED,
-			ctx->list->mode, (intptr_t *)&slot->head, 0,
+	ret = RSEQ_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
+			RSEQ_MO_RELAXED, ctx->list->mode, (intptr_t *)&slot->head, 0,
 			offsetof(struct rseq_percpu_list_node, next), &head,
 			index);
 	if (ret < 0)
-		return RSEQ_PERCPU_STEP_ABORTED;
+		return rseq_percpu_step_of(slow, ret);
 	/* Compare failed: the list was empty, a final answer. */
 	ctx->node = ret ? NULL : (struct rseq_percpu_list_node *)head;
 	return RSEQ_PERCPU_STEP_DONE;
@@ -510,7 +663,7 @@ struct rseq_percpu_buffer_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_buffer_push_step(void *arg, int index)
+rseq_percpu_buffer_push_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
 	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
@@ -521,7 +674,8 @@ rseq_percpu_buffer_push_step(void *arg, int index)
 		return RSEQ_PERCPU_STEP_DONE;
 	}
 	/* The pointer goes in first; the count publishes it. */
-	return rseq_percpu_step_of(rseq_load_cbne_store_store__ptr(ctx->mo,
+	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+			load_cbne_store_store__ptr, ctx->mo,
 			ctx->buf->mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset], (intptr_t)ctx->item,
 			offset + 1, index));
@@ -560,7 +714,7 @@ int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf, void *item,
 }
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_buffer_pop_step(void *arg, int index)
+rseq_percpu_buffer_pop_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
 	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
@@ -574,13 +728,13 @@ rseq_percpu_buffer_pop_step(void *arg, int index)
 	}
 	item = RSEQ_READ_ONCE(slot->array[offset - 1]);
 	/* Still the same count and the same top item: take it. */
-	ret = rseq_load_cbne_load_cbne_store__ptr(RSEQ_MO_RELAXED,
-			ctx->buf->mode, &slot->offset, offset,
+	ret = RSEQ_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
+			RSEQ_MO_RELAXED, ctx->buf->mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset - 1], (intptr_t)item,
 			offset - 1, index);
 	if (ret == 0)
 		ctx->item = item;
-	return rseq_percpu_step_of(ret);
+	return rseq_percpu_step_of(slow, ret);
 }
 
 /**
@@ -670,7 +824,7 @@ struct rseq_percpu_memcpy_buffer_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_memcpy_buffer_push_step(void *arg, int index)
+rseq_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_memcpy_buffer_ctx *ctx =
 		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
@@ -682,8 +836,8 @@ rseq_percpu_memcpy_buffer_push_step(void *arg, int index)
 		ctx->full_or_empty = 1;
 		return RSEQ_PERCPU_STEP_DONE;
 	}
-	return rseq_percpu_step_of(rseq_load_cbne_memcpy_store__ptr(ctx->mo,
-			buf->mode, &slot->offset, offset,
+	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+			load_cbne_memcpy_store__ptr, ctx->mo, buf->mode, &slot->offset, offset,
 			slot->array + (size_t)offset * buf->item_len,
 			ctx->item, buf->item_len, offset + 1, index));
 }
@@ -721,7 +875,7 @@ int rseq_percpu_memcpy_buffer_push(struct rseq_percpu_memcpy_buffer *buf,
 }
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_memcpy_buffer_pop_step(void *arg, int index)
+rseq_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
 {
 	struct rseq_percpu_memcpy_buffer_ctx *ctx =
 		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
@@ -734,8 +888,8 @@ rseq_percpu_memcpy_buffer_pop_step(void *arg, int index)
 		return RSEQ_PERCPU_STEP_DONE;
 	}
 	/* The item is read inside the sequence: no ABA on its contents. */
-	return rseq_percpu_step_of(rseq_load_cbne_memcpy_store__ptr(
-			RSEQ_MO_RELAXED, buf->mode, &slot->offset, offset,
+	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+			load_cbne_memcpy_store__ptr, RSEQ_MO_RELAXED, buf->mode, &slot->offset, offset,
 			ctx->item,
 			slot->array + (size_t)(offset - 1) * buf->item_len,
 			buf->item_len, offset - 1, index));

@@ -45,6 +45,16 @@ int rseqdev_device_fd(void);
 int rseqdev_query(struct rseqdev_query *query);
 
 /**
+ * rseqdev_stats() - read the module's counters
+ * @stats: filled on success
+ * @flags: 0, or RSEQDEV_STATS_RESET_MAX to restart the preemption-off
+ *	maximum (needs CAP_SYS_ADMIN)
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags);
+
+/**
  * rseqdev_version() - version of this library
  *
  * Return: a string such as "0.1.0"; the module's own is in modinfo.

@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Forward progress: a thread whose rseq sequences abort on every attempt
+ * still completes its per-CPU operations, through the cpu_opv slow path.
+ *
+ *  step	a tracer single-steps the child (PTRACE_SINGLESTEP) through
+ *		counter adds and list pushes and pops. Every sequence aborts
+ *		at its first instruction; the library sees the trap flag and
+ *		falls back after one abort per operation.
+ *  hostile	the child's sequences carry a delay loop while a SCHED_FIFO
+ *		thread on the same CPU wakes every 200 us: every attempt is
+ *		preempted, and the library falls back after the abort limit.
+ *
+ * Each runs once with the default policy, which must finish with exact
+ * results, and once with RSEQDEV_CPU_OPV=never, which must not finish in
+ * several times that budget: the control that shows the test can fail.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+#include <time.h>
+
+/* A delay loop at every injection point inside the critical sections. */
+static unsigned int section_loops;
+
+#define RSEQ_INJECT_INPUT						\
+	[section_loops] "m" (section_loops)
+#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_DELAY						\
+	"movl %[section_loops], %%edx\n\t"				\
+	"testl %%edx, %%edx\n\t"					\
+	"jz 101f\n\t"							\
+	"100:\n\t"							\
+	"decl %%edx\n\t"						\
+	"jnz 100b\n\t"							\
+	"101:\n\t"
+#define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
+#define RSEQ_INJECT_ASM_1
+#define RSEQ_INJECT_ASM_2
+#define RSEQ_INJECT_ASM_3	RSEQ_INJECT_DELAY
+#define RSEQ_INJECT_ASM_4
+#define RSEQ_INJECT_ASM_5
+#define RSEQ_INJECT_ASM_6
+
+#include <rseqdev/percpu.h>
+
+#include "rseq_test_util.h"
+
+#define NR_ADDS		20
+#define NR_NODES	10	/* pushed, then popped: 40 operations in all */
+#define NR_OPS		(NR_ADDS + 2 * NR_NODES)
+#define HOSTILE_LOOPS	1000000
+#define HOSTILE_PERIOD_NS	200000
+
+/* What the child reports, one line on stdout. */
+struct child_result {
+	long sum;
+	int lost;
+	unsigned long long commits, aborts, fallbacks;
+};
+
+static void *hostile_thread(void *arg)
+{
+	struct timespec period = { .tv_nsec = HOSTILE_PERIOD_NS };
+	struct sched_param sp = { .sched_priority = 10 };
+
+	pin_to_cpu(*(int *)arg);
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+		exit(4);
+	for (;;)
+		nanosleep(&period, NULL);
+	return NULL;
+}
+
+static void child_work(enum rseq_percpu_mode mode, struct child_result *r)
+{
+	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(mode);
+	struct rseq_percpu_list *list = rseq_percpu_list_create(mode);
+	static struct rseq_percpu_list_node nodes[NR_NODES];
+	struct rseq_percpu_stats st;
+	int i;
+
+	if (!counter || !list)
+		exit(3);
+	rseq_percpu_reset_thread_stats();
+	for (i = 0; i < NR_ADDS; i++)
+		rseq_percpu_counter_add(counter, 1);
+	for (i = 0; i < NR_NODES; i++)
+		rseq_percpu_list_push(list, &nodes[i]);
+	/* Pinned, with one thread per index: pops return the pushes reversed. */
+	r->lost = 0;
+	for (i = NR_NODES - 1; i >= 0; i--)
+		r->lost += rseq_percpu_list_pop(list) != &nodes[i];
+	st = rseq_percpu_thread_stats();
+	r->sum = rseq_percpu_counter_sum(counter);
+	r->commits = st.commits;
+	r->aborts = st.aborts;
+	r->fallbacks = st.fallbacks;
+}
+
+/* argv: --child step|hostile cpu_id|mm_cid */
+static int child_main(char **argv)
+{
+	enum rseq_percpu_mode mode = strcmp(argv[3], "mm_cid") ?
+				     RSEQ_PERCPU_CPU_ID : RSEQ_PERCPU_MM_CID;
+	bool step = !strcmp(argv[2], "step");
+	struct child_result r;
+	pthread_t hostile;
+	char line[128];
+	int cpu, len;
+
+	if (rseq_register_current_thread())
+		return 3;
+	cpu = rseq_current_cpu();
+	pin_to_cpu(cpu);
+	if (!step) {
+		section_loops = HOSTILE_LOOPS;
+		if (pthread_create(&hostile, NULL, hostile_thread, &cpu))
+			return 3;
+	}
+	/* The tracer starts single-stepping here and stops at the next stop. */
+	if (step)
+		raise(SIGSTOP);
+	child_work(mode, &r);
+	if (step)
+		raise(SIGSTOP);
+	len = snprintf(line, sizeof(line), "%ld %d %llu %llu %llu\n", r.sum,
+		       r.lost, r.commits, r.aborts, r.fallbacks);
+	if (write(STDOUT_FILENO, line, len) != len)
+		return 3;
+	_exit(0);
+}
+
+struct child {
+	pid_t pid;
+	int out;	/* read end of the child's stdout */
+	bool reaped;
+};
+
+static struct child start_child(const char *kind, const char *mode,
+				const char *policy, bool traced)
+{
+	char self[64];
+	struct child c;
+	int fds[2];
+
+	snprintf(self, sizeof(self), "/proc/%d/exe", getpid());
+	if (pipe(fds))
+		tap_bail("pipe: %s", strerror(errno));
+	c.pid = fork();
+	if (c.pid < 0)
+		tap_bail("fork: %s", strerror(errno));
+	if (c.pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		setenv(RSEQDEV_ENV_CPU_OPV, policy, 1);
+		if (traced && ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(5);
+		execl(self, self, "--child", kind, mode, (char *)NULL);
+		_exit(6);
+	}
+	close(fds[1]);
+	c.out = fds[0];
+	c.reaped = false;
+	return c;
+}
+
+/* Reads the child's line once it exited 0; false otherwise. */
+static bool finish_child(struct child *c, struct child_result *r)
+{
+	char line[128] = "";
+	ssize_t n = read(c->out, line, sizeof(line) - 1);
+	int status;
+
+	close(c->out);
+	if (waitpid(c->pid, &status, 0) != c->pid || !exited_with(status, 0))
+		return false;
+	return n > 0 && sscanf(line, "%ld %d %llu %llu %llu", &r->sum, &r->lost,
+			       &r->commits, &r->aborts, &r->fallbacks) == 5;
+}
+
+static void kill_child(struct child *c)
+{
+	if (!c->reaped) {
+		kill(c->pid, SIGKILL);
+		waitpid(c->pid, NULL, 0);
+	}
+	close(c->out);
+}
+
+static int wait_stopped(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		return -1;
+	return WSTOPSIG(status);
+}
+
+/*
+ * Lets the traced child run to its first SIGSTOP, then single-steps it
+ * until its second one or @budget steps. Return: the steps taken, or -1
+ * when the budget ran out (the child is killed then).
+ */
+static long single_step(struct child *c, long budget)
+{
+	long steps = 0;
+	int sig;
+
+	/* The exec stop, then the child's setup, up to its raise(SIGSTOP). */
+	if (wait_stopped(c->pid) != SIGTRAP ||
+	    ptrace(PTRACE_CONT, c->pid, NULL, NULL) ||
+	    wait_stopped(c->pid) != SIGSTOP)
+		tap_bail("the traced child did not reach its start");
+	for (;;) {
+		if (steps == budget) {
+			kill_child(c);
+			return -1;
+		}
+		if (ptrace(PTRACE_SINGLESTEP, c->pid, NULL, NULL))
+			tap_bail("PTRACE_SINGLESTEP: %s", strerror(errno));
+		sig = wait_stopped(c->pid);
+		if (sig == SIGSTOP)
+			break;
+		if (sig != SIGTRAP)
+			tap_bail("the stepped child stopped with signal %d", sig);
+		steps++;
+	}
+	ptrace(PTRACE_DETACH, c->pid, NULL, NULL);
+	return steps;
+}
+
+static bool exact(const struct child_result *r)
+{
+	return r->sum == NR_ADDS && r->lost == 0 &&
+	       r->commits + r->fallbacks == NR_OPS;
+}
+
+static void check_single_step(const char *mode)
+{
+	struct child c = start_child("step", mode, "auto", true);
+	struct child_result r;
+	long steps = single_step(&c, 2000000), budget;
+
+	if (steps < 0 || !finish_child(&c, &r)) {
+		ok(0, "single-step, %s: the child did not finish", mode);
+		return;
+	}
+	ok(exact(&r), "single-step, %s: %d operations exact in %ld steps",
+	   mode, NR_OPS, steps);
+	/* One abort each: the trap flag was seen after the first. */
+	ok(r.fallbacks == NR_OPS && r.commits == 0 && r.aborts == NR_OPS,
+	   "single-step, %s: %llu fallbacks after %llu aborts, %llu commits",
+	   mode, r.fallbacks, r.aborts, r.commits);
+
+	c = start_child("step", mode, "never", true);
+	budget = 3 * steps + 10000;
+	steps = single_step(&c, budget);
+	ok(steps < 0, "single-step, %s, RSEQDEV_CPU_OPV=never: no progress in %ld steps",
+	   mode, budget);
+	if (steps >= 0)
+		finish_child(&c, &r);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Did the child exit 0 within @seconds? */
+static bool finished_within(struct child *c, double seconds)
+{
+	double end = now() + seconds;
+	int status;
+
+	while (now() < end) {
+		if (waitpid(c->pid, &status, WNOHANG) == c->pid) {
+			c->reaped = true;
+			return exited_with(status, 0);
+		}
+		usleep(10000);
+	}
+	return false;
+}
+
+static void check_hostile(const char *mode)
+{
+	struct child c = start_child("hostile", mode, "auto", false);
+	struct child_result r;
+	char line[128] = "";
+	double start = now();
+	bool done = finished_within(&c, 120);
+
+	if (done && read(c.out, line, sizeof(line) - 1) > 0 &&
+	    sscanf(line, "%ld %d %llu %llu %llu", &r.sum, &r.lost, &r.commits,
+		   &r.aborts, &r.fallbacks) == 5) {
+		ok(exact(&r), "preempted on every try, %s: %d operations exact in %.1f s",
+		   mode, NR_OPS, now() - start);
+		ok(r.fallbacks > 0 && r.aborts >= r.fallbacks *
+		   RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
+		   "preempted on every try, %s: %llu fallbacks after %llu aborts, %llu commits",
+		   mode, r.fallbacks, r.aborts, r.commits);
+	} else {
+		ok(0, "preempted on every try, %s: the child did not finish", mode);
+	}
+	kill_child(&c);
+
+	c = start_child("hostile", mode, "never", false);
+	done = finished_within(&c, 3 * (now() - start) + 2);
+	ok(!done, "preempted on every try, %s, RSEQDEV_CPU_OPV=never: no progress",
+	   mode);
+	kill_child(&c);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--child"))
+		return child_main(argv);
+	require_backend();
+	if (!rseqdev_cpu_opv_usable(RSEQ_PERCPU_CPU_ID))
+		tap_bail("the module does not provide cpu_opv");
+	check_single_step("cpu_id");
+	check_hostile("cpu_id");
+	if (rseqdev_cpu_opv_usable(RSEQ_PERCPU_MM_CID)) {
+		check_single_step("mm_cid");
+		check_hostile("mm_cid");
+	} else {
+		ok(1, "# SKIP mm_cid: cpu_opv needs the module's registration");
+	}
+	return tap_done();
+}
