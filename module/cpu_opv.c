@@ -221,6 +221,13 @@ static int opv_run_on(int cpu, struct opv_op *ops, u32 nr)
 	return w.ret;
 }
 
+static struct opv_op *opv_alloc(u32 nr)
+{
+	if (rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_OPV))
+		return NULL;
+	return kcalloc(nr, sizeof(struct opv_op), GFP_KERNEL);
+}
+
 /**
  * rseqdev_cpu_opv() - the cpu_opv ioctl, once its struct is read
  * @req: the request
@@ -244,7 +251,7 @@ long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req)
 	    (!by_cid && !cpu_possible(req->cpu)))
 		return -EINVAL;
 
-	ops = kcalloc(req->nr_ops, sizeof(*ops), GFP_KERNEL);
+	ops = opv_alloc(req->nr_ops);
 	if (!ops)
 		return -ENOMEM;
 	for (i = 0; i < req->nr_ops; i++) {

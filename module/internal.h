@@ -115,11 +115,23 @@ void rseq_on_exit(void);
 extern struct preempt_ops rseq_preempt_ops;
 
 /* selftest.c: test-only injections; empty unless built for the harness. */
+enum rseqdev_alloc_site {
+	RSEQDEV_ALLOC_THREAD = 1 << 0,	/* struct rseq_thread */
+	RSEQDEV_ALLOC_MM = 1 << 1,	/* struct rseq_mm */
+	RSEQDEV_ALLOC_OPV = 1 << 2,	/* a cpu_opv vector's copy */
+};
+
 #ifdef CONFIG_RSEQDEV_SELFTEST
 bool rseqdev_selftest_hides(const char *facility);
+bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site);
 void rseqdev_selftest_at_load(void);
 #else
 static inline bool rseqdev_selftest_hides(const char *facility)
+{
+	return false;
+}
+
+static inline bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site)
 {
 	return false;
 }

@@ -38,6 +38,8 @@ struct rseq_mm *rseq_mm_alloc(gfp_t gfp)
 {
 	struct rseq_mm *rmm;
 
+	if (!(gfp & __GFP_NOFAIL) && rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_MM))
+		return NULL;
 	rmm = kzalloc(struct_size(rmm, cids, BITS_TO_LONGS(nr_cpu_ids)), gfp);
 	if (rmm)
 		refcount_set(&rmm->refs, 1);

@@ -39,6 +39,9 @@ struct rseq_thread *rseq_thread_of_current(void)
 
 static struct rseq_thread *rseq_thread_alloc(gfp_t gfp)
 {
+	if (!(gfp & __GFP_NOFAIL) &&
+	    rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_THREAD))
+		return NULL;
 	return kzalloc(sizeof(struct rseq_thread), gfp);
 }
 

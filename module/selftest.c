@@ -2,8 +2,10 @@
 /*
  * Test-only injections, built only with CONFIG_RSEQDEV_SELFTEST=y. The VM
  * harness loads this variant to prove that it notices what it must notice:
- * a kernel facility that is missing, and a kernel warning.
+ * a kernel facility that is missing, and a kernel warning; and to make the
+ * module's own allocations fail, site by site.
  */
+#include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/module.h>
 #include <linux/string.h>
@@ -17,6 +19,25 @@ MODULE_PARM_DESC(hide_facility, "pretend every kernel facility whose name contai
 static bool warn_at_load;
 module_param(warn_at_load, bool, 0444);
 MODULE_PARM_DESC(warn_at_load, "emit a kernel warning once loaded");
+
+static unsigned int fail_alloc_mask;
+module_param(fail_alloc_mask, uint, 0644);
+MODULE_PARM_DESC(fail_alloc_mask, "allocation sites that fail: 1 thread state, 2 id table, 4 cpu_opv vector");
+
+static unsigned int fail_alloc_every = 1;
+module_param(fail_alloc_every, uint, 0644);
+MODULE_PARM_DESC(fail_alloc_every, "fail one allocation in this many at those sites");
+
+static atomic_t fail_alloc_calls;
+
+bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site)
+{
+	unsigned int every = READ_ONCE(fail_alloc_every);
+
+	if (!(READ_ONCE(fail_alloc_mask) & site))
+		return false;
+	return every <= 1 || atomic_inc_return(&fail_alloc_calls) % every == 0;
+}
 
 bool rseqdev_selftest_hides(const char *facility)
 {

@@ -228,6 +228,50 @@ static int hold(const char *ready_file)
 		pause();
 }
 
+enum area_fault { AREA_UNMAPPED, AREA_READ_ONLY };
+
+/*
+ * A thread whose registered area is unmapped, or made read-only, between
+ * two system calls: the kernel cannot write the IDs on its way back to
+ * user space, and the process gets SIGSEGV there, as from mainline.
+ */
+static void *lose_the_area(void *arg)
+{
+	enum area_fault fault = (enum area_fault)(intptr_t)arg;
+	void *area = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (area == MAP_FAILED || raw_rseq((uintptr_t)area, 32, 0, RSEQ_SIG))
+		_exit(3);
+	if (fault == AREA_UNMAPPED)
+		munmap(area, page_size);
+	else
+		mprotect(area, page_size, PROT_READ);
+	give_the_kernel_chances();
+	_exit(0);
+}
+
+static void area_fault_child(void *arg)
+{
+	pthread_t thread;
+
+	/* A new thread: the forked one is registered already. */
+	pthread_create(&thread, NULL, lose_the_area, arg);
+	pthread_join(thread, NULL);
+}
+
+static void check_area_faults(void)
+{
+	int status;
+
+	status = run_in_child(area_fault_child, (void *)(intptr_t)AREA_UNMAPPED);
+	ok(killed_by(status, SIGSEGV),
+	   "area unmapped while registered: SIGSEGV (status 0x%x)", status);
+	status = run_in_child(area_fault_child, (void *)(intptr_t)AREA_READ_ONLY);
+	ok(killed_by(status, SIGSEGV),
+	   "area made read-only while registered: SIGSEGV (status 0x%x)", status);
+}
+
 int main(int argc, char **argv)
 {
 	page_size = sysconf(_SC_PAGESIZE);
@@ -246,5 +290,6 @@ int main(int argc, char **argv)
 	check_vfork();
 	check_exec("/proc/self/exe");
 	check_short_lived_threads();
+	check_area_faults();
 	return tap_done();
 }

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The module under load:
+#   fuzz      ioctl_fuzz (a million calls from 4 processes, with thread
+#             exits, forks, execs and signals) while it tries rmmod every
+#             0.2 s: every attempt is refused, the fuzzer passes, and the
+#             harness unloads the module cleanly afterwards;
+#   hotplug   rseq fast paths and cpu_opv slow paths on the same per-CPU
+#             lists and counters while a CPU goes offline and online;
+#   faults    the selftest build with allocation failures: each site
+#             alone (fault_test), then the fuzzer with one allocation in
+#             five failing; the module unloads cleanly afterwards.
+#
+# usage: sh lifecycle.sh fuzz|hotplug|faults
+. ./tap.sh
+
+# relay OUTPUT: a program's TAP, as comments under the one result here.
+relay() {
+	printf '%s\n' "$1" | grep -v '^1\.\.' | sed 's/^/#   /'
+}
+
+fuzz() {
+	out=$(ioctl_fuzz -u -n 62500 2>&1)
+	rc=$?
+	relay "$out"
+	is "$rc" 0 "ioctl_fuzz -u: $(printf '%s\n' "$out" | grep -c '^ok') checks passed"
+	ok "the module is still loaded" test -c /dev/rseq
+}
+
+# set_online CPU 0|1: quietly, for the loop.
+set_online() {
+	echo "$2" >"/sys/devices/system/cpu/cpu$1/online" 2>/dev/null
+}
+
+hotplug() {
+	cpu=$(($(grep -c ^processor /proc/cpuinfo) - 1))
+	if [ "$cpu" -lt 1 ] || [ ! -w "/sys/devices/system/cpu/cpu$cpu/online" ]; then
+		tap_result 1 "# SKIP no CPU can go offline here"
+		done_testing
+		return
+	fi
+	for t in counter list memcpy; do
+		percpu_stress -T $t -r 20000 -F 2 -3 100 >/tmp/hotplug.out 2>&1 &
+		pid=$!
+		rounds=0
+		while kill -0 $pid 2>/dev/null; do
+			set_online "$cpu" 0 && rounds=$((rounds + 1))
+			usleep 50000
+			set_online "$cpu" 1
+			usleep 50000
+		done
+		wait $pid
+		rc=$?
+		set_online "$cpu" 1
+		out=$(cat /tmp/hotplug.out)
+		relay "$out"
+		is "$rc" 0 "$t: exact with fast and slow paths while CPU $cpu went offline $rounds times"
+	done
+}
+
+faults() {
+	params=/sys/module/rseqdev/parameters
+	is "$(modctl unload rseqdev)" ok "the normal build unloads"
+	is "$(modctl load /lib/modules/selftest/rseqdev.ko)" ok "the selftest build loads"
+	out=$(fault_test 2>&1)
+	rc=$?
+	relay "$out"
+	is "$rc" 0 "fault_test: $(printf '%s\n' "$out" | grep -c '^ok') checks passed"
+	echo 5 >$params/fail_alloc_every
+	echo 7 >$params/fail_alloc_mask
+	out=$(ioctl_fuzz -n 5000 -p 2 -t 3 2>&1)
+	rc=$?
+	echo 0 >$params/fail_alloc_mask
+	relay "$out"
+	is "$rc" 0 "ioctl_fuzz with one allocation in five failing"
+	is "$(modctl unload rseqdev)" ok "the selftest build unloads after the faults"
+	is "$(modctl load /lib/modules/rseqdev.ko)" ok "the normal build loads again"
+}
+
+case "$1" in
+fuzz) fuzz ;;
+hotplug) hotplug ;;
+faults) faults ;;
+*) echo "usage: sh lifecycle.sh fuzz|hotplug|faults" >&2; exit 2 ;;
+esac
+done_testing
