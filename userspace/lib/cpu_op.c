@@ -4,6 +4,7 @@
  * vector of cpu_opv operations.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -92,14 +93,22 @@ static int mo_valid(enum rseq_mo rseq_mo)
 	return rseq_mo == RSEQ_MO_RELAXED || rseq_mo == RSEQ_MO_RELEASE;
 }
 
-/* Run for index @cpu of @percpu_mode: 0 done, 1 a compare failed, -1. */
-static int cpu_op_run(enum rseq_percpu_mode percpu_mode,
+/*
+ * Run for index @cpu of @percpu_mode, when @args_ok says the twin's own
+ * arguments (its memory order, a length) are ones the rseq operation
+ * accepts: 0 done, 1 a compare failed, -1 with errno.
+ */
+static int cpu_op_run(bool args_ok, enum rseq_percpu_mode percpu_mode,
 		      const struct rseqdev_cpu_op *ops, unsigned int nr_ops,
 		      int cpu)
 {
 	unsigned int flags;
 	int ret;
 
+	if (!args_ok) {
+		errno = EINVAL;
+		return -1;
+	}
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
 		flags = 0;
@@ -125,11 +134,7 @@ int cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 		op_store(RSEQ_MO_RELAXED, v, &newv),
 	};
 
-	if (rseq_mo != RSEQ_MO_RELAXED) {
-		errno = EINVAL;
-		return -1;
-	}
-	return cpu_op_run(percpu_mode, ops, 2, cpu);
+	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, ops, 2, cpu);
 }
 
 int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
@@ -142,10 +147,8 @@ int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 	intptr_t head;
 	int ret;
 
-	if (rseq_mo != RSEQ_MO_RELAXED) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (rseq_mo != RSEQ_MO_RELAXED)
+		return cpu_op_run(false, percpu_mode, NULL, 0, cpu);
 	do {
 		head = __atomic_load_n(v, __ATOMIC_RELAXED);
 		if (head == expectnot)
@@ -159,7 +162,7 @@ int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 		ops[1] = op_store(RSEQ_MO_RELAXED, v,
 				  (const intptr_t *)(head + voffp));
 		ops[1].u.memcpy.expect_fault_src = 1;
-		ret = cpu_op_run(percpu_mode, ops, 2, cpu);
+		ret = cpu_op_run(true, percpu_mode, ops, 2, cpu);
 	} while (ret == 1);
 	if (!ret)
 		*load = head;
@@ -176,11 +179,7 @@ int cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
 		.u.arithmetic = { .p = (uintptr_t)v, .count = count },
 	};
 
-	if (rseq_mo != RSEQ_MO_RELAXED) {
-		errno = EINVAL;
-		return -1;
-	}
-	return cpu_op_run(percpu_mode, &op, 1, cpu);
+	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, &op, 1, cpu);
 }
 
 int cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
@@ -195,11 +194,7 @@ int cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
 		op_store(rseq_mo, v, &newv),
 	};
 
-	if (!mo_valid(rseq_mo)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return cpu_op_run(percpu_mode, ops, 3, cpu);
+	return cpu_op_run(mo_valid(rseq_mo), percpu_mode, ops, 3, cpu);
 }
 
 int cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
@@ -214,11 +209,7 @@ int cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 		op_store(RSEQ_MO_RELAXED, v, &newv),
 	};
 
-	if (rseq_mo != RSEQ_MO_RELAXED) {
-		errno = EINVAL;
-		return -1;
-	}
-	return cpu_op_run(percpu_mode, ops, 3, cpu);
+	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, ops, 3, cpu);
 }
 
 int cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
@@ -227,17 +218,14 @@ int cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
 				       void *dst, void *src, size_t len,
 				       intptr_t newv, int cpu)
 {
+	bool args_ok = mo_valid(rseq_mo) && len <= RSEQDEV_CPU_OPV_MAX_OP_LEN;
 	struct rseqdev_cpu_op ops[3];
 	unsigned int nr = 0;
 
-	if (!mo_valid(rseq_mo) || len > RSEQDEV_CPU_OPV_MAX_OP_LEN) {
-		errno = EINVAL;
-		return -1;
-	}
 	ops[nr++] = op_compare_eq(v, &expect, sizeof(*v));
 	/* cpu_opv has no empty copy; the rseq operation accepts len 0. */
 	if (len)
 		ops[nr++] = op_memcpy(RSEQ_MO_RELAXED, dst, src, len);
 	ops[nr++] = op_store(rseq_mo, v, &newv);
-	return cpu_op_run(percpu_mode, ops, nr, cpu);
+	return cpu_op_run(args_ok, percpu_mode, ops, nr, cpu);
 }

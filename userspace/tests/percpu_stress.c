@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 /* The injection hooks must be in place before the rseqdev headers. */
+#include "delay_loop.h"
+
 #define NR_ASM_POINTS	6
 
 static unsigned int asm_loops[NR_ASM_POINTS + 1];
@@ -45,14 +47,7 @@ static void c_action(void);
 	[asm_loops_5] "m" (asm_loops[5]),				\
 	[asm_loops_6] "m" (asm_loops[6])
 #define RSEQ_INJECT_CLOBBER	"rdx"
-#define RSEQ_INJECT_ASM(n)						\
-	"movl %[asm_loops_" #n "], %%edx\n\t"				\
-	"testl %%edx, %%edx\n\t"					\
-	"jz 101f\n\t"							\
-	"100:\n\t"							\
-	"decl %%edx\n\t"						\
-	"jnz 100b\n\t"							\
-	"101:\n\t"
+#define RSEQ_INJECT_ASM(n)	TEST_DELAY_LOOP("asm_loops_" #n)
 #define RSEQ_INJECT_C(n)	c_action()
 #define RSEQ_INJECT_FAILED	(thread_aborts++)
 

@@ -22,20 +22,15 @@
 #include <sys/ptrace.h>
 #include <time.h>
 
-/* A delay loop at every injection point inside the critical sections. */
+#include "delay_loop.h"
+
+/* A delay loop at injection point 3, inside the critical sections. */
 static unsigned int section_loops;
 
 #define RSEQ_INJECT_INPUT						\
 	[section_loops] "m" (section_loops)
 #define RSEQ_INJECT_CLOBBER	"rdx"
-#define RSEQ_INJECT_DELAY						\
-	"movl %[section_loops], %%edx\n\t"				\
-	"testl %%edx, %%edx\n\t"					\
-	"jz 101f\n\t"							\
-	"100:\n\t"							\
-	"decl %%edx\n\t"						\
-	"jnz 100b\n\t"							\
-	"101:\n\t"
+#define RSEQ_INJECT_DELAY	TEST_DELAY_LOOP("section_loops")
 #define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
 #define RSEQ_INJECT_ASM_1
 #define RSEQ_INJECT_ASM_2

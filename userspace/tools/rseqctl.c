@@ -104,18 +104,23 @@ static int cmd_info(void)
 
 static void print_stats(const struct rseqdev_stats *st)
 {
-	printf("%-32s %llu\n", "registered threads",
-	       (unsigned long long)st->threads);
-	printf("%-32s %llu\n", "processes with registrations",
-	       (unsigned long long)st->processes);
-	printf("%-32s %llu\n", "registrations since load",
-	       (unsigned long long)st->registrations);
-	printf("%-32s %llu\n", "critical sections aborted",
-	       (unsigned long long)st->aborts);
-	printf("%-32s %llu\n", "cpu_opv vectors run",
-	       (unsigned long long)st->cpu_opv_calls);
-	printf("%-32s %llu ns\n", "cpu_opv longest preempt-off",
-	       (unsigned long long)st->cpu_opv_max_preempt_off_ns);
+	const struct {
+		const char *name;
+		__u64 value;
+		const char *unit;
+	} rows[] = {
+		{ "registered threads", st->threads, "" },
+		{ "processes with registrations", st->processes, "" },
+		{ "registrations since load", st->registrations, "" },
+		{ "critical sections aborted", st->aborts, "" },
+		{ "cpu_opv vectors run", st->cpu_opv_calls, "" },
+		{ "cpu_opv longest preempt-off", st->cpu_opv_max_preempt_off_ns, " ns" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		printf("%-32s %llu%s\n", rows[i].name,
+		       (unsigned long long)rows[i].value, rows[i].unit);
 }
 
 static int cmd_stats(unsigned int flags)
