@@ -20,7 +20,8 @@
 /* Features this build of the module implements. */
 #define RSEQDEV_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
 				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV | \
-				 RSEQDEV_FEATURE_CPU_OPV_MM_CID | RSEQDEV_FEATURE_STATS)
+				 RSEQDEV_FEATURE_CPU_OPV_MM_CID | RSEQDEV_FEATURE_STATS | \
+				 RSEQDEV_FEATURE_FENCE | RSEQDEV_FEATURE_THREADS)
 
 
 /**
@@ -65,6 +66,8 @@ union rseqdev_ioctl_arg {
 	struct rseqdev_register reg;
 	struct rseqdev_cpu_opv cpu_opv;
 	struct rseqdev_stats stats;
+	struct rseqdev_fence fence;
+	struct rseqdev_threads threads;
 };
 
 static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
@@ -117,6 +120,25 @@ static long rseqdev_ioctl_stats(union rseqdev_ioctl_arg *karg,
 	return copy_ioctl_arg_to_user(uarg, stats, sizeof(*stats), usize);
 }
 
+static long rseqdev_ioctl_fence(union rseqdev_ioctl_arg *karg,
+				void __user *uarg, u32 usize)
+{
+	return rseqdev_fence(&karg->fence);
+}
+
+/* The count of registered threads goes back in nr. */
+static long rseqdev_ioctl_threads(union rseqdev_ioctl_arg *karg,
+				  void __user *uarg, u32 usize)
+{
+	struct rseqdev_threads __user *ureq = uarg;
+	long nr;
+
+	nr = rseqdev_threads(&karg->threads);
+	if (nr < 0)
+		return nr;
+	return put_user((u32)nr, &ureq->nr) ? -EFAULT : 0;
+}
+
 static const struct rseqdev_ioctl_cmd {
 	unsigned int cmd;
 	size_t size;		/* the struct this module knows */
@@ -132,6 +154,10 @@ static const struct rseqdev_ioctl_cmd {
 	  RSEQDEV_CPU_OPV_SIZE_VER0, rseqdev_ioctl_cpu_opv },
 	{ RSEQDEV_IOC_STATS, sizeof(struct rseqdev_stats),
 	  RSEQDEV_STATS_SIZE_VER0, rseqdev_ioctl_stats },
+	{ RSEQDEV_IOC_FENCE, sizeof(struct rseqdev_fence),
+	  RSEQDEV_FENCE_SIZE_VER0, rseqdev_ioctl_fence },
+	{ RSEQDEV_IOC_THREADS, sizeof(struct rseqdev_threads),
+	  RSEQDEV_THREADS_SIZE_VER0, rseqdev_ioctl_threads },
 };
 
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,

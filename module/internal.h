@@ -8,6 +8,7 @@
 
 #include <linux/preempt.h>
 #include <linux/gfp.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
 #include <linux/rseqdev.h>
@@ -23,31 +24,47 @@ int rseqdev_device_register(void);
 void rseqdev_device_unregister(void);
 
 /*
- * mm_cid.c: compact per-process concurrency ids. A thread holds an id from
- * its return to user space until it is switched out.
+ * mm_cid.c: per-process state. Compact concurrency ids (a thread holds an
+ * id from its return to user space until it is switched out), the fence
+ * registration, and the list of registered threads.
  */
 struct rseq_mm;
 
 struct rseq_mm *rseq_mm_alloc(gfp_t gfp);
 void rseq_mm_free_unused(struct rseq_mm *rmm);
 struct rseq_mm *rseq_mm_get(struct mm_struct *mm, struct rseq_mm **spare);
-void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm);
+struct rseq_mm *rseq_mm_lookup(struct mm_struct *mm);
+void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm,
+		   struct rseq_mm *parent);
 void rseq_mm_put(struct rseq_mm *rmm);
 int rseq_mm_cid_take(struct rseq_mm *rmm, int last);
 void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid);
+int rseq_mm_fence_register(void);
+struct rseq_mm *rseq_mm_fence_registered(void);
+void rseq_mm_reap_soon(void);
+void rseq_mm_reap_now(void);
+void rseq_mm_exit(void);
+void rseq_mm_add_thread(struct rseq_mm *rmm, struct list_head *node);
+void rseq_mm_del_thread(struct rseq_mm *rmm, struct list_head *node);
+typedef void (*rseq_mm_thread_fn)(struct list_head *node, void *arg);
+unsigned int rseq_mm_visit_threads(struct rseq_mm *rmm, rseq_mm_thread_fn fn,
+				     void *arg);
 
 /*
  * rseq_thread.c: the state of one thread registered through the module.
  * Only the thread itself touches it (its ioctls, its context switches, its
- * signal delivery, its exec and exit, its return to user space), except
- * that a parent sets up the state of a forked child before the child runs.
- * A switch-out can interrupt the thread's own code, so that code changes
- * the fields the switch-out writes only with preemption off; beyond that,
- * no lock and no atomic operation is needed.
+ * signal delivery, its exec and exit, its return to user space, a fence
+ * interrupt that finds it running), except that a parent sets up the state
+ * of a forked child before the child runs, and that RSEQDEV_IOC_THREADS
+ * reads the counters of the threads it lists. A switch-out or a fence
+ * interrupt can interrupt the thread's own code, so that code changes the
+ * fields they write (events, work_queued) only with interrupts off; beyond
+ * that, no lock and no atomic operation is needed.
  */
 enum rseq_thread_event {
 	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
+	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
 };
 
 struct rseq_thread {
@@ -57,6 +74,14 @@ struct rseq_thread {
 	bool dead;		/* unregistered: the callback only frees */
 	bool needs_spares;	/* a fork used the spares up */
 	unsigned int events;	/* RSEQ_THREAD_EVENT_*, since the last abort */
+	struct task_struct *task;
+	struct list_head mm_node;	/* on rmm's list while registered */
+	int cpu;		/* where it last ran */
+	/* What RSEQDEV_IOC_THREADS reports; written by the owner only. */
+	u64 nr_aborts;
+	u64 nr_preempts;
+	u64 nr_signals;
+	u64 nr_fences;
 	struct rseq_abi __user *area;
 	u32 len;
 	u32 sig;
@@ -73,6 +98,17 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
 void rseq_thread_teardown(struct rseq_thread *t);
 int rseq_thread_take_cid(struct rseq_thread *t);
 int rseq_thread_hold_cid(int cid);
+void rseq_thread_fence_hit(struct rseq_thread *t);
+
+/* fence.c: RSEQDEV_IOC_FENCE, and which CPUs run registered threads. */
+struct rseqdev_fence;
+long rseqdev_fence(const struct rseqdev_fence *req);
+void rseq_fence_note_running(struct rseq_mm *rmm);
+void rseq_fence_note_stopped(struct rseq_mm *rmm);
+
+/* threads.c: RSEQDEV_IOC_THREADS. */
+struct rseqdev_threads;
+long rseqdev_threads(const struct rseqdev_threads *req);
 
 /* rseq_resume.c: the work done before a thread returns to user space. */
 int rseq_clear_stale_cs(struct rseq_abi __user *area);
@@ -84,6 +120,8 @@ enum rseqdev_event {
 	RSEQDEV_EV_REGISTER,	/* a thread state set up, fork included */
 	RSEQDEV_EV_ABORT,	/* a critical section aborted */
 	RSEQDEV_EV_CPU_OPV,	/* a vector run */
+	RSEQDEV_EV_FENCE,	/* a fence run */
+	RSEQDEV_EV_FENCE_IPI,	/* a CPU a fence interrupted */
 	RSEQDEV_NR_EVENTS,
 };
 

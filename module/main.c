@@ -43,6 +43,7 @@ static void __exit rseqdev_exit(void)
 {
 	rseqdev_device_unregister();
 	compat_hooks_remove();
+	rseq_mm_exit();
 	compat_wait_module_text_unused();
 }
 

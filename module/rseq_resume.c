@@ -124,11 +124,11 @@ static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
 		return -EFAULT;
 	if (rseq_flags_invalid(thread_flags, "rseq"))
 		return -EINVAL;
-	/* A switch-out writes events too: consume them with preemption off. */
-	preempt_disable();
+	/* A switch-out or a fence writes events too: consume them with irqs off. */
+	local_irq_disable();
 	events = t->events;
 	t->events = 0;
-	preempt_enable();
+	local_irq_enable();
 	return events != 0;
 }
 
@@ -152,6 +152,7 @@ static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs,
 		return ret;
 	instruction_pointer_set(regs, cs.abort_ip);
 	rseqdev_count_event(RSEQDEV_EV_ABORT);
+	t->nr_aborts++;
 	/*
 	 * Only a section that made a system call (which it must not) gets
 	 * here from inside one; restarting that call would now resume at

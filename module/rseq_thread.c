@@ -4,9 +4,10 @@
  * from a kernel event to the work done on the thread's return to user
  * space.
  *
- * Events (a switch-out, a signal delivery) come in contexts that may not
- * touch user memory: the switch-out runs under the runqueue lock. They only
- * record the event and queue resume_work with task_work_add(TWA_RESUME);
+ * Events (a switch-out, a signal delivery, a fence interrupt) come in
+ * contexts that may not touch user memory: the switch-out runs under the
+ * runqueue lock, the fence in hard interrupt context. They only record the
+ * event and queue resume_work with task_work_add(TWA_RESUME);
  * the callback runs in process context, preemptible, before the thread
  * returns to user space, and before get_signal() dequeues a signal.
  *
@@ -57,18 +58,23 @@ static void rseq_thread_free(struct rseq_thread *t)
 	module_put(THIS_MODULE);
 }
 
-/* A state starts to live: it pins the module and is counted. */
+/*
+ * A state starts to live: it pins the module, is counted, and is listed
+ * in its process. Its rmm is set.
+ */
 static void rseq_thread_activate(struct rseq_thread *t, struct task_struct *task)
 {
 	__module_get(THIS_MODULE);
 	rseqdev_count_object(RSEQDEV_OBJ_THREAD, 1);
 	rseqdev_count_event(RSEQDEV_EV_REGISTER);
+	t->task = task;
+	rseq_mm_add_thread(t->rmm, &t->mm_node);
 	compat_notifier_attach(task, &t->notifier);
 }
 
 /*
  * The callback will run before @task next enters user mode. Called by the
- * owner with preemption off, or on a child that has never run. It cannot
+ * owner with interrupts off, or on a child that has never run. It cannot
  * fail: the task's final task_work flush comes after its exit hook, the
  * last place that queues.
  */
@@ -78,6 +84,17 @@ static void rseq_queue_resume(struct rseq_thread *t, struct task_struct *task)
 		return;
 	t->work_queued = true;
 	task_work_add(task, &t->resume_work, TWA_RESUME);
+}
+
+/* Record @events for current and make sure the callback runs; any context. */
+static void rseq_post_events(struct rseq_thread *t, unsigned int events)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	t->events |= events;
+	rseq_queue_resume(t, current);
+	local_irq_restore(flags);
 }
 
 static void rseq_drop_cid(struct rseq_thread *t)
@@ -96,12 +113,19 @@ static void rseq_sched_out(struct preempt_notifier *notifier,
 					     notifier);
 
 	t->events |= RSEQ_THREAD_EVENT_PREEMPT;
+	t->nr_preempts++;
 	rseq_drop_cid(t);
+	rseq_fence_note_stopped(t->rmm);
 	rseq_queue_resume(t, current);
 }
 
 static void rseq_sched_in(struct preempt_notifier *notifier, int cpu)
 {
+	struct rseq_thread *t = container_of(notifier, struct rseq_thread,
+					     notifier);
+
+	t->cpu = cpu;
+	rseq_fence_note_running(t->rmm);
 }
 
 struct preempt_ops rseq_preempt_ops = {
@@ -114,6 +138,7 @@ static void rseq_thread_init(struct rseq_thread *t, struct rseq_abi __user *area
 {
 	preempt_notifier_init(&t->notifier, &rseq_preempt_ops);
 	init_task_work(&t->resume_work, rseq_resume_work_fn);
+	INIT_LIST_HEAD(&t->mm_node);
 	t->area = area;
 	t->len = len;
 	t->sig = sig;
@@ -168,7 +193,9 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
 	/* The open device pins the module; from here on the state does too. */
 	rseq_thread_activate(t, current);
 	preempt_disable();
-	rseq_queue_resume(t, current);
+	t->cpu = smp_processor_id();
+	rseq_fence_note_running(t->rmm);
+	rseq_post_events(t, 0);
 	preempt_enable();
 	return 0;
 }
@@ -185,9 +212,13 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
 void rseq_thread_teardown(struct rseq_thread *t)
 {
 	compat_notifier_detach(&t->notifier);
+	rseq_mm_del_thread(t->rmm, &t->mm_node);
+	preempt_disable();
 	t->dead = true;
 	rseq_drop_cid(t);
-	rseq_queue_resume(t, current);
+	rseq_fence_note_stopped(t->rmm);
+	rseq_post_events(t, 0);
+	preempt_enable();
 }
 
 /**
@@ -238,11 +269,11 @@ static void rseq_resume_work_fn(struct callback_head *work)
 		return;
 	}
 	/* Events from here on queue the callback again. */
-	preempt_disable();
+	local_irq_disable();
 	t->work_queued = false;
 	needs_spares = t->needs_spares;
 	t->needs_spares = false;
-	preempt_enable();
+	local_irq_enable();
 	/* No user memory once exiting; the exit hook tears down next. */
 	if (current->flags & PF_EXITING)
 		return;
@@ -258,8 +289,23 @@ void rseq_on_signal_delivery(void)
 
 	if (!t)
 		return;
-	t->events |= RSEQ_THREAD_EVENT_SIGNAL;
-	rseq_queue_resume(t, current);
+	t->nr_signals++;
+	rseq_post_events(t, RSEQ_THREAD_EVENT_SIGNAL);
+}
+
+/**
+ * rseq_thread_fence_hit() - a fence interrupted current, a thread of the
+ *	fencing process: abort its critical section, as a preemption would
+ * @t: the state of current
+ *
+ * Hard interrupt context.
+ */
+void rseq_thread_fence_hit(struct rseq_thread *t)
+{
+	if (t->dead)
+		return;
+	t->nr_fences++;
+	rseq_post_events(t, RSEQ_THREAD_EVENT_FENCE);
 }
 
 /* The child of a registered parent without CLONE_VM inherits the area. */
@@ -278,10 +324,10 @@ static void rseq_thread_inherit(struct rseq_thread *parent,
 	parent->spare = NULL;
 	parent->spare_rmm = NULL;
 	parent->needs_spares = true;
-	rseq_queue_resume(parent, current);
+	rseq_post_events(parent, 0);
 
 	rseq_thread_init(t, parent->area, parent->len, parent->sig);
-	rseq_mm_adopt(rmm, child->mm);
+	rseq_mm_adopt(rmm, child->mm, parent->rmm);
 	t->rmm = rmm;
 	rseq_thread_activate(t, child);
 	rseq_queue_resume(t, child);
@@ -299,19 +345,25 @@ void rseq_on_fork(struct task_struct *parent, struct task_struct *child)
 		rseq_thread_inherit(t, child);
 }
 
-/* The new program must register again; the old area is gone with the mm. */
+/*
+ * The new program must register again; the old area is gone with the mm,
+ * which may have lost its last user, and with it its fence registration.
+ */
 void rseq_on_exec(void)
 {
 	struct rseq_thread *t = rseq_thread_of_current();
 
 	if (t)
 		rseq_thread_teardown(t);
+	rseq_mm_reap_soon();
 }
 
+/* Called after the task has left its mm, maybe the mm's last user. */
 void rseq_on_exit(void)
 {
 	struct rseq_thread *t = rseq_thread_of_current();
 
 	if (t)
 		rseq_thread_teardown(t);
+	rseq_mm_reap_soon();
 }

@@ -61,11 +61,15 @@ int rseqdev_stats_read(struct rseqdev_stats *stats)
 		return -EINVAL;
 	if ((stats->flags & RSEQDEV_STATS_RESET_MAX) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	/* Processes gone are not counted: drop their fence registrations. */
+	rseq_mm_reap_now();
 	stats->threads = atomic_long_read(&rseqdev_objects[RSEQDEV_OBJ_THREAD]);
 	stats->processes = atomic_long_read(&rseqdev_objects[RSEQDEV_OBJ_MM]);
 	stats->registrations = rseqdev_event_sum(RSEQDEV_EV_REGISTER);
 	stats->aborts = rseqdev_event_sum(RSEQDEV_EV_ABORT);
 	stats->cpu_opv_calls = rseqdev_event_sum(RSEQDEV_EV_CPU_OPV);
+	stats->fences = rseqdev_event_sum(RSEQDEV_EV_FENCE);
+	stats->fence_ipis = rseqdev_event_sum(RSEQDEV_EV_FENCE_IPI);
 	if (stats->flags & RSEQDEV_STATS_RESET_MAX)
 		stats->cpu_opv_max_preempt_off_ns =
 			atomic64_xchg(&rseqdev_max_preempt_off_ns, 0);

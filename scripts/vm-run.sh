@@ -45,6 +45,15 @@ while [ $# -gt 0 ]; do
 done
 [ -f "$plan" ] || die "no plan file $plan"
 
+# One run at a time per machine: the DKMS tree, build/ and the two host
+# cores are shared, so a second run waits here for the first.
+mkdir -p "$RSEQDEV_CACHE"
+exec 8>"$RSEQDEV_CACHE/vm-run.lock"
+if ! flock -n 8; then
+	step "waiting for another VM run to finish"
+	flock 8
+fi
+
 release=$(matrix_field "$kernel" 2)
 [ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 900)
 cmdline="console=ttyS0 panic=-1 rdinit=/init"

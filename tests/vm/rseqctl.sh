@@ -26,6 +26,26 @@ like "$out" '^cpu_opv longest preempt-off +0 ns$' "stats: the maximum starts aga
 rseqctl stats --bogus >/dev/null 2>&1
 is "$?" 2 "stats with an unknown option: exit 2"
 
+# threads PID: a process with three registered threads, then bad input
+fence_test --hold 3 >/tmp/hold.out &
+holder=$!
+while ! grep -q ready /tmp/hold.out 2>/dev/null; do usleep 20000; done
+out=$(rseqctl threads $holder 2>&1)
+is "$?" 0 "threads: exits 0"
+like "$out" "^process $holder: 3 threads registered through the module\$" "threads: the count"
+tids=$(printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ { print $1 }' | sort -n | tr '\n' ' ')
+is "$tids" "$(ls /proc/$holder/task | sort -n | tr '\n' ' ')" "threads: one line per thread, by tid"
+like "$out" '0x53053053' "threads: the signature column"
+kill $holder
+wait $holder 2>/dev/null
+out=$(rseqctl threads 1 2>&1)
+like "$out" '^process 1: 0 threads registered through the module$' "threads: init has none"
+out=$(rseqctl threads 1073741823 2>&1)
+is "$?" 1 "threads: no such process: exit 1"
+like "$out" 'process 1073741823: no such process' "threads: says so"
+rseqctl threads nope >/dev/null 2>&1
+is "$?" 2 "threads: not a pid: exit 2"
+
 out=$(rseqctl --version)
 like "$out" '^rseqctl [0-9]+\.[0-9]+\.[0-9]+$' "--version"
 rseqctl bogus >/dev/null 2>&1

@@ -45,9 +45,10 @@
 #define RSEQDEV_FEATURE_NODE_ID		(1ULL << 1) /* struct rseq::node_id */
 #define RSEQDEV_FEATURE_MM_CID		(1ULL << 2) /* struct rseq::mm_cid */
 #define RSEQDEV_FEATURE_CPU_OPV		(1ULL << 3) /* RSEQDEV_IOC_CPU_OPV */
-#define RSEQDEV_FEATURE_FENCE		(1ULL << 4) /* cross-CPU rseq fence */
+#define RSEQDEV_FEATURE_FENCE		(1ULL << 4) /* RSEQDEV_IOC_FENCE */
 #define RSEQDEV_FEATURE_CPU_OPV_MM_CID	(1ULL << 5) /* RSEQDEV_CPU_OPV_MM_CID */
 #define RSEQDEV_FEATURE_STATS		(1ULL << 6) /* RSEQDEV_IOC_STATS */
+#define RSEQDEV_FEATURE_THREADS		(1ULL << 7) /* RSEQDEV_IOC_THREADS */
 
 /*
  * cpu_opv limits. One vector runs with preemption off on its target CPU,
@@ -297,6 +298,8 @@ struct rseqdev_cpu_opv {
  * @cpu_opv_calls:	out: vectors run, whether a compare failed or not
  * @cpu_opv_max_preempt_off_ns: out: longest time one vector ran with
  *			preemption off, since load or the last reset
+ * @fences:		out: fences run (RSEQDEV_IOC_FENCE without REGISTER)
+ * @fence_ipis:		out: interrupts those fences sent to other CPUs
  *
  * The counters are summed over CPUs without stopping them: each is a value
  * it held during the call. @threads and @processes return to 0 once every
@@ -311,13 +314,114 @@ struct rseqdev_stats {
 	__u64 aborts;
 	__u64 cpu_opv_calls;
 	__u64 cpu_opv_max_preempt_off_ns;
+	__u64 fences;
+	__u64 fence_ipis;
 };
 
 #define RSEQDEV_STATS_SIZE_VER0		56
+
+/* fence flags */
+#define RSEQDEV_FENCE_REGISTER		(1U << 0) /* register the process */
+#define RSEQDEV_FENCE_CPU		(1U << 1) /* fence @cpu only */
+
+/**
+ * struct rseqdev_fence - RSEQDEV_IOC_FENCE: abort rseq critical sections on
+ *	other CPUs, as membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ)
+ * @size:	sizeof(struct rseqdev_fence)
+ * @flags:	RSEQDEV_FENCE_REGISTER alone; or 0 (every CPU); or
+ *		RSEQDEV_FENCE_CPU (the CPU @cpu)
+ * @cpu:	with RSEQDEV_FENCE_CPU, a CPU number below nr_cpu_ids, or -1 for
+ *		every CPU; otherwise 0
+ * @reserved:	0
+ *
+ * RSEQDEV_FENCE_REGISTER registers the calling process for the fence, as
+ * MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ does: once per process,
+ * idempotent. The registration lasts until the process's memory goes away
+ * (exit, exec), and a child that a registered thread forks inherits it.
+ *
+ * A fence makes every thread of the caller's process that is registered
+ * through the module and runs on a targeted CPU abort the critical section
+ * it is in, before it runs another user instruction; and it is a full
+ * memory barrier between the caller and those threads. Threads that do
+ * not run at the time are switched out, so they abort anyway. At most one
+ * interrupt is sent to each targeted CPU, and none to a CPU where no such
+ * thread runs, nor to the caller's own CPU unless @cpu names it. Offline
+ * and idle CPUs succeed without anything to do.
+ *
+ * Errors: EPERM when the process has not registered; EINVAL for unknown or
+ * conflicting flags, a @cpu out of range, or @cpu or @reserved not 0 where
+ * they must be. Unlike membarrier(), a CPU number beyond nr_cpu_ids is an
+ * error, not a no-op.
+ */
+struct rseqdev_fence {
+	__u32 size;
+	__u32 flags;
+	__s32 cpu;
+	__u32 reserved;
+};
+
+#define RSEQDEV_FENCE_SIZE_VER0		16
+
+/**
+ * struct rseqdev_thread_info - one registered thread, for RSEQDEV_IOC_THREADS
+ * @tid:	thread id, in the caller's pid namespace
+ * @area_len:	registered length of its area
+ * @area:	address of its struct rseq_abi
+ * @sig:	its abort signature
+ * @cpu:	the CPU it last ran on
+ * @aborts:	critical sections the module aborted in this thread
+ * @preempts:	switch-outs (preemption, blocking, migration)
+ * @signals:	signals delivered
+ * @fences:	fence interrupts that found it running
+ */
+struct rseqdev_thread_info {
+	__u32 tid;
+	__u32 area_len;
+	__u64 area;
+	__u32 sig;
+	__s32 cpu;
+	__u64 aborts;
+	__u64 preempts;
+	__u64 signals;
+	__u64 fences;
+};
+
+/**
+ * struct rseqdev_threads - RSEQDEV_IOC_THREADS: a process's registrations
+ * @size:	sizeof(struct rseqdev_threads)
+ * @flags:	0
+ * @pid:	any thread id of the process, or 0 for the caller's
+ * @nr:		in: how many entries @threads holds; out: how many threads of
+ *		the process are registered through the module (may exceed the
+ *		entries written: call again with a bigger array)
+ * @threads:	address of an array of @nr entries of @info_size bytes
+ * @info_size:	sizeof(struct rseqdev_thread_info) as the caller knows it
+ *		(at least RSEQDEV_THREAD_INFO_SIZE_VER0)
+ * @reserved:	0
+ *
+ * Errors: ESRCH for no such process; EPERM when the caller may not trace
+ * it (the ptrace read check, as for /proc/PID/maps); EINVAL for flags,
+ * @reserved, or an @info_size below the first version or above
+ * RSEQDEV_MAX_ARG_SIZE; EFAULT.
+ */
+struct rseqdev_threads {
+	__u32 size;
+	__u32 flags;
+	__s32 pid;
+	__u32 nr;
+	__u64 threads;
+	__u32 info_size;
+	__u32 reserved;
+};
+
+#define RSEQDEV_THREADS_SIZE_VER0	32
+#define RSEQDEV_THREAD_INFO_SIZE_VER0	56
 
 #define RSEQDEV_IOC_QUERY	_IOWR(RSEQDEV_IOC_MAGIC, 0x00, struct rseqdev_query)
 #define RSEQDEV_IOC_REGISTER	_IOW(RSEQDEV_IOC_MAGIC, 0x01, struct rseqdev_register)
 #define RSEQDEV_IOC_CPU_OPV	_IOW(RSEQDEV_IOC_MAGIC, 0x02, struct rseqdev_cpu_opv)
 #define RSEQDEV_IOC_STATS	_IOWR(RSEQDEV_IOC_MAGIC, 0x03, struct rseqdev_stats)
+#define RSEQDEV_IOC_FENCE	_IOW(RSEQDEV_IOC_MAGIC, 0x04, struct rseqdev_fence)
+#define RSEQDEV_IOC_THREADS	_IOWR(RSEQDEV_IOC_MAGIC, 0x05, struct rseqdev_threads)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -62,6 +63,64 @@ int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags)
 	stats->size = sizeof(*stats);
 	stats->flags = flags;
 	return ioctl(fd, RSEQDEV_IOC_STATS, stats) ? -1 : 0;
+}
+
+int rseqdev_rseq(void *area, unsigned int len, int flags, unsigned int sig)
+{
+	struct rseqdev_register reg = {
+		.size = sizeof(reg),
+		.flags = (unsigned int)flags,
+		.rseq = (uintptr_t)area,
+		.rseq_len = len,
+		.sig = sig,
+	};
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, RSEQDEV_IOC_REGISTER, &reg) ? -1 : 0;
+}
+
+static int fence_ioctl(unsigned int flags, int cpu)
+{
+	struct rseqdev_fence fence = {
+		.size = sizeof(fence),
+		.flags = flags,
+		.cpu = cpu,
+	};
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, RSEQDEV_IOC_FENCE, &fence) ? -1 : 0;
+}
+
+int rseqdev_fence_register(void)
+{
+	return fence_ioctl(RSEQDEV_FENCE_REGISTER, 0);
+}
+
+int rseqdev_fence(unsigned int flags, int cpu)
+{
+	return fence_ioctl(flags, flags & RSEQDEV_FENCE_CPU ? cpu : 0);
+}
+
+int rseqdev_threads(int pid, struct rseqdev_thread_info *info, unsigned int nr)
+{
+	struct rseqdev_threads req = {
+		.size = sizeof(req),
+		.pid = pid,
+		.nr = nr,
+		.threads = (uintptr_t)info,
+		.info_size = sizeof(*info),
+	};
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, RSEQDEV_IOC_THREADS, &req))
+		return -1;
+	return (int)req.nr;
 }
 
 const char *rseqdev_version(void)

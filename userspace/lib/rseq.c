@@ -8,6 +8,7 @@
  * area and the native backend is chosen, the library adopts glibc's area
  * instead: a thread has only one native registration.
  */
+#include <linux/membarrier.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -182,22 +183,10 @@ const char *rseq_backend_name(enum rseq_backend b)
 /* The rseq system call's operation, through whichever backend is in use. */
 static int rseq_call(unsigned int flags)
 {
-	struct rseqdev_register reg = {
-		.size = sizeof(reg),
-		.flags = flags,
-		.rseq = (uintptr_t)&rseq_area,
-		.rseq_len = sizeof(rseq_area),
-		.sig = RSEQ_SIG,
-	};
-	int fd;
-
 	if (backend == RSEQ_BACKEND_NATIVE)
 		return syscall(__NR_rseq, &rseq_area, sizeof(rseq_area), flags,
 			       RSEQ_SIG) ? -1 : 0;
-	fd = rseqdev_device_fd();
-	if (fd < 0)
-		return -1;
-	return ioctl(fd, RSEQDEV_IOC_REGISTER, &reg) ? -1 : 0;
+	return rseqdev_rseq(&rseq_area, sizeof(rseq_area), (int)flags, RSEQ_SIG);
 }
 
 int rseq_register_current_thread(void)
@@ -227,6 +216,35 @@ int rseq_unregister_current_thread(void)
 	thread_registered = false;
 	pthread_setspecific(exit_key, NULL);
 	return 0;
+}
+
+int rseq_fence_register(void)
+{
+	switch (rseq_init()) {
+	case RSEQ_BACKEND_MODULE:
+		return rseqdev_fence_register();
+	case RSEQ_BACKEND_NATIVE:
+		return syscall(__NR_membarrier,
+			       MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0,
+			       0) ? -1 : 0;
+	default:
+		errno = ENOSYS;
+		return -1;
+	}
+}
+
+int rseq_fence(int cpu)
+{
+	switch (rseq_get_backend()) {
+	case RSEQ_BACKEND_MODULE:
+		return rseqdev_fence(cpu < 0 ? 0 : RSEQDEV_FENCE_CPU, cpu);
+	case RSEQ_BACKEND_NATIVE:
+		return syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+			       cpu < 0 ? 0 : MEMBARRIER_CMD_FLAG_CPU, cpu) ? -1 : 0;
+	default:
+		errno = ENOSYS;
+		return -1;
+	}
 }
 
 int32_t rseq_current_cpu(void)

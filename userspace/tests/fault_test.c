@@ -112,6 +112,40 @@ static void check_each_site(void)
 	ok(add_one(&word, 0) == 0 && word == 1, "cpu_opv works again");
 }
 
+/*
+ * A fence registration needs the process's state: in a new process, its
+ * allocation failing gives ENOMEM and leaves the process unregistered.
+ */
+static void fence_register_fails(void *unused)
+{
+	(void)unused;
+	fail_alloc(SITE_MM, 1);
+	if (rseqdev_fence_register() == 0 || errno != ENOMEM)
+		_exit(1);
+	fail_alloc(0, 1);
+	if (rseqdev_fence(0, 0) == 0 || errno != EPERM)
+		_exit(2);
+	if (rseqdev_fence_register() || rseqdev_fence(0, 0))
+		_exit(3);
+	_exit(0);
+}
+
+static void check_fence_registration(void)
+{
+	struct rseqdev_stats before = stats(), after;
+	int status = run_in_child(fence_register_fails, NULL);
+
+	fail_alloc(0, 1);
+	ok(exited_with(status, 0),
+	   "fence registration: ENOMEM, unregistered, then registers (status 0x%x)",
+	   status);
+	after = stats();
+	ok(after.processes == before.processes,
+	   "fence registration: the state goes with the process (%llu, %llu)",
+	   (unsigned long long)before.processes,
+	   (unsigned long long)after.processes);
+}
+
 static unsigned long answers_ok, answers_enomem, answers_other;
 
 static void count_answer(long ret)
@@ -193,6 +227,7 @@ int main(void)
 		tap_bail("needs the selftest build of the module");
 	rseq_init();
 	check_each_site();
+	check_fence_registration();
 	check_random_failures();
 	return tap_done();
 }

@@ -78,6 +78,8 @@ enum {
 	SUCCESS_REGISTER,
 	SUCCESS_CPU_OPV,
 	SUCCESS_STATS,
+	SUCCESS_FENCE,
+	SUCCESS_THREADS,
 	NR_SUCCESS_KINDS,
 };
 
@@ -198,6 +200,12 @@ static bool errno_allowed(unsigned int cmd, int err)
 	case RSEQDEV_IOC_CPU_OPV:
 		return err == EINVAL || err == EFAULT || err == E2BIG ||
 		       err == EAGAIN || err == ENOMEM;
+	case RSEQDEV_IOC_FENCE:
+		return err == EINVAL || err == EFAULT || err == E2BIG ||
+		       err == EPERM || err == ENOMEM;
+	case RSEQDEV_IOC_THREADS:
+		return err == EINVAL || err == EFAULT || err == E2BIG ||
+		       err == ESRCH || err == EPERM || err == ENOMEM;
 	default:
 		return err == ENOTTY;
 	}
@@ -213,6 +221,10 @@ static int success_kind(unsigned int cmd)
 		return SUCCESS_CPU_OPV;
 	case RSEQDEV_IOC_STATS:
 		return SUCCESS_STATS;
+	case RSEQDEV_IOC_FENCE:
+		return SUCCESS_FENCE;
+	case RSEQDEV_IOC_THREADS:
+		return SUCCESS_THREADS;
 	default:
 		return SUCCESS_QUERY;
 	}
@@ -257,8 +269,9 @@ static void fuzz_random_cmd(struct worker *w, int fd)
 	/* A known command would write into buf: give it a real size field. */
 	if (cmd == RSEQDEV_IOC_QUERY || cmd == RSEQDEV_IOC_STATS)
 		memset(buf, 0, 8);
-	/* Those two read pointers from buf: they have their own fuzzers. */
-	if (cmd == RSEQDEV_IOC_REGISTER || cmd == RSEQDEV_IOC_CPU_OPV)
+	/* Those read pointers from buf: they have their own fuzzers. */
+	if (cmd == RSEQDEV_IOC_REGISTER || cmd == RSEQDEV_IOC_CPU_OPV ||
+	    cmd == RSEQDEV_IOC_THREADS)
 		cmd = _IO(RSEQDEV_IOC_MAGIC, 0x7f);
 	check(w, "random command", cmd,
 	      ioctl(fd, cmd, chance(w, 70) ? (void *)buf :
@@ -430,15 +443,92 @@ static void on_signal(int sig)
 	(void)sig;
 }
 
+static void fuzz_fence(struct worker *w, int fd)
+{
+	static const uint32_t usual_flags[] = {
+		0, RSEQDEV_FENCE_REGISTER, RSEQDEV_FENCE_CPU, RSEQDEV_FENCE_CPU,
+	};
+	unsigned char buf[64] = { 0 };
+	struct rseqdev_fence fence = {
+		.size = any_size(w, sizeof(fence)),
+		.flags = chance(w, 80) ? usual_flags[below(w, 4)] : any_flags(w),
+		.cpu = chance(w, 80) ? (int32_t)below(w, 8) - 2 :
+				       (int32_t)next(w),
+		.reserved = chance(w, 95) ? 0 : (uint32_t)next(w),
+	};
+
+	if (fence.flags != RSEQDEV_FENCE_CPU && chance(w, 80))
+		fence.cpu = 0;
+	memcpy(buf, &fence, sizeof(fence));
+	if (chance(w, 10))
+		buf[sizeof(fence) + below(w, sizeof(buf) - sizeof(fence))] = 1;
+	if (fence.size > sizeof(buf) && fence.size <= 4096)
+		memcpy(buf, &(uint32_t){ sizeof(buf) }, 4);
+	check(w, "fence", RSEQDEV_IOC_FENCE,
+	      ioctl(fd, RSEQDEV_IOC_FENCE, arg_buffer(w, buf, sizeof(buf))), 0);
+}
+
+/* Other processes' thread lists: our parent, init, ourselves, or nobody. */
+static int32_t any_pid(struct worker *w)
+{
+	switch (below(w, 6)) {
+	case 0:
+		return 0;
+	case 1:
+		return getpid();
+	case 2:
+		return getppid();
+	case 3:
+		return 1;
+	case 4:
+		return (int32_t)syscall(SYS_gettid);
+	default:
+		return (int32_t)next(w);
+	}
+}
+
+static void fuzz_threads(struct worker *w, int fd)
+{
+	struct rseqdev_thread_info info[8];
+	struct rseqdev_threads req = {
+		.size = any_size(w, sizeof(req)),
+		.flags = chance(w, 90) ? 0 : any_flags(w),
+		.pid = any_pid(w),
+		.nr = chance(w, 90) ? (uint32_t)below(w, 9) : (uint32_t)next(w),
+		.info_size = chance(w, 80) ? sizeof(info[0]) :
+					     (uint32_t)below(w, 200),
+		.reserved = chance(w, 95) ? 0 : (uint32_t)next(w),
+	};
+	unsigned char buf[64] = { 0 };
+
+	/* Our array only when it holds what the module may write. */
+	if (req.nr <= 8 && req.info_size <= sizeof(info[0]) && chance(w, 80))
+		req.threads = (uintptr_t)info;
+	else
+		req.threads = unusable_area(w);
+	memcpy(buf, &req, sizeof(req));
+	if (req.size > sizeof(buf) && req.size <= 4096)
+		memcpy(buf, &(uint32_t){ sizeof(buf) }, 4);
+	check(w, "threads", RSEQDEV_IOC_THREADS,
+	      ioctl(fd, RSEQDEV_IOC_THREADS, arg_buffer(w, buf, sizeof(buf))),
+	      0);
+}
+
 static void fuzz_calls(struct worker *w, long calls)
 {
 	int fd = rseqdev_device_fd();
 	long i;
 
 	for (i = 0; i < calls; i++) {
-		switch (below(w, 10)) {
+		switch (below(w, 12)) {
 		case 0:
 			fuzz_random_cmd(w, fd);
+			break;
+		case 10:
+			fuzz_fence(w, fd);
+			break;
+		case 11:
+			fuzz_threads(w, fd);
 			break;
 		case 1:
 			fuzz_query_or_stats(w, fd, false);
@@ -580,9 +670,10 @@ static int process_main(uint64_t seed)
 	}
 	for (i = 0; i < opt.threads; i++)
 		worker_report(&slots[i].w);
-	printf("%ld %ld %ld %ld %ld %ld %s\n", process_calls,
+	printf("%ld %ld %ld %ld %ld %ld %ld %ld %s\n", process_calls,
 	       process_successes[SUCCESS_QUERY], process_successes[SUCCESS_REGISTER],
 	       process_successes[SUCCESS_CPU_OPV], process_successes[SUCCESS_STATS],
+	       process_successes[SUCCESS_FENCE], process_successes[SUCCESS_THREADS],
 	       process_bad, process_first_bad);
 	fflush(stdout);	/* the caller leaves with _exit() */
 	return 0;
@@ -699,12 +790,12 @@ int main(int argc, char **argv)
 	if (opt.unload && pthread_create(&unloader, NULL, unload_loop, NULL))
 		tap_bail("pthread_create: unload loop");
 	for (i = 0; i < opt.processes; i++) {
-		long pc = 0, pb = 0, q = 0, r = 0, v = 0, s = 0;
+		long pc = 0, pb = 0, q = 0, r = 0, v = 0, s = 0, f = 0, t = 0;
 		char first[200] = "";
 		int status;
 
-		if (fscanf(out[i], "%ld %ld %ld %ld %ld %ld %199[^\n]", &pc, &q,
-			   &r, &v, &s, &pb, first) < 6)
+		if (fscanf(out[i], "%ld %ld %ld %ld %ld %ld %ld %ld %199[^\n]",
+			   &pc, &q, &r, &v, &s, &f, &t, &pb, first) < 8)
 			pc = pb = 0;
 		fclose(out[i]);
 		waitpid(pids[i], &status, 0);
@@ -712,8 +803,9 @@ int main(int argc, char **argv)
 			diag("process %d: wait status 0x%x", i, status);
 			crashed++;
 		}
-		diag("process %d: %ld calls; successes: %ld query, %ld register, %ld cpu_opv, %ld stats; %ld bad answers%s%s",
-		     i, pc, q, r, v, s, pb, pb ? "; first: " : "", pb ? first : "");
+		diag("process %d: %ld calls; successes: %ld query, %ld register, %ld cpu_opv, %ld stats, %ld fence, %ld threads; %ld bad answers%s%s",
+		     i, pc, q, r, v, s, f, t, pb, pb ? "; first: " : "",
+		     pb ? first : "");
 		calls += pc;
 		bad += pb;
 	}

@@ -5,6 +5,8 @@
  *   rseqctl [info]     what the loaded module provides, as a table
  *   rseqctl stats      the module's counters; "stats --reset-max" also
  *                      starts a new preemption-off maximum (root)
+ *   rseqctl threads PID  the threads of process PID registered through
+ *                      the module, with their counters
  *   rseqctl --version  the tool's own version
  *
  * Exit status: 0 on success, 1 when the device cannot be used, 2 on a
@@ -12,6 +14,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rseqdev/rseqdev.h>
@@ -30,6 +33,7 @@ static const struct {
 	{ RSEQDEV_FEATURE_FENCE, "rseq fence (membarrier RSEQ)" },
 	{ RSEQDEV_FEATURE_CPU_OPV_MM_CID, "cpu_opv by mm_cid" },
 	{ RSEQDEV_FEATURE_STATS, "counters (rseqctl stats)" },
+	{ RSEQDEV_FEATURE_THREADS, "thread list (rseqctl threads)" },
 };
 
 static void explain_open_failure(const char *path, int err)
@@ -115,6 +119,8 @@ static void print_stats(const struct rseqdev_stats *st)
 		{ "critical sections aborted", st->aborts, "" },
 		{ "cpu_opv vectors run", st->cpu_opv_calls, "" },
 		{ "cpu_opv longest preempt-off", st->cpu_opv_max_preempt_off_ns, " ns" },
+		{ "fences run", st->fences, "" },
+		{ "CPUs interrupted by fences", st->fence_ipis, "" },
 	};
 	size_t i;
 
@@ -140,9 +146,69 @@ static int cmd_stats(unsigned int flags)
 	return 0;
 }
 
+/* One line per thread; the table's columns name the counters. */
+static void print_threads(const struct rseqdev_thread_info *info, int nr)
+{
+	int i;
+
+	printf("%-8s %-18s %4s %-10s %4s %10s %10s %10s %10s\n", "TID", "AREA",
+	       "LEN", "SIGNATURE", "CPU", "ABORTS", "SWITCHES", "SIGNALS",
+	       "FENCES");
+	for (i = 0; i < nr; i++)
+		printf("%-8u 0x%-16llx %4u 0x%08x %4d %10llu %10llu %10llu %10llu\n",
+		       info[i].tid, (unsigned long long)info[i].area,
+		       info[i].area_len, info[i].sig, info[i].cpu,
+		       (unsigned long long)info[i].aborts,
+		       (unsigned long long)info[i].preempts,
+		       (unsigned long long)info[i].signals,
+		       (unsigned long long)info[i].fences);
+}
+
+static int cmd_threads(const char *arg)
+{
+	struct rseqdev_thread_info *info = NULL;
+	int nr, room = 0;
+	char *end;
+	long pid;
+
+	errno = 0;
+	pid = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || pid <= 0 || pid > 0x7fffffff) {
+		fprintf(stderr, "rseqctl: '%s' is not a process id\n", arg);
+		return 2;
+	}
+	if (open_device())
+		return 1;
+	/* Threads may register between the calls: grow until all fit. */
+	for (;;) {
+		nr = rseqdev_threads((int)pid, info, (unsigned int)room);
+		if (nr < 0 || nr <= room)
+			break;
+		room = nr + 16;
+		free(info);
+		info = calloc((size_t)room, sizeof(*info));
+		if (!info) {
+			fprintf(stderr, "rseqctl: out of memory\n");
+			return 1;
+		}
+	}
+	if (nr < 0) {
+		fprintf(stderr, "rseqctl: process %ld: %s\n", pid,
+			errno == ESRCH ? "no such process" : strerror(errno));
+		free(info);
+		return 1;
+	}
+	printf("process %ld: %d thread%s registered through the module\n", pid,
+	       nr, nr == 1 ? "" : "s");
+	if (nr)
+		print_threads(info, nr);
+	free(info);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: rseqctl [info | stats [--reset-max] | --version | --help]\n");
+	fprintf(out, "usage: rseqctl [info | stats [--reset-max] | threads PID | --version | --help]\n");
 }
 
 int main(int argc, char **argv)
@@ -151,6 +217,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(cmd, "stats") && !strcmp(argv[2], "--reset-max"))
 		return cmd_stats(RSEQDEV_STATS_RESET_MAX);
+	if (argc == 3 && !strcmp(cmd, "threads"))
+		return cmd_threads(argv[2]);
 	if (argc > 2) {
 		usage(stderr);
 		return 2;

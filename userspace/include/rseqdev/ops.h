@@ -194,6 +194,41 @@ int rseq_load_add_store__ptr(enum rseq_mo rseq_mo,
 }
 
 /**
+ * rseq_load_add_load_add_store__ptr() - add to a word found through a
+ *	pointer
+ * @rseq_mo: RSEQ_MO_RELAXED only
+ * @percpu_mode: what @cpu names
+ * @ptr: holds the base address; read inside the sequence
+ * @off: byte offset of the word from the base
+ * @inc: the amount added, any sign
+ * @cpu: the index the thread must run with
+ *
+ * *(intptr_t *)(*@ptr + @off) += @inc. With a fence (rseq_fence()) the
+ * owner of *@ptr can switch it to other data and then know that no
+ * sequence still adds to the old data.
+ *
+ * Return: 0 committed, -1 aborted or unsupported.
+ */
+static inline __attribute__((always_inline))
+int rseq_load_add_load_add_store__ptr(enum rseq_mo rseq_mo,
+				      enum rseq_percpu_mode percpu_mode,
+				      intptr_t *ptr, long off, intptr_t inc,
+				      int cpu)
+{
+	if (rseq_mo != RSEQ_MO_RELAXED || cpu < 0)
+		return -1;
+	switch (percpu_mode) {
+	case RSEQ_PERCPU_CPU_ID:
+		return rseq_x86_load_add_load_add_store__cpu_id(ptr, off, inc,
+								cpu);
+	case RSEQ_PERCPU_MM_CID:
+		return rseq_x86_load_add_load_add_store__mm_cid(ptr, off, inc,
+								cpu);
+	}
+	return -1;
+}
+
+/**
  * rseq_load_cbne_store_store__ptr() - compare, store a second word, commit
  * @rseq_mo: RSEQ_MO_RELAXED, or RSEQ_MO_RELEASE to make the store to @v2
  *	(and everything before it) visible before the commit store to @v

@@ -91,6 +91,35 @@ const char *rseq_backend_name(enum rseq_backend backend);
 int rseq_register_current_thread(void);
 
 /**
+ * rseq_fence_register() - register the process for rseq_fence()
+ *
+ * Once per process, before the first fence; idempotent.
+ *
+ * Return: 0, or -1 with errno: ENOSYS without a backend, or the error of
+ * membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) or of the
+ * module's fence ioctl.
+ */
+int rseq_fence_register(void);
+
+/**
+ * rseq_fence() - abort the critical sections of the process's threads that
+ *	run on other CPUs
+ * @cpu: one CPU, or -1 for every CPU
+ *
+ * When it returns, every critical section of another thread that could
+ * have read memory older than the caller's stores before the fence has
+ * either committed or will abort before it commits; and the fence is a
+ * full memory barrier with those threads. The native backend uses
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ), the module its fence
+ * ioctl, which interrupts only CPUs running a registered thread of the
+ * process.
+ *
+ * Return: 0, or -1 with errno: EPERM before rseq_fence_register(), EINVAL
+ * for a CPU out of range with the module (membarrier returns 0 there).
+ */
+int rseq_fence(int cpu);
+
+/**
  * rseq_unregister_current_thread() - undo rseq_register_current_thread()
  *
  * Return: 0, or -1 with errno (EINVAL when the library did not register

@@ -55,6 +55,49 @@ int rseqdev_query(struct rseqdev_query *query);
 int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags);
 
 /**
+ * rseqdev_rseq() - the rseq system call, served by the module
+ * @area:	the calling thread's struct rseq_abi (struct rseq)
+ * @len:	its length
+ * @flags:	0, or RSEQ_ABI_FLAG_UNREGISTER
+ * @sig:	the abort signature
+ *
+ * Same arguments, results and errno values as syscall(__NR_rseq, ...).
+ *
+ * Return: 0, or -1 with errno set (also from opening the device).
+ */
+int rseqdev_rseq(void *area, unsigned int len, int flags, unsigned int sig);
+
+/**
+ * rseqdev_fence_register() - register the process for rseqdev_fence()
+ *
+ * Return: 0, or -1 with errno set.
+ */
+int rseqdev_fence_register(void);
+
+/**
+ * rseqdev_fence() - abort the critical sections running on other CPUs
+ * @flags:	0 for every CPU, or RSEQDEV_FENCE_CPU for @cpu only
+ * @cpu:	with RSEQDEV_FENCE_CPU, the CPU, or -1 for every CPU
+ *
+ * See struct rseqdev_fence. Only threads registered through the module
+ * are concerned; rseq_fence() covers either backend.
+ *
+ * Return: 0, or -1 with errno set (EPERM before rseqdev_fence_register()).
+ */
+int rseqdev_fence(unsigned int flags, int cpu);
+
+/**
+ * rseqdev_threads() - the threads of a process registered through the module
+ * @pid:	any thread id of the process, 0 for the caller's
+ * @info:	array of @nr entries, filled in order
+ * @nr:		capacity of @info
+ *
+ * Return: the number of registered threads (which may exceed @nr: only @nr
+ * entries are written), or -1 with errno set.
+ */
+int rseqdev_threads(int pid, struct rseqdev_thread_info *info, unsigned int nr);
+
+/**
  * rseqdev_version() - version of this library
  *
  * Return: a string such as "0.1.0"; the module's own is in modinfo.

@@ -263,6 +263,47 @@ aborted:
 	return -1;
 }
 
+/*
+ * *(intptr_t *)(*ptr + off) += inc: the pointer is loaded inside the
+ * sequence, so a fence that follows a change of *ptr aborts every sequence
+ * that loaded the old pointer and has not committed yet.
+ */
+static inline __attribute__((always_inline))
+int RSEQ_X86_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
+					   intptr_t inc, int index)
+{
+	RSEQ_INJECT_C(7);
+	__asm__ __volatile__ goto(
+		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_X86_ASM_START
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_INJECT_ASM(3)
+		"movq %[ptr], %%rax\n\t"
+		"addq %[off], %%rax\n\t"
+		RSEQ_INJECT_ASM(4)
+		"movq (%%rax), %%rcx\n\t"
+		"addq %[inc], %%rcx\n\t"
+		RSEQ_INJECT_ASM(5)
+		RSEQ_INJECT_ASM(6)
+		"movq %%rcx, (%%rax)\n\t"
+		"2:\n\t"
+		RSEQ_X86_ASM_ABORT
+		: /* no outputs */
+		: [rseq_offset] "r" (rseq_offset),
+		  [index] "r" (index),
+		  [ptr] "m" (*ptr),
+		  [off] "er" (off),
+		  [inc] "er" (inc),
+		  RSEQ_INJECT_INPUT
+		: "memory", "cc", "rax", "rcx",
+		  RSEQ_INJECT_CLOBBER
+		: aborted);
+	return 0;
+aborted:
+	RSEQ_INJECT_FAILED;
+	return -1;
+}
+
 /* if (*v != expect) fail; *v2 = newv2; *v = newv */
 static inline __attribute__((always_inline))
 int RSEQ_X86_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,

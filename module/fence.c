@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The rseq fence: RSEQDEV_IOC_FENCE, the module's
+ * membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ).
+ *
+ * A fence interrupts each targeted CPU that runs a registered thread of the
+ * caller's process; the interrupt records an event that aborts the
+ * thread's critical section before it runs another user instruction, as a
+ * preemption does. A thread that does not run is switched out, and its
+ * switch-out already recorded that event.
+ *
+ * Mainline reads each runqueue's current task to choose the CPUs; a module
+ * cannot reach runqueues, so registered threads say where they run: their
+ * switch-in writes their process's state into a per-CPU slot and their
+ * switch-out clears it. Only the slots of registered threads are written,
+ * so other tasks' switches cost nothing, and only CPUs whose slot names the
+ * caller's process are interrupted.
+ *
+ * Ordering. A thread whose section read data before the fencer changed it
+ * must be seen running by the fence: the slot store happens before the
+ * thread returns to user space and is followed by a full barrier, and the
+ * fencer reads the slots after a full barrier that follows its own stores.
+ * Either the fencer sees the slot, or the thread's section starts after the
+ * fencer's stores and sees the new data.
+ */
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
+
+#include <linux/rseqdev.h>
+
+#include "internal.h"
+
+/* The process of the registered thread running on each CPU, or NULL. */
+static DEFINE_PER_CPU(struct rseq_mm *, rseq_running_mm);
+
+/**
+ * rseq_fence_note_running() - current, a registered thread of @rmm, runs
+ *	on this CPU
+ * @rmm: current's process
+ *
+ * Called with preemption off, at switch-in and at registration.
+ */
+void rseq_fence_note_running(struct rseq_mm *rmm)
+{
+	this_cpu_write(rseq_running_mm, rmm);
+	/* Pairs with the barrier before rseq_fence_wanted() reads the slot. */
+	smp_mb();
+}
+
+/**
+ * rseq_fence_note_stopped() - current, a registered thread of @rmm, stops
+ *	running on this CPU (switch-out, unregistration)
+ * @rmm: current's process
+ *
+ * Called with preemption off. A stale slot would only cost an interrupt.
+ */
+void rseq_fence_note_stopped(struct rseq_mm *rmm)
+{
+	if (this_cpu_read(rseq_running_mm) == rmm)
+		this_cpu_write(rseq_running_mm, NULL);
+}
+
+struct rseq_fence_target {
+	struct rseq_mm *rmm;	/* the caller's process */
+	int skip_cpu;		/* the caller's CPU, or -1 */
+};
+
+/* Runs on the caller's CPU for every candidate: one interrupt per yes. */
+static bool rseq_fence_wanted(int cpu, void *info)
+{
+	const struct rseq_fence_target *target = info;
+
+	return cpu != target->skip_cpu &&
+	       READ_ONCE(per_cpu(rseq_running_mm, cpu)) == target->rmm;
+}
+
+/* Hard interrupt context, on a targeted CPU. */
+static void rseq_fence_interrupt(void *info)
+{
+	const struct rseq_fence_target *target = info;
+	struct rseq_thread *t;
+
+	/* The fencer's stores before anything the thread does next. */
+	smp_mb();
+	rseqdev_count_event(RSEQDEV_EV_FENCE_IPI);
+	t = rseq_thread_of_current();
+	if (t && t->rmm == target->rmm)
+		rseq_thread_fence_hit(t);
+}
+
+static int rseq_fence_check(const struct rseqdev_fence *req)
+{
+	if (req->reserved)
+		return -EINVAL;
+	switch (req->flags) {
+	case RSEQDEV_FENCE_REGISTER:
+	case 0:
+		return req->cpu ? -EINVAL : 0;
+	case RSEQDEV_FENCE_CPU:
+		return req->cpu < -1 || req->cpu >= (int)nr_cpu_ids ?
+		       -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Every CPU but the caller's (it runs no section: it is in a system call),
+ * or just @cpu, which may be the caller's own: then the function runs
+ * here, with interrupts off.
+ */
+static void rseq_fence_cpus(struct rseq_mm *rmm, int cpu)
+{
+	struct rseq_fence_target target = { .rmm = rmm, .skip_cpu = -1 };
+	const struct cpumask *mask = cpu_online_mask;
+
+	/* The caller's stores before the slots are read. */
+	smp_mb();
+	preempt_disable();
+	if (cpu >= 0)
+		mask = cpumask_of(cpu);
+	else
+		target.skip_cpu = smp_processor_id();
+	on_each_cpu_cond_mask(rseq_fence_wanted, rseq_fence_interrupt,
+			      &target, true, mask);
+	preempt_enable();
+	/* What the interrupted threads did before, before the caller goes on. */
+	smp_mb();
+}
+
+/**
+ * rseqdev_fence() - RSEQDEV_IOC_FENCE
+ * @req: the request, size already checked
+ *
+ * Return: 0, -EINVAL, -EPERM (not registered) or -ENOMEM (registration).
+ */
+long rseqdev_fence(const struct rseqdev_fence *req)
+{
+	struct rseq_mm *rmm;
+	int ret;
+
+	ret = rseq_fence_check(req);
+	if (ret)
+		return ret;
+	if (req->flags & RSEQDEV_FENCE_REGISTER)
+		return rseq_mm_fence_register();
+	rmm = rseq_mm_fence_registered();
+	if (!rmm)
+		return -EPERM;
+	rseqdev_count_event(RSEQDEV_EV_FENCE);
+	/* A process of one thread has no other thread to fence. */
+	if (atomic_read(&current->mm->mm_users) == 1)
+		return 0;
+	rseq_fence_cpus(rmm, req->flags & RSEQDEV_FENCE_CPU ? req->cpu : -1);
+	return 0;
+}
