@@ -18,6 +18,8 @@ userspace=$RSEQDEV_BUILD/userspace
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp made it 0700; as the guest's / it must let unprivileged tests in.
+chmod 755 "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,usr/bin,lib/modules/selftest,tests}
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
@@ -28,6 +30,20 @@ cp "$modules/selftest/rseqdev.ko" "$root/lib/modules/selftest/"
 cp "$userspace/tools/"* "$userspace/bench/"* "$root/usr/bin/"
 cp "$userspace/tests/"* "$RSEQDEV_TOP"/tests/vm/*.sh "$root/tests/"
 cp "$plan" "$root/tests/plan"
+
+# The programs of tests/plain are linked dynamically, as their users build
+# them, and run with or without the preload library: they come with the
+# host's glibc runtime, at the paths ldd reports, where the loader looks.
+preload=$userspace/preload/librseqdev-preload.so
+[ -f "$preload" ] || die "no $preload: run make userspace"
+mkdir -p "$root/tests/plain" "$root/usr/lib"
+cp "$userspace/plain/"* "$root/tests/plain/"
+cp "$preload" "$root/usr/lib/"
+for lib in $(ldd "$userspace/plain/"* "$preload" |
+	     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 
 mkdir -p "$(dirname "$output")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$output"

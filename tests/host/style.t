@@ -27,5 +27,6 @@ check "library, tools, tests and benchmarks" \
 	--ignore PREFER_DEFINED_ATTRIBUTE_MACRO,EMBEDDED_FUNCTION_NAME,ENOSYS \
 	$(sources userspace/lib/*.c userspace/tools/*.c userspace/tests/*.[ch] \
 		  userspace/bench/*.[ch] userspace/include/rseqdev/*.h \
-		  userspace/include/rseqdev/arch/*.h)
+		  userspace/include/rseqdev/arch/*.h \
+		  tests/plain/*.[ch] userspace/preload/*.[ch])
 done_testing

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the programs of tests/plain share: TAP output, the rseq and
+ * membarrier system calls, a registered area per thread, CPU pinning and
+ * the frame of an x86-64 critical section. Like the programs, it uses libc
+ * and kernel headers only: they stand for software written against the
+ * plain system calls, which knows nothing of rseqdev. Include it first,
+ * after #define _GNU_SOURCE, which CPU sets need.
+ */
+#ifndef PLAIN_H
+#define PLAIN_H
+
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <linux/rseq.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* x86's signature, spelt as glibc's <sys/rseq.h> does: the two must agree. */
+#define RSEQ_SIG	0x53053053
+#define PLAIN_STR_1(x)	#x
+#define PLAIN_STR(x)	PLAIN_STR_1(x)
+
+/* Per-CPU data: a slot for every CPU the cpu_id of an area may name. */
+#define NR_SLOTS	CPU_SETSIZE
+
+/* A cache line each, so that the CPUs do not share one. */
+struct slot {
+	long count;
+} __attribute__((aligned(64)));
+
+static int tests_run;
+static int tests_failed;
+
+/* One TAP line; returns @pass, for a caller that cannot go on without it. */
+__attribute__((format(printf, 2, 3)))
+static inline bool check(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %d - ", pass ? "" : "not ", ++tests_run);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	/* Flushed, so that a forked child does not print it again. */
+	fflush(stdout);
+	if (!pass)
+		tests_failed++;
+	return pass;
+}
+
+/* A check this machine cannot run: TAP counts it as passed. */
+static inline void skip(const char *why)
+{
+	printf("ok %d - # SKIP %s\n", ++tests_run, why);
+}
+
+/* The plan, which TAP allows last, and the exit status for main(). */
+static inline int done_testing(void)
+{
+	printf("1..%d\n", tests_run);
+	return tests_failed ? 1 : 0;
+}
+
+__attribute__((noreturn))
+static inline void usage(const char *line)
+{
+	fprintf(stderr, "usage: %s\n", line);
+	exit(2);
+}
+
+/* @arg as a number of at least @min; otherwise the usage line, and exit. */
+static inline long number_arg(const char *arg, long min, const char *line)
+{
+	char *end;
+	long value = strtol(arg, &end, 0);
+
+	if (!*arg || *end || value < min)
+		usage(line);
+	return value;
+}
+
+/* Whether a call gave 0, or failed with @want_errno when it is not 0. */
+static inline bool result_is(long ret, int want_errno)
+{
+	return want_errno ? ret == -1 && errno == want_errno : ret == 0;
+}
+
+/* glibc wraps neither call. */
+static inline long sys_rseq(void *area, uint32_t len, int flags, uint32_t sig)
+{
+	return syscall(__NR_rseq, area, len, flags, sig);
+}
+
+static inline long sys_membarrier(int cmd, unsigned int flags, int cpu)
+{
+	return syscall(__NR_membarrier, cmd, flags, cpu);
+}
+
+/* Each thread's own area, in TLS: a thread registers only for itself. */
+static __thread struct rseq thread_area __attribute__((aligned(32))) = {
+	.cpu_id = RSEQ_CPU_ID_UNINITIALIZED,
+};
+
+/* Registers (@flags 0) or unregisters the calling thread's area. */
+static inline long rseq_thread(int flags)
+{
+	return sys_rseq(&thread_area, sizeof(thread_area), flags, RSEQ_SIG);
+}
+
+/* Atomic: the kernel rewrites cpu_id whenever it returns to the thread. */
+static inline int cpu_of(const struct rseq *area)
+{
+	return (int)__atomic_load_n(&area->cpu_id, __ATOMIC_RELAXED);
+}
+
+/* The calling thread's CPU, as its own area says. */
+static inline int thread_cpu(void)
+{
+	return cpu_of(&thread_area);
+}
+
+/*
+ * thread_cpu(), to index the slots with. Out of range, the area is not
+ * kept up to date and no count can be trusted: the program stops.
+ */
+static inline int slot_cpu(void)
+{
+	int cpu = thread_cpu();
+
+	if (cpu < 0 || cpu >= NR_SLOTS) {
+		printf("# cpu_id %d out of range\n", cpu);
+		exit(1);
+	}
+	return cpu;
+}
+
+/* Moves the calling thread to @cpu, for checks that need it to stay put. */
+static inline void pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		perror("sched_setaffinity");
+		exit(2);
+	}
+}
+
+/* Sleeps rather than spins: the other side may need this CPU to get there. */
+static inline void wait_for(const int *round, int want)
+{
+	while (__atomic_load_n(round, __ATOMIC_ACQUIRE) != want)
+		usleep(50);
+}
+
+/*
+ * The frame of an x86-64 critical section, for asm goto with the operands
+ * RSEQ_OPERANDS() names and a label "aborted":
+ *
+ *	asm goto(RSEQ_ENTER "body, the commit last" RSEQ_LEAVE
+ *		 : : RSEQ_OPERANDS(area, cpu), ... : "rax", ... : aborted);
+ *
+ * RSEQ_ENTER points the area's rseq_cs at the section's descriptor, which
+ * goes to __rseq_cs, and aborts when the thread is not on %[cpu]. The
+ * section runs from label 1 to label 2, right after the commit.
+ * RSEQ_LEAVE puts the abort handler in __rseq_failure, right after the
+ * signature, which is the displacement of a ud1 instruction so that a
+ * stray jump into it traps. The frame takes labels 1 to 4, and rax.
+ */
+#define RSEQ_ENTER							\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n"							\
+	"3:\n\t"							\
+	".long 0, 0\n\t"		/* version, flags */		\
+	".quad 1f, 2f - 1f, 4f\n\t"	/* start, post-commit offset, abort */ \
+	".popsection\n\t"						\
+	"leaq 3b(%%rip), %%rax\n\t"					\
+	"movq %%rax, %[rseq_cs]\n"					\
+	"1:\n\t"							\
+	"cmpl %[cpu], %[cpu_id]\n\t"					\
+	"jnz 4f\n\t"
+
+#define RSEQ_LEAVE							\
+	"2:\n\t"							\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"	/* ud1 with the signature */	\
+	".long " PLAIN_STR(RSEQ_SIG) "\n"				\
+	"4:\n\t"							\
+	"jmp %l[aborted]\n\t"						\
+	".popsection"
+
+#define RSEQ_OPERANDS(area, on_cpu)					\
+	[rseq_cs] "m" ((area)->rseq_cs),				\
+	[cpu_id] "m" ((area)->cpu_id),					\
+	[cpu] "r" (on_cpu)
+
+#endif /* PLAIN_H */
