@@ -48,7 +48,7 @@ debug-kernel:
 	scripts/debug-kernel.sh $(DEBUG_KERNEL)
 
 test-debug:
-	scripts/test.sh --kernels $(DEBUG_KERNEL)
+	scripts/test.sh --kernels $(DEBUG_KERNEL) --smp 2
 
 dkms-install:
 	scripts/dkms-install.sh $(KVER)

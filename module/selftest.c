@@ -2,12 +2,13 @@
 /*
  * Test-only injections, built only with CONFIG_RSEQDEV_SELFTEST=y. The VM
  * harness loads this variant to prove that it notices what it must notice:
- * a kernel facility that is missing, and a kernel warning; and to make the
- * module's own allocations fail, site by site.
+ * a kernel facility that is missing, a kernel warning and a leak; and to
+ * make the module's own allocations fail, site by site.
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -19,6 +20,10 @@ MODULE_PARM_DESC(hide_facility, "pretend every kernel facility whose name contai
 static bool warn_at_load;
 module_param(warn_at_load, bool, 0444);
 MODULE_PARM_DESC(warn_at_load, "emit a kernel warning once loaded");
+
+static bool leak_at_load;
+module_param(leak_at_load, bool, 0444);
+MODULE_PARM_DESC(leak_at_load, "allocate a few bytes once loaded and forget them");
 
 static unsigned int fail_alloc_mask;
 module_param(fail_alloc_mask, uint, 0644);
@@ -47,4 +52,7 @@ bool rseqdev_selftest_hides(const char *facility)
 void rseqdev_selftest_at_load(void)
 {
 	WARN(warn_at_load, RSEQDEV_NAME ": selftest warning requested\n");
+	/* Nothing keeps the address: kmemleak must report the object. */
+	if (leak_at_load && !kmalloc(96, GFP_KERNEL))
+		pr_info(RSEQDEV_NAME ": selftest leak: allocation failed\n");
 }

@@ -29,12 +29,41 @@ test_limit=$(sed -n 's/.*rseqdev.test_limit=\([0-9]*\).*/\1/p' /proc/cmdline)
 cd /tests
 while read -r name cmd; do
 	case "$name" in ''|'#'*) continue ;; esac
-	record "BEGIN $name"
+	record "BEGIN $name $(date +%s)"
 	timeout -s KILL "${test_limit:-300}" sh -c "$cmd" >&3 2>&1 </dev/null
 	status=$?
 	[ $status -eq 137 ] && echo "# killed after ${test_limit:-300}s" >&3
-	record "END $name $status"
+	record "END $name $status $(date +%s)"
 done < /tests/plan
+
+# kmemleak (the debug kernel): objects allocated by the module, this
+# instance or one unloaded earlier, that nothing references any more. A
+# frame of an unloaded module has no name left, only its address; core
+# kernel frames always have one, and no other module is loaded here. Two
+# scans: an object is only reported once it is five seconds old and a scan
+# found it unreferenced.
+leaks=/sys/kernel/debug/kmemleak
+if [ -e $leaks ]; then
+	if echo scan >$leaks 2>/dev/null; then
+		sleep 6
+		echo scan >$leaks
+		awk '/^unreferenced object/ { n++ }
+		     { text[n] = text[n] "\n" $0 }
+		     /\[rseqdev\]$|\] 0xffffffff[0-9a-f]+$/ { mine[n] = 1 }
+		     END {
+			for (i in mine) {
+				count++
+				lines = split(text[i], line, "\n")
+				for (j = 1; j <= lines; j++)
+					if (line[j] != "")
+						print "@@KMEMLEAK-REPORT " line[j]
+			}
+			print "@@KMEMLEAK " count + 0
+		     }' $leaks >&3
+	else
+		record "KMEMLEAK off"
+	fi
+fi
 
 # Nothing may keep the module busy once the tests are over.
 if grep -q '^rseqdev ' /proc/modules; then

@@ -59,12 +59,12 @@ in_dmesg {
 }
 /^@@LOAD / { result($2 == "0", "module loads at boot (insmod status " $2 ")"); next }
 
-/^@@BEGIN / { in_test = $2; count = 0; plan = -1; bailed = 0; next }
+/^@@BEGIN / { in_test = $2; count = 0; plan = -1; bailed = 0; began = $3; next }
 /^@@END / {
 	rc = $3
 	pass = rc == "0" && plan == count && !bailed
 	result(pass, in_test ": exit status " rc ", plan " (plan < 0 ? "missing" : plan) \
-	       ", " count " results")
+	       ", " count " results, " ($4 - began) " s")
 	in_test = ""
 	next
 }
@@ -77,6 +77,12 @@ in_dmesg {
 # Lockdep stops at its first report, or when something else turns it off:
 # on a kernel that has it, it must still be on once the tests are over.
 /^@@LOCKDEP / { result($2 == "1", "lockdep still on at the end (debug_locks " $2 ")"); next }
+# kmemleak, on a kernel that has it: no object of the module unreferenced.
+/^@@KMEMLEAK-REPORT / { sub(/^@@KMEMLEAK-REPORT /, ""); print "# kmemleak: " $0; next }
+/^@@KMEMLEAK / {
+	result($2 == "0", "kmemleak: no leaked object allocated by the module (" $2 ")")
+	next
+}
 /^@@TAINT / {
 	# Allowed: O (out-of-tree module, 1<<12) and E (unsigned module, 1<<13).
 	taint = $2 + 0

@@ -14,6 +14,9 @@
 # The time limit is --timeout, else $RSEQDEV_VM_TIMEOUT, else the kernel's
 # "timeout=" in matrix.conf, else 900 s. The kernel's "test-limit=" there
 # becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh).
+# $RSEQDEV_SOAK_SECONDS sets how long the plan's soak test runs (default 60).
+# The kernel's "skip=WORD" there leaves out the plan entries whose name
+# contains WORD.
 #
 # Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
 set -euo pipefail
@@ -59,6 +62,7 @@ release=$(matrix_field "$kernel" 2)
 cmdline="console=ttyS0 panic=-1 rdinit=/init"
 test_limit=$(matrix_option "$kernel" test-limit)
 [ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
+[ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
 run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag
 rm -rf "$run"
 mkdir -p "$run"
@@ -66,7 +70,11 @@ mkdir -p "$run"
 image=$("$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel")
 "$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
 make -s -C "$RSEQDEV_TOP" userspace >&2
-"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$plan" "$run/initramfs.cpio.gz"
+# A kernel's "skip=WORD" drops the plan entries whose name contains WORD.
+skip=$(matrix_option "$kernel" skip)
+awk -v skip="$skip" 'skip != "" && $1 !~ /^#/ && index($1, skip) { next } { print }' \
+	"$plan" > "$run/plan"
+"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
 
 step "vm $kernel smp=$smp: booting $release (limit ${timeout}s, logs in $run)"
 started=$(date +%s)

@@ -38,4 +38,16 @@ run_plan hang --timeout 30
 ok "a hung guest fails the run" test "$rc" -ne 0
 like "$out" '^not ok [0-9]+ - guest finished within 30s \(it hung' "the hang is reported as such"
 like "$out" '^not ok [0-9]+ - hang: never finished$' "the hung test is named"
+
+# Leaks are seen where the kernel has kmemleak (the debug kernel).
+release=$(matrix_field "$kernel" 2)
+if grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "/lib/modules/$release/build/.config" 2>/dev/null; then
+	run_plan leak
+	ok "a leak fails the run" test "$rc" -ne 0
+	like "$out" '^ok [0-9]+ - leak: exit status 0' "the test itself passed"
+	like "$out" '^not ok [0-9]+ - kmemleak: no leaked object allocated by the module \(1\)$' \
+		"kmemleak finds the one leaked object"
+	like "$out" '^# kmemleak: +.*kmalloc|^# kmemleak: .*size 96' "the leak's report is quoted"
+	like "$out" '^ok [0-9]+ - dmesg clean' "a leak is not blamed on dmesg"
+fi
 done_testing

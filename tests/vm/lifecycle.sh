@@ -8,9 +8,14 @@
 #             lists and counters while a CPU goes offline and online;
 #   faults    the selftest build with allocation failures: each site
 #             alone (fault_test), then the fuzzer with one allocation in
-#             five failing; the module unloads cleanly afterwards.
+#             five failing; the module unloads cleanly afterwards;
+#   soak      rounds until the time is up (rseqdev.soak= on the kernel
+#             command line, default 60 s): the fuzzer with fresh seeds,
+#             forks, execs and rmmod attempts, racing with registrations,
+#             exits and execs (rseq_lifecycle_test) and exact per-CPU
+#             counters on fast and slow paths (percpu_stress -F).
 #
-# usage: sh lifecycle.sh fuzz|hotplug|faults
+# usage: sh lifecycle.sh fuzz|hotplug|faults|soak
 . ./tap.sh
 
 # relay OUTPUT: a program's TAP, as comments under the one result here.
@@ -23,6 +28,56 @@ fuzz() {
 	rc=$?
 	relay "$out"
 	is "$rc" 0 "ioctl_fuzz -u: $(printf '%s\n' "$out" | grep -c '^ok') checks passed"
+	ok "the module is still loaded" test -c /dev/rseq
+}
+
+# run_logged NAME COMMAND...: run, keep the output in /tmp/soak-NAME.out.
+run_logged() {
+	name=$1
+	shift
+	"$@" >/tmp/soak-$name.out 2>&1
+}
+
+# objects_left: the module's thread states and per-process states, once
+# every program has ended ("0 0"); a moment is allowed for the last frees.
+objects_left() {
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		left=$(rseqctl stats | awk '/^registered threads / { t = $NF }
+			/^processes with registrations / { p = $NF } END { print t, p }')
+		[ "$left" = "0 0" ] && break
+		usleep 100000
+	done
+	echo "$left"
+}
+
+soak() {
+	seconds=$(sed -n 's/.*rseqdev\.soak=\([0-9]*\).*/\1/p' /proc/cmdline)
+	seconds=${seconds:-60}
+	start=$(date +%s)
+	rounds=0
+	failed=0
+	while [ $(($(date +%s) - start)) -lt "$seconds" ]; do
+		rounds=$((rounds + 1))
+		run_logged fuzz ioctl_fuzz -u -S -n 8000 -p 2 -t 3 &
+		fuzz_pid=$!
+		run_logged life env RSEQDEV_BACKEND=module rseq_lifecycle_test
+		life=$?
+		run_logged stress env RSEQDEV_BACKEND=module percpu_stress -T counter -r 20000 -F 2 -3 50
+		stress=$?
+		wait $fuzz_pid
+		fuzz=$?
+		left=$(objects_left)
+		echo "# soak: round $rounds at $(($(date +%s) - start)) s: fuzz $fuzz, lifecycle $life, counters $stress, states left: $left"
+		if [ $fuzz -ne 0 ] || [ $life -ne 0 ] || [ $stress -ne 0 ] ||
+		   [ "$left" != "0 0" ]; then
+			failed=$((failed + 1))
+			for f in fuzz life stress; do
+				grep -E '^not ok|^Bail|seed' /tmp/soak-$f.out | sed 's/^/#   /'
+			done
+		fi
+	done
+	is "$failed" 0 "soak: $rounds rounds in $(($(date +%s) - start)) s (limit ${seconds} s), every program passed"
+	ok "soak: at least one round ran" test "$rounds" -gt 0
 	ok "the module is still loaded" test -c /dev/rseq
 }
 
@@ -80,6 +135,7 @@ case "$1" in
 fuzz) fuzz ;;
 hotplug) hotplug ;;
 faults) faults ;;
-*) echo "usage: sh lifecycle.sh fuzz|hotplug|faults" >&2; exit 2 ;;
+soak) soak ;;
+*) echo "usage: sh lifecycle.sh fuzz|hotplug|faults|soak" >&2; exit 2 ;;
 esac
 done_testing
