@@ -72,7 +72,8 @@ soak() {
 		   [ "$left" != "0 0" ]; then
 			failed=$((failed + 1))
 			for f in fuzz life stress; do
-				grep -E '^not ok|^Bail|seed' /tmp/soak-$f.out | sed 's/^/#   /'
+				grep -E '^not ok|^Bail|seed|[1-9][0-9]* bad answers' \
+					/tmp/soak-$f.out | sed 's/^/#   /'
 			done
 		fi
 	done

@@ -636,6 +636,25 @@ static void *thread_main(void *arg)
 }
 
 /* One fuzzing process: threads replaced as they exit, until the calls are done. */
+/*
+ * The memory calls point at (see "scratch" and "areas"), in the workers
+ * and in the programs they exec alike: a writable page where the fuzzer
+ * means an unwritable one would let a registration land where the module
+ * writes other calls' answers.
+ */
+static int map_call_memory(void)
+{
+	scratch = mmap(NULL, 4 * page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	areas = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (scratch == MAP_FAILED || areas == MAP_FAILED ||
+	    mprotect(scratch + 2 * page_size, page_size, PROT_READ) ||
+	    mprotect(scratch + 3 * page_size, page_size, PROT_NONE))
+		return -1;
+	return 0;
+}
+
 static int process_main(uint64_t seed)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
@@ -645,13 +664,7 @@ static int process_main(uint64_t seed)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 	slots = calloc(opt.threads, sizeof(*slots));
-	scratch = mmap(NULL, 4 * page_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	areas = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!slots || scratch == MAP_FAILED || areas == MAP_FAILED ||
-	    mprotect(scratch + 2 * page_size, page_size, PROT_READ) ||
-	    mprotect(scratch + 3 * page_size, page_size, PROT_NONE))
+	if (!slots || map_call_memory())
 		return 2;
 	for (i = 0; i < opt.threads; i++) {
 		slots[i].w.state = seed * (i + 1) | 1;
@@ -694,11 +707,7 @@ static int exec_child_main(const char *seed)
 {
 	struct worker w = { .state = strtoull(seed, NULL, 10) | 1 };
 
-	scratch = mmap(NULL, 4 * page_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	areas = mmap(NULL, page_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (scratch == MAP_FAILED || areas == MAP_FAILED)
+	if (map_call_memory())
 		return 2;
 	fuzz_calls(&w, 50);
 	return w.bad ? 1 : 0;
