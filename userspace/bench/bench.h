@@ -21,5 +21,6 @@ int bench_switch_child(int argc, char **argv);
 int bench_cpu(void);
 int bench_ops(void);
 int bench_opv(void);
+int bench_fence(void);
 
 #endif /* RSEQDEV_BENCH_H */

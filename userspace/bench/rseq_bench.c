@@ -3,7 +3,7 @@
  * rseq_bench: what rseq through the module costs, as ratios against
  * baselines measured in the same run on the same kernel.
  *
- *   rseq_bench [switch] [cpu] [ops] [opv] [--quick] [--tap]
+ *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [--quick] [--tap]
  *
  * switch: cost of a context switch for a thread that is not registered,
  *         registered through the module, or registered natively (glibc),
@@ -14,6 +14,8 @@
  *         fetch-add, a mutex, and a plain per-thread increment.
  * opv:    cpu_opv latency against getpid() and a no-op ioctl, the
  *         library's fallback rate, the longest preemption-off time.
+ * fence:  the module's rseq fence against the kernel's membarrier RSEQ
+ *         fence, with the other CPUs busy and idle.
  *
  * Times come from CLOCK_MONOTONIC. Under QEMU TCG they are distorted;
  * under -icount shift=0 one "nanosecond" is one guest instruction, which
@@ -94,14 +96,14 @@ void bench_line(const char *fmt, ...)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [--quick] [--tap]\n");
+	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [--quick] [--tap]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	bool want_switch = false, want_cpu = false, want_ops = false;
-	bool want_opv = false, tap = false;
+	bool want_opv = false, want_fence = false, tap = false;
 	int i, failed = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], BENCH_SWITCH_CHILD))
@@ -115,6 +117,8 @@ int main(int argc, char **argv)
 			want_ops = true;
 		else if (!strcmp(argv[i], "opv"))
 			want_opv = true;
+		else if (!strcmp(argv[i], "fence"))
+			want_fence = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "--tap"))
@@ -122,8 +126,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!want_switch && !want_cpu && !want_ops && !want_opv)
-		want_switch = want_cpu = want_ops = want_opv = true;
+	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence)
+		want_switch = want_cpu = want_ops = want_opv = want_fence = true;
 
 	bench_line("rseq_bench: backend %s, %ld CPUs", rseq_backend_name(rseq_init()),
 		   sysconf(_SC_NPROCESSORS_ONLN));
@@ -135,6 +139,8 @@ int main(int argc, char **argv)
 		failed |= bench_ops();
 	if (want_opv)
 		failed |= bench_opv();
+	if (want_fence)
+		failed |= bench_fence();
 	if (tap)
 		printf("%s 1 - benchmarks ran\n1..1\n", failed ? "not ok" : "ok");
 	return failed;
