@@ -192,6 +192,7 @@ static void check_fence_aborts(int rounds)
 	pthread_t threads[MAX_WORKERS];
 	uint64_t ipis;
 	long adds;
+	int batch = rounds >= 4 ? rounds / 4 : 1;
 	int late, done;
 
 	arrays[0] = calloc(nr_cpus, sizeof(struct slot));
@@ -206,8 +207,8 @@ static void check_fence_aborts(int rounds)
 	 * four batches before it counts as a failure.
 	 */
 	start_workers(threads, nr);
-	for (late = 0, done = 0; !late && done < rounds; done += rounds / 4)
-		late = switch_rounds(rounds / 4, false);
+	for (late = 0, done = 0; !late && done < rounds; done += batch)
+		late = switch_rounds(batch, false);
 	adds = stop_workers(threads);
 	diag("without the fence: %d of %d rounds saw a late add", late, done);
 	ok(late > 0, "control: without the fence, adds land in the old array");
