@@ -211,12 +211,22 @@ int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
  */
 void rseq_thread_teardown(struct rseq_thread *t)
 {
+	/*
+	 * What the switch-out notifier would give up goes with the notifier,
+	 * in one preemption-off region. A switch-out in between would leave
+	 * the concurrency id held by a task that is not running, and
+	 * rseq_mm_cid_take() spins, preemption off, on the promise that
+	 * every holder runs: with every id stranded that way, every CPU
+	 * spins.
+	 */
+	preempt_disable();
 	compat_notifier_detach(&t->notifier);
+	rseq_drop_cid(t);
+	rseq_fence_note_stopped(t->rmm);
+	preempt_enable();
 	rseq_mm_del_thread(t->rmm, &t->mm_node);
 	preempt_disable();
 	t->dead = true;
-	rseq_drop_cid(t);
-	rseq_fence_note_stopped(t->rmm);
 	rseq_post_events(t, 0);
 	preempt_enable();
 }
