@@ -7,9 +7,11 @@
  *		counter adds and list pushes and pops. Every sequence aborts
  *		at its first instruction; the library sees the trap flag and
  *		falls back after one abort per operation.
- *  hostile	the child's sequences carry a delay loop while a SCHED_FIFO
- *		thread on the same CPU wakes every 200 us: every attempt is
- *		preempted, and the library falls back after the abort limit.
+ *  hostile	the child's sequences carry a delay loop many periods long
+ *		while a SCHED_FIFO thread on the same CPU wakes every 200 us:
+ *		every attempt is preempted, and the library falls back after
+ *		the abort limit. A loop of one period or so let about one
+ *		attempt in a thousand commit under TCG, where wakeups jitter.
  *
  * Each runs once with the default policy, which must finish with exact
  * results, and once with RSEQDEV_CPU_OPV=never, which must not finish in
@@ -46,24 +48,41 @@ static unsigned int section_loops;
 #define NR_ADDS		20
 #define NR_NODES	10	/* pushed, then popped: 40 operations in all */
 #define NR_OPS		(NR_ADDS + 2 * NR_NODES)
-#define HOSTILE_LOOPS	1000000
+#define HOSTILE_LOOPS	10000000
 #define HOSTILE_PERIOD_NS	200000
 
-/* What the child reports, one line on stdout. */
+/*
+ * What the child reports on its stdout, written whole by one write(): at
+ * its end, or from its SIGTERM handler when the parent stops it early.
+ */
 struct child_result {
 	long sum;
 	int lost;
+	int ops;	/* operations completed */
 	unsigned long long commits, aborts, fallbacks;
 };
+
+/* The child's progress, for its SIGTERM handler: atomic against it. */
+static int ops_done;
+
+static void op_done(void)
+{
+	__atomic_store_n(&ops_done, ops_done + 1, __ATOMIC_RELAXED);
+}
+
+/* Set once the hostile thread runs pinned and SCHED_FIFO. */
+static bool hostile_ready;
 
 static void *hostile_thread(void *arg)
 {
 	struct timespec period = { .tv_nsec = HOSTILE_PERIOD_NS };
 	struct sched_param sp = { .sched_priority = 10 };
 
-	pin_to_cpu(*(int *)arg);
+	if (pin_to_cpu(*(int *)arg))
+		exit(4);
 	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
 		exit(4);
+	__atomic_store_n(&hostile_ready, true, __ATOMIC_RELEASE);
 	for (;;)
 		nanosleep(&period, NULL);
 	return NULL;
@@ -80,19 +99,42 @@ static void child_work(enum rseq_percpu_mode mode, struct child_result *r)
 	if (!counter || !list)
 		exit(3);
 	rseq_percpu_reset_thread_stats();
-	for (i = 0; i < NR_ADDS; i++)
+	for (i = 0; i < NR_ADDS; i++, op_done())
 		rseq_percpu_counter_add(counter, 1);
-	for (i = 0; i < NR_NODES; i++)
+	for (i = 0; i < NR_NODES; i++, op_done())
 		rseq_percpu_list_push(list, &nodes[i]);
 	/* Pinned, with one thread per index: pops return the pushes reversed. */
 	r->lost = 0;
-	for (i = NR_NODES - 1; i >= 0; i--)
+	for (i = NR_NODES - 1; i >= 0; i--, op_done())
 		r->lost += rseq_percpu_list_pop(list) != &nodes[i];
 	st = rseq_percpu_thread_stats();
+	r->ops = __atomic_load_n(&ops_done, __ATOMIC_RELAXED);
 	r->sum = rseq_percpu_counter_sum(counter);
 	r->commits = st.commits;
 	r->aborts = st.aborts;
 	r->fallbacks = st.fallbacks;
+}
+
+static void report(const struct child_result *r)
+{
+	if (write(STDOUT_FILENO, r, sizeof(*r)) != sizeof(*r))
+		_exit(3);
+}
+
+/* Stopped early: report the progress so far and exit 7. */
+static void report_and_exit(int sig)
+{
+	struct rseq_percpu_stats st = rseq_percpu_thread_stats();
+	struct child_result r = {
+		.ops = __atomic_load_n(&ops_done, __ATOMIC_RELAXED),
+		.commits = st.commits,
+		.aborts = st.aborts,
+		.fallbacks = st.fallbacks,
+	};
+
+	(void)sig;
+	report(&r);
+	_exit(7);
 }
 
 /* argv: --child step|hostile cpu_id|mm_cid */
@@ -103,17 +145,24 @@ static int child_main(char **argv)
 	bool step = !strcmp(argv[2], "step");
 	struct child_result r;
 	pthread_t hostile;
-	char line[128];
-	int cpu, len;
+	int cpu;
 
 	if (rseq_register_current_thread())
 		return 3;
 	cpu = rseq_current_cpu();
-	pin_to_cpu(cpu);
+	if (pin_to_cpu(cpu))
+		return 4;
+	signal(SIGTERM, report_and_exit);
 	if (!step) {
 		section_loops = HOSTILE_LOOPS;
 		if (pthread_create(&hostile, NULL, hostile_thread, &cpu))
 			return 3;
+		/*
+		 * Sections started before the thread is in place would
+		 * commit: wait, sleeping, so it can run on this CPU.
+		 */
+		while (!__atomic_load_n(&hostile_ready, __ATOMIC_ACQUIRE))
+			usleep(1000);
 	}
 	/* The tracer starts single-stepping here and stops at the next stop. */
 	if (step)
@@ -121,10 +170,7 @@ static int child_main(char **argv)
 	child_work(mode, &r);
 	if (step)
 		raise(SIGSTOP);
-	len = snprintf(line, sizeof(line), "%ld %d %llu %llu %llu\n", r.sum,
-		       r.lost, r.commits, r.aborts, r.fallbacks);
-	if (write(STDOUT_FILENO, line, len) != len)
-		return 3;
+	report(&r);
 	_exit(0);
 }
 
@@ -162,18 +208,22 @@ static struct child start_child(const char *kind, const char *mode,
 	return c;
 }
 
-/* Reads the child's line once it exited 0; false otherwise. */
+/* The child's report from its stdout; false if it wrote none. */
+static bool read_result(struct child *c, struct child_result *r)
+{
+	return read(c->out, r, sizeof(*r)) == sizeof(*r);
+}
+
+/* Waits for the child's exit; its report if it exited 0, else false. */
 static bool finish_child(struct child *c, struct child_result *r)
 {
-	char line[128] = "";
-	ssize_t n = read(c->out, line, sizeof(line) - 1);
+	bool got = read_result(c, r);
 	int status;
 
 	close(c->out);
-	if (waitpid(c->pid, &status, 0) != c->pid || !exited_with(status, 0))
+	if (waitpid(c->pid, &status, 0) != c->pid)
 		return false;
-	return n > 0 && sscanf(line, "%ld %d %llu %llu %llu", &r->sum, &r->lost,
-			       &r->commits, &r->aborts, &r->fallbacks) == 5;
+	return exited_with(status, 0) && got;
 }
 
 static void kill_child(struct child *c)
@@ -283,33 +333,54 @@ static bool finished_within(struct child *c, double seconds)
 	return false;
 }
 
+/*
+ * Ends a child that may still run (SIGTERM: it reports its progress) and
+ * reads its report.
+ */
+static bool stop_child(struct child *c, struct child_result *r)
+{
+	bool got;
+
+	if (!c->reaped) {
+		kill(c->pid, SIGTERM);
+		waitpid(c->pid, NULL, 0);
+		c->reaped = true;
+	}
+	got = read_result(c, r);
+	close(c->out);
+	return got;
+}
+
 static void check_hostile(const char *mode)
 {
 	struct child c = start_child("hostile", mode, "auto", false);
 	struct child_result r;
-	char line[128] = "";
-	double start = now();
+	double start = now(), took;
 	bool done = finished_within(&c, 120);
 
-	if (done && read(c.out, line, sizeof(line) - 1) > 0 &&
-	    sscanf(line, "%ld %d %llu %llu %llu", &r.sum, &r.lost, &r.commits,
-		   &r.aborts, &r.fallbacks) == 5) {
+	took = now() - start;
+	if (done && stop_child(&c, &r)) {
 		ok(exact(&r), "preempted on every try, %s: %d operations exact in %.1f s",
-		   mode, NR_OPS, now() - start);
+		   mode, NR_OPS, took);
 		ok(r.fallbacks > 0 && r.aborts >= r.fallbacks *
 		   RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
 		   "preempted on every try, %s: %llu fallbacks after %llu aborts, %llu commits",
 		   mode, r.fallbacks, r.aborts, r.commits);
 	} else {
 		ok(0, "preempted on every try, %s: the child did not finish", mode);
+		kill_child(&c);
 	}
-	kill_child(&c);
 
 	c = start_child("hostile", mode, "never", false);
-	done = finished_within(&c, 3 * (now() - start) + 2);
+	start = now();
+	done = finished_within(&c, 3 * took + 2);
+	took = now() - start;
+	if (!stop_child(&c, &r))
+		tap_bail("the child without cpu_opv made no report");
+	diag("without cpu_opv, %s: %d of %d operations in %.1f s; %llu commits, %llu aborts",
+	     mode, r.ops, NR_OPS, took, r.commits, r.aborts);
 	ok(!done, "preempted on every try, %s, RSEQDEV_CPU_OPV=never: no progress",
 	   mode);
-	kill_child(&c);
 }
 
 int main(int argc, char **argv)
