@@ -163,6 +163,7 @@ enum rseqdev_alloc_site {
 bool rseqdev_selftest_hides(const char *facility);
 bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site);
 void rseqdev_selftest_at_load(void);
+void rseqdev_selftest_preemptible_point(void);
 #else
 static inline bool rseqdev_selftest_hides(const char *facility)
 {
@@ -175,6 +176,10 @@ static inline bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site)
 }
 
 static inline void rseqdev_selftest_at_load(void)
+{
+}
+
+static inline void rseqdev_selftest_preemptible_point(void)
 {
 }
 #endif

@@ -224,6 +224,7 @@ void rseq_thread_teardown(struct rseq_thread *t)
 	rseq_drop_cid(t);
 	rseq_fence_note_stopped(t->rmm);
 	preempt_enable();
+	rseqdev_selftest_preemptible_point();
 	rseq_mm_del_thread(t->rmm, &t->mm_node);
 	preempt_disable();
 	t->dead = true;

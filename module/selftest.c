@@ -2,14 +2,18 @@
 /*
  * Test-only injections, built only with CONFIG_RSEQDEV_SELFTEST=y. The VM
  * harness loads this variant to prove that it notices what it must notice:
- * a kernel facility that is missing, a kernel warning and a leak; and to
- * make the module's own allocations fail, site by site.
+ * a kernel facility that is missing, a kernel warning and a leak; to
+ * make the module's own allocations fail, site by site; and to force a
+ * switch-out where one may happen.
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 
 #include "internal.h"
 
@@ -24,6 +28,23 @@ MODULE_PARM_DESC(warn_at_load, "emit a kernel warning once loaded");
 static bool leak_at_load;
 module_param(leak_at_load, bool, 0444);
 MODULE_PARM_DESC(leak_at_load, "allocate a few bytes once loaded and forget them");
+
+static bool sleep_when_preemptible;
+module_param(sleep_when_preemptible, bool, 0644);
+MODULE_PARM_DESC(sleep_when_preemptible, "sleep a tick at the marked points where a thread's teardown may be switched out");
+
+static atomic_t preemptible_sleeps;
+
+static int get_preemptible_sleeps(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&preemptible_sleeps));
+}
+
+static const struct kernel_param_ops preemptible_sleeps_ops = {
+	.get = get_preemptible_sleeps,
+};
+module_param_cb(preemptible_sleeps, &preemptible_sleeps_ops, NULL, 0444);
+MODULE_PARM_DESC(preemptible_sleeps, "sleeps taken at those points");
 
 static unsigned int fail_alloc_mask;
 module_param(fail_alloc_mask, uint, 0644);
@@ -55,4 +76,18 @@ void rseqdev_selftest_at_load(void)
 	/* Nothing keeps the address: kmemleak must report the object. */
 	if (leak_at_load && !kmalloc(96, GFP_KERNEL))
 		pr_info(RSEQDEV_NAME ": selftest leak: allocation failed\n");
+}
+
+/*
+ * A marked point where the caller may be switched out when it runs
+ * preemptible: sleeping there makes the switch-out certain, so a state
+ * that must not be left across one (a concurrency id held while not
+ * running) shows up as a hang at once instead of once in many runs.
+ */
+void rseqdev_selftest_preemptible_point(void)
+{
+	if (READ_ONCE(sleep_when_preemptible) && preemptible()) {
+		atomic_inc(&preemptible_sleeps);
+		schedule_timeout_uninterruptible(1);
+	}
 }

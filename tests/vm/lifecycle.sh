@@ -9,13 +9,16 @@
 #   faults    the selftest build with allocation failures: each site
 #             alone (fault_test), then the fuzzer with one allocation in
 #             five failing; the module unloads cleanly afterwards;
+#   switchout the selftest build switches every unregistration out at
+#             its preemptible point while other threads take
+#             concurrency ids: exact results, no hang;
 #   soak      rounds until the time is up (rseqdev.soak= on the kernel
 #             command line, default 60 s): the fuzzer with fresh seeds,
 #             forks, execs and rmmod attempts, racing with registrations,
 #             exits and execs (rseq_lifecycle_test) and exact per-CPU
 #             counters on fast and slow paths (percpu_stress -F).
 #
-# usage: sh lifecycle.sh fuzz|hotplug|faults|soak
+# usage: sh lifecycle.sh fuzz|hotplug|faults|switchout|soak
 . ./tap.sh
 
 # relay OUTPUT: a program's TAP, as comments under the one result here.
@@ -113,10 +116,20 @@ hotplug() {
 	done
 }
 
-faults() {
-	params=/sys/module/rseqdev/parameters
+params=/sys/module/rseqdev/parameters
+
+use_selftest_build() {
 	is "$(modctl unload rseqdev)" ok "the normal build unloads"
 	is "$(modctl load /lib/modules/selftest/rseqdev.ko)" ok "the selftest build loads"
+}
+
+use_normal_build() {
+	is "$(modctl unload rseqdev)" ok "the selftest build unloads"
+	is "$(modctl load /lib/modules/rseqdev.ko)" ok "the normal build loads again"
+}
+
+faults() {
+	use_selftest_build
 	out=$(fault_test 2>&1)
 	rc=$?
 	relay "$out"
@@ -128,15 +141,36 @@ faults() {
 	echo 0 >$params/fail_alloc_mask
 	relay "$out"
 	is "$rc" 0 "ioctl_fuzz with one allocation in five failing"
-	is "$(modctl unload rseqdev)" ok "the selftest build unloads after the faults"
-	is "$(modctl load /lib/modules/rseqdev.ko)" ok "the normal build loads again"
+	use_normal_build
+}
+
+# Every unregistration switched out at its preemptible point: what a thread
+# still held there while stopped (its concurrency id) would leave the
+# threads that need an id spinning with preemption off, and the guest hung.
+switchout() {
+	rounds=3
+	threads=16
+	use_selftest_build
+	echo 1 >$params/sleep_when_preemptible
+	for round in $(seq $rounds); do
+		out=$(percpu_stress -T counter -M -t $threads -r 2000 -F 4 2>&1)
+		rc=$?
+		relay "$out"
+		is "$rc" 0 "round $round: $threads threads indexed by mm_cid, exact, each switched out in its unregistration"
+	done
+	echo 0 >$params/sleep_when_preemptible
+	sleeps=$(cat $params/preemptible_sleeps)
+	ok "the teardowns were switched out at the marked point: $sleeps times" \
+		[ "$sleeps" -ge $((rounds * threads)) ]
+	use_normal_build
 }
 
 case "$1" in
 fuzz) fuzz ;;
 hotplug) hotplug ;;
 faults) faults ;;
+switchout) switchout ;;
 soak) soak ;;
-*) echo "usage: sh lifecycle.sh fuzz|hotplug|faults|soak" >&2; exit 2 ;;
+*) echo "usage: sh lifecycle.sh fuzz|hotplug|faults|switchout|soak" >&2; exit 2 ;;
 esac
 done_testing
