@@ -2,9 +2,9 @@
 /*
  * Test-only injections, built only with CONFIG_RSEQDEV_SELFTEST=y. The VM
  * harness loads this variant to prove that it notices what it must notice:
- * a kernel facility that is missing, a kernel warning and a leak; to
- * make the module's own allocations fail, site by site; and to force a
- * switch-out where one may happen.
+ * a kernel facility that is missing, a kernel warning, a leak and a CPU
+ * that stops scheduling; to make the module's own allocations fail, site
+ * by site; and to force a switch-out where one may happen.
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
@@ -28,6 +28,10 @@ MODULE_PARM_DESC(warn_at_load, "emit a kernel warning once loaded");
 static bool leak_at_load;
 module_param(leak_at_load, bool, 0444);
 MODULE_PARM_DESC(leak_at_load, "allocate a few bytes once loaded and forget them");
+
+static bool stall_at_load;
+module_param(stall_at_load, bool, 0444);
+MODULE_PARM_DESC(stall_at_load, "spin forever with preemption off once loaded");
 
 static bool sleep_when_preemptible;
 module_param(sleep_when_preemptible, bool, 0644);
@@ -76,6 +80,12 @@ void rseqdev_selftest_at_load(void)
 	/* Nothing keeps the address: kmemleak must report the object. */
 	if (leak_at_load && !kmalloc(96, GFP_KERNEL))
 		pr_info(RSEQDEV_NAME ": selftest leak: allocation failed\n");
+	/* A CPU that never schedules again: the soft-lockup detector's case. */
+	if (stall_at_load) {
+		preempt_disable();
+		for (;;)
+			cpu_relax();
+	}
 }
 
 /*

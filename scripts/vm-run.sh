@@ -59,7 +59,12 @@ fi
 
 release=$(matrix_field "$kernel" 2)
 [ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 900)
-cmdline="console=ttyS0 panic=-1 rdinit=/init"
+# A CPU that stops scheduling (say, spinning with preemption off) panics
+# the guest at the soft-lockup threshold (20 s) with every CPU's backtrace
+# on the console. On PREEMPT_RT the console is printed by kernel threads,
+# which such a CPU starves: without the panic the guest would stay silent
+# until the time limit.
+cmdline="console=ttyS0 panic=-1 rdinit=/init softlockup_panic=1 softlockup_all_cpu_backtrace=1"
 test_limit=$(matrix_option "$kernel" test-limit)
 [ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
 [ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
@@ -76,16 +81,48 @@ awk -v skip="$skip" 'skip != "" && $1 !~ /^#/ && index($1, skip) { next } { prin
 	"$plan" > "$run/plan"
 "$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
 
+# dump_vcpus: every vCPU's registers through the QEMU monitor, into
+# vcpus.log, for a guest past its time limit: a guest stuck with interrupts
+# off cannot print its own backtraces.
+dump_vcpus() {
+	timeout 5 sh -c 'echo "info registers -a" > "$1"' sh "$run/monitor.in" || return 0
+	sleep 2
+	cp "$run/monitor.log" "$run/vcpus.log"
+}
+
 step "vm $kernel smp=$smp: booting $release (limit ${timeout}s, logs in $run)"
+mkfifo "$run/monitor.in" "$run/monitor.out"
 started=$(date +%s)
+qemu-system-x86_64 -nodefaults -display none -no-reboot \
+	-accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1024 \
+	-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
+	-append "$cmdline" \
+	-serial "file:$run/console.log" -serial "file:$run/results.log" \
+	-monitor "pipe:$run/monitor" </dev/null >"$run/qemu.log" 2>&1 &
+qemu=$!
+drain=
+trap 'kill $qemu $drain 2>/dev/null || true' EXIT
+trap 'exit 143' INT TERM
+# The monitor's output must be drained, or QEMU blocks writing it. Opened
+# read-write, the FIFO cannot block this script if QEMU never opens it.
+cat <> "$run/monitor.out" > "$run/monitor.log" &
+drain=$!
+while kill -0 $qemu 2>/dev/null && [ $(($(date +%s) - started)) -lt "$timeout" ]; do
+	sleep 1
+done
 status=0
-timeout --kill-after=10 "$timeout" \
-	qemu-system-x86_64 -nodefaults -display none -no-reboot \
-		-accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1024 \
-		-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
-		-append "$cmdline" \
-		-serial "file:$run/console.log" -serial "file:$run/results.log" \
-		</dev/null >"$run/qemu.log" 2>&1 || status=$?
+if kill -0 $qemu 2>/dev/null; then
+	dump_vcpus
+	kill $qemu
+	sleep 10
+	kill -9 $qemu 2>/dev/null || true
+	wait $qemu || true
+	status=124
+else
+	wait $qemu || status=$?
+fi
+kill $drain
+wait $drain || true
 elapsed=$(($(date +%s) - started))
 step "vm $kernel smp=$smp: guest stopped after ${elapsed}s (qemu status $status)"
 
@@ -102,8 +139,19 @@ step "vm $kernel smp=$smp: guest stopped after ${elapsed}s (qemu status $status)
 
 if ! grep -q '^ok - guest ran to the end' "$run/results.tap"; then
 	{
+		stuck='soft lockup|self-detected stall'
+		if grep -aqE "$stuck" "$run/console.log"; then
+			echo "# where the guest's CPUs were stuck:"
+			grep -aE "$stuck|RIP: 0010:" "$run/console.log" | head -n 16 |
+				sed 's/\r$//; s/^/#   /'
+		fi
+		if [ -s "$run/vcpus.log" ]; then
+			echo "# vCPU instruction pointers at the time limit (registers: $run/vcpus.log):"
+			grep -oE 'RIP=[0-9a-f]+|CS =[0-9a-f]+' "$run/vcpus.log" | paste - - |
+				sed 's/^/#   /'
+		fi
 		echo "# last console lines:"
-		tail -n 25 "$run/console.log" | sed 's/\r$//; s/^/#   /'
+		tr -d '\r' < "$run/console.log" | grep -av '^$' | tail -n 25 | sed 's/^/#   /'
 	} >> "$run/results.tap"
 fi
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The VM harness fails when it should: a failing test, a kernel warning and
-# a hung guest each fail the run, for the right reason; a good plan passes.
+# The VM harness fails when it should: a failing test, a kernel warning, a
+# hung guest and a CPU that stops scheduling each fail the run, for the
+# right reason; a good plan passes.
 . "$(dirname "$0")/tap.sh"
 
 kernel=$(test_kernels | head -n 1)
@@ -38,6 +39,21 @@ run_plan hang --timeout 30
 ok "a hung guest fails the run" test "$rc" -ne 0
 like "$out" '^not ok [0-9]+ - guest finished within 30s \(it hung' "the hang is reported as such"
 like "$out" '^not ok [0-9]+ - hang: never finished$' "the hung test is named"
+like "$out" '^#   RIP=[0-9a-f]{16}[[:space:]]+CS =[0-9a-f]{4}$' \
+	"the vCPUs' instruction pointers at the time limit are quoted"
+
+# A CPU spinning with preemption off: the soft-lockup detector panics the
+# guest long before the time limit, with every CPU's backtrace.
+run_plan lockup --timeout 240
+ok "a CPU that stops scheduling fails the run" test "$rc" -ne 0
+like "$out" '^not ok [0-9]+ - console shows a panic' "the guest panicked"
+like "$out" '^#   .*BUG: soft lockup - CPU#[0-9]+ stuck' "the lockup is quoted"
+like "$out" '^#   .*RIP: 0010:rseqdev_selftest_at_load\+' "the spinning function is named"
+if grep -qE '^not ok [0-9]+ - guest finished within' <<< "$out"; then
+	tap_result 0 "the guest stopped before the time limit"
+else
+	tap_result 1 "the guest stopped before the time limit"
+fi
 
 # Leaks are seen where the kernel has kmemleak (the debug kernel).
 release=$(matrix_field "$kernel" 2)
