@@ -114,7 +114,7 @@ status=0
 if kill -0 $qemu 2>/dev/null; then
 	dump_vcpus
 	kill $qemu
-	sleep 10
+	for _ in $(seq 10); do kill -0 $qemu 2>/dev/null && sleep 1; done
 	kill -9 $qemu 2>/dev/null || true
 	wait $qemu || true
 	status=124
