@@ -20,7 +20,10 @@ stty -F "$out" raw -echo 2>/dev/null
 exec 3>"$out"
 record() { echo "@@$*" >&3; }
 
-record "BOOT $(uname -r) $(nproc)"
+# A kernel without NUMA support has no node directories: one node.
+nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+[ "$nodes" -gt 0 ] || nodes=1
+record "BOOT $(uname -r) $(nproc) $nodes"
 insmod /lib/modules/rseqdev.ko
 record "LOAD $?"
 

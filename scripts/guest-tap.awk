@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Turn the guest's result channel (see guest-init.sh) into flat TAP lines
-# without numbers; vm-run.sh numbers them. Variables: release, cpus (what
-# the guest must report), dmesg_out (file that receives the guest's dmesg).
+# without numbers; vm-run.sh numbers them. Variables: release, cpus, nodes
+# (what the guest must report), dmesg_out (file that receives the guest's dmesg).
 #
 # Each test program's own "ok"/"not ok" lines are prefixed with its name;
 # the program itself adds one result: it exited 0 and printed a plan that
@@ -53,8 +53,9 @@ in_dmesg {
 }
 
 /^@@BOOT / {
-	result($2 == release && $3 == cpus,
-	       "guest booted kernel " $2 " with " $3 " CPUs (want " release ", " cpus ")")
+	result($2 == release && $3 == cpus && $4 == nodes,
+	       "guest booted kernel " $2 " with " $3 " CPUs on " $4 " NUMA nodes (want " \
+	       release ", " cpus ", " nodes ")")
 	next
 }
 /^@@LOAD / { result($2 == "0", "module loads at boot (insmod status " $2 ")"); next }
