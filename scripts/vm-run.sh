@@ -5,18 +5,25 @@
 # result passed: tests, module unload, a clean dmesg, no unexpected taint,
 # and a guest that ran to the end within the time limit.
 #
-# usage: scripts/vm-run.sh [--kernel NAME] [--smp N] [--plan FILE]
+# usage: scripts/vm-run.sh [--kernel NAME] [--smp N] [--nodes N] [--plan FILE]
 #                          [--timeout SECONDS] [--tag TAG] [--icount]
 #
+# --nodes N: a NUMA guest, the CPUs and the memory split evenly over N
+# nodes (the CPU count must be a multiple of N).
 # --icount: deterministic mode, one CPU; one guest instruction takes one
 # nanosecond of guest time, so guest timings count instructions.
+#
+# Several runs may go at once (scripts/test.sh runs one guest per host
+# core): only the build steps, which share the DKMS tree and build/, take
+# turns. RSEQDEV_PREBUILT=1 says the caller has built everything already.
 #
 # The time limit is --timeout, else $RSEQDEV_VM_TIMEOUT, else the kernel's
 # "timeout=" in matrix.conf, else 900 s. The kernel's "test-limit=" there
 # becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh).
 # $RSEQDEV_SOAK_SECONDS sets how long the plan's soak test runs (default 60).
 # The kernel's "skip=WORD" there leaves out the plan entries whose name
-# contains WORD.
+# contains WORD. A plan entry named NAME/cpus=N runs only in guests with N
+# CPUs (see tests/vm/plan).
 #
 # Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
 set -euo pipefail
@@ -24,6 +31,7 @@ set -euo pipefail
 
 kernel=$(default_kernel)
 smp=2
+nodes=1
 plan=$RSEQDEV_TOP/tests/vm/plan
 timeout=${RSEQDEV_VM_TIMEOUT:-}
 tag=
@@ -39,6 +47,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
+	--nodes) nodes=$2; shift 2 ;;
 	--plan) plan=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--tag) tag=-$2; shift 2 ;;
@@ -47,15 +56,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -f "$plan" ] || die "no plan file $plan"
-
-# One run at a time per machine: the DKMS tree, build/ and the two host
-# cores are shared, so a second run waits here for the first.
-mkdir -p "$RSEQDEV_CACHE"
-exec 8>"$RSEQDEV_CACHE/vm-run.lock"
-if ! flock -n 8; then
-	step "waiting for another VM run to finish"
-	flock 8
-fi
+[ "$nodes" -ge 1 ] && [ $((smp % nodes)) -eq 0 ] ||
+	die "--nodes $nodes does not divide $smp CPUs"
 
 release=$(matrix_field "$kernel" 2)
 [ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 900)
@@ -68,18 +70,38 @@ cmdline="console=ttyS0 panic=-1 rdinit=/init softlockup_panic=1 softlockup_all_c
 test_limit=$(matrix_option "$kernel" test-limit)
 [ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
 [ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
+user_tag=$tag
+[ "$nodes" -eq 1 ] || tag=-numa$nodes$tag
 run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag
 rm -rf "$run"
 mkdir -p "$run"
 
-image=$("$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel")
-"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
-make -s -C "$RSEQDEV_TOP" userspace >&2
-# A kernel's "skip=WORD" drops the plan entries whose name contains WORD.
+# A kernel's "skip=WORD" drops the plan entries whose name contains WORD;
+# an entry named NAME/cpus=N runs only in guests with N CPUs.
 skip=$(matrix_option "$kernel" skip)
-awk -v skip="$skip" 'skip != "" && $1 !~ /^#/ && index($1, skip) { next } { print }' \
-	"$plan" > "$run/plan"
-"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
+awk -v skip="$skip" -v smp="$smp" '
+	NF == 0 || $1 ~ /^#/ { print; next }
+	skip != "" && index($1, skip) { next }
+	match($1, /\/cpus=[0-9]+$/) {
+		if (substr($1, RSTART + 6) + 0 != smp)
+			next
+		sub(/\/cpus=[0-9]+$/, "", $1)
+	}
+	{ print }' "$plan" > "$run/plan"
+
+# The DKMS tree and build/ are shared by every run on the machine: builds
+# and the packing of what they made take turns, guests do not.
+mkdir -p "$RSEQDEV_CACHE"
+(
+	flock 8
+	"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel" > "$run/image"
+	if [ "${RSEQDEV_PREBUILT:-0}" != 1 ]; then
+		"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
+		make -s -C "$RSEQDEV_TOP" userspace >&2
+	fi
+	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
+) 8>"$RSEQDEV_CACHE/build.lock"
+image=$(cat "$run/image")
 
 # dump_vcpus: every vCPU's registers through the QEMU monitor, into
 # vcpus.log, for a guest past its time limit: a guest stuck with interrupts
@@ -90,11 +112,25 @@ dump_vcpus() {
 	cp "$run/monitor.log" "$run/vcpus.log"
 }
 
-step "vm $kernel smp=$smp: booting $release (limit ${timeout}s, logs in $run)"
+# numa_args: memory backends and -numa nodes, CPUs split evenly, one
+# socket per node (a socket spanning two nodes makes the kernel warn that
+# its cache siblings are not on the same node).
+smp_arg=$smp
+numa_args=()
+if [ "$nodes" -gt 1 ]; then
+	smp_arg="$smp,sockets=$nodes,cores=$((smp / nodes)),threads=1"
+	per=$((smp / nodes))
+	for n in $(seq 0 $((nodes - 1))); do
+		numa_args+=(-object "memory-backend-ram,id=mem$n,size=$((1024 / nodes))M"
+			    -numa "node,nodeid=$n,cpus=$((n * per))-$((n * per + per - 1)),memdev=mem$n")
+	done
+fi
+
+step "vm $kernel smp=$smp nodes=$nodes: booting $release (limit ${timeout}s, logs in $run)"
 mkfifo "$run/monitor.in" "$run/monitor.out"
 started=$(date +%s)
 qemu-system-x86_64 -nodefaults -display none -no-reboot \
-	-accel "$accel" "${icount[@]}" -cpu max -smp "$smp" -m 1024 \
+	-accel "$accel" "${icount[@]}" -cpu max -smp "$smp_arg" -m 1024 "${numa_args[@]}" \
 	-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
 	-append "$cmdline" \
 	-serial "file:$run/console.log" -serial "file:$run/results.log" \
@@ -124,10 +160,15 @@ fi
 kill $drain
 wait $drain || true
 elapsed=$(($(date +%s) - started))
-step "vm $kernel smp=$smp: guest stopped after ${elapsed}s (qemu status $status)"
+# The full plan's length orders the next suite's jobs (vm_run_cost).
+if [ "$plan" = "$RSEQDEV_TOP/tests/vm/plan" ] && [ -z "$user_tag" ] && [ ${#icount[@]} -eq 0 ]; then
+	mkdir -p "$RSEQDEV_CACHE/durations"
+	echo "$elapsed" > "$RSEQDEV_CACHE/durations/$kernel-smp$smp"
+fi
+step "vm $kernel smp=$smp nodes=$nodes: guest stopped after ${elapsed}s (qemu status $status)"
 
 {
-	awk -v release="$release" -v cpus="$smp" -v dmesg_out="$run/dmesg.log" \
+	awk -v release="$release" -v cpus="$smp" -v nodes="$nodes" -v dmesg_out="$run/dmesg.log" \
 		-f "$RSEQDEV_TOP/scripts/guest-tap.awk" "$run/results.log"
 	if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
 		echo "not ok - guest finished within ${timeout}s (it hung; console: $run/console.log)"
