@@ -98,7 +98,7 @@ hotplug() {
 		return
 	fi
 	for t in counter list memcpy; do
-		percpu_stress -T $t -r 20000 -F 2 -3 100 >/tmp/hotplug.out 2>&1 &
+		percpu_stress -T $t -r "$(stress_reps 20000)" -F 2 -3 100 >/tmp/hotplug.out 2>&1 &
 		pid=$!
 		rounds=0
 		while kill -0 $pid 2>/dev/null; do

@@ -25,12 +25,12 @@ fi
 # config_args NAME: percpu_stress options of a configuration.
 config_args() {
 	case "$1" in
-	loops) echo "-r 10000 -1 50 -2 50 -3 200 -4 200 -5 200 -6 200" ;;
-	yield) echo "-r 10000 -m 4 -y" ;;
-	sleep) echo "-r 1000 -m 20 -s 1" ;;
-	storm) echo "-r 40000 -S 1000 -3 200 -4 200" ;;
-	raise) echo "-r 10000 -m 10 -k" ;;
-	mixed) echo "-r 4000 -F 2 -S 500 -3 300 -4 300" ;;
+	loops) echo "-r $(stress_reps 10000) -1 50 -2 50 -3 200 -4 200 -5 200 -6 200" ;;
+	yield) echo "-r $(stress_reps 10000) -m 4 -y" ;;
+	sleep) echo "-r $(stress_reps 1000) -m 20 -s 1" ;;
+	storm) echo "-r $(stress_reps 40000) -S 1000 -3 200 -4 200" ;;
+	raise) echo "-r $(stress_reps 10000) -m 10 -k" ;;
+	mixed) echo "-r $(stress_reps 4000) -F 2 -S 500 -3 300 -4 300" ;;
 	esac
 }
 

@@ -42,6 +42,16 @@ like() {
 	fi
 }
 
+# stress_reps N: the per-thread repetitions for percpu_stress that make N
+# on a 2-CPU guest. It runs four threads per CPU; with more CPUs each does
+# a smaller share, so that every guest runs as many operations as the
+# 2-CPU one, more of them at once: more CPUs change the races, not how
+# many are needed.
+stress_reps() {
+	cpus=$(grep -c ^processor /proc/cpuinfo)
+	if [ "$cpus" -gt 2 ]; then echo $(($1 * 2 / cpus)); else echo "$1"; fi
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	exit $tap_failed
