@@ -114,41 +114,69 @@ static void mark(bool *refused, size_t offset, size_t len)
 		refused[offset++] = true;
 }
 
-static bool op_is_shift(int32_t op)
+static bool all_zero(const unsigned char *bytes, size_t len)
 {
-	return op == RSEQDEV_CPU_OP_LSHIFT || op == RSEQDEV_CPU_OP_RSHIFT;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (bytes[i])
+			return false;
+	return true;
 }
 
+/* Marks the pad field (a __u8 array) of @op when it is not all zero. */
+#define refuse_pad(op, pad, refused)					\
+	do {								\
+		if (!all_zero((op)->pad, sizeof((op)->pad)))		\
+			mark(refused, offsetof(struct rseqdev_cpu_op, pad), \
+			     sizeof((op)->pad));			\
+	} while (0)
+
+/* Marks an expect_fault byte of @op above 1. */
+#define refuse_expect_fault(op, field, refused)				\
+	do {								\
+		if ((op)->field > 1)					\
+			mark(refused, offsetof(struct rseqdev_cpu_op, field), 1); \
+	} while (0)
+
 /*
- * The bytes of @op that module/cpu_opv.c (opv_tail_zero() and the
- * expect_fault checks) refuses, as offsets into the op.
+ * The bytes of @op that opv_prepare() in module/cpu_opv.c refuses (its pad
+ * and expect_fault checks), as offsets into the op.
  */
 static void refused_bytes(const struct rseqdev_cpu_op *op, bool *refused)
 {
-	const size_t u = offsetof(struct rseqdev_cpu_op, u);
-	size_t used, i;
-
-	if (op->op == RSEQDEV_CPU_OP_MB)
-		used = 0;
-	else if (op_is_shift(op->op))
-		used = offsetof(typeof(op->u.shift), expect_fault_p) + 1;
-	else if (op->op >= RSEQDEV_CPU_OP_ADD && op->op <= RSEQDEV_CPU_OP_XOR)
-		used = offsetof(typeof(op->u.arithmetic), expect_fault_p) + 1;
-	else
-		used = offsetof(typeof(op->u.compare), expect_fault_b) + 1;
-	for (i = used; i < sizeof(op->u); i++)
-		if (op->u.reserved[i])
-			mark(refused, u + i, 1);
-	if (op->op >= RSEQDEV_CPU_OP_ADD && op->op <= RSEQDEV_CPU_OP_RSHIFT) {
-		if (op->u.arithmetic.expect_fault_p > 1)
-			mark(refused, u + offsetof(typeof(op->u.arithmetic), expect_fault_p), 1);
-		if (op_is_shift(op->op) && op->u.shift.expect_fault_p > 1)
-			mark(refused, u + offsetof(typeof(op->u.shift), expect_fault_p), 1);
-	} else if (op->op != RSEQDEV_CPU_OP_MB) {
-		if (op->u.compare.expect_fault_a > 1)
-			mark(refused, u + offsetof(typeof(op->u.compare), expect_fault_a), 1);
-		if (op->u.compare.expect_fault_b > 1)
-			mark(refused, u + offsetof(typeof(op->u.compare), expect_fault_b), 1);
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_COMPARE_EQ:
+	case RSEQDEV_CPU_OP_COMPARE_NE:
+		refuse_expect_fault(op, u.compare.expect_fault_a, refused);
+		refuse_expect_fault(op, u.compare.expect_fault_b, refused);
+		refuse_pad(op, u.compare.pad, refused);
+		break;
+	case RSEQDEV_CPU_OP_MEMCPY:
+	case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
+		refuse_expect_fault(op, u.memcpy.expect_fault_dst, refused);
+		refuse_expect_fault(op, u.memcpy.expect_fault_src, refused);
+		refuse_pad(op, u.memcpy.pad, refused);
+		break;
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+		refuse_expect_fault(op, u.arithmetic.expect_fault_p, refused);
+		refuse_pad(op, u.arithmetic.pad, refused);
+		break;
+	case RSEQDEV_CPU_OP_OR:
+	case RSEQDEV_CPU_OP_AND:
+	case RSEQDEV_CPU_OP_XOR:
+		refuse_expect_fault(op, u.bitwise.expect_fault_p, refused);
+		refuse_pad(op, u.bitwise.pad, refused);
+		break;
+	case RSEQDEV_CPU_OP_LSHIFT:
+	case RSEQDEV_CPU_OP_RSHIFT:
+		refuse_expect_fault(op, u.shift.expect_fault_p, refused);
+		refuse_pad(op, u.shift.pad, refused);
+		break;
+	case RSEQDEV_CPU_OP_MB:
+		refuse_pad(op, u.reserved, refused);
+		break;
 	}
 }
 
