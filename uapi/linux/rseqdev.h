@@ -22,7 +22,7 @@
  *  - No ioctl struct has implicit padding: every byte belongs to a named
  *    field, so that an initializer sets every byte the module reads.
  *    Reserved and pad fields must be zero. The sizes and offsets of
- *    existing fields never change.
+ *    existing fields never change (<linux/rseqdev_layout.h> checks them).
  */
 #ifndef _UAPI_LINUX_RSEQDEV_H
 #define _UAPI_LINUX_RSEQDEV_H
