@@ -72,26 +72,40 @@ static int opv_check_compare_or_copy(const struct rseqdev_cpu_op *op)
 	return opv_check_compare(op);
 }
 
+/* The expect_fault_p of an arithmetic, bitwise or shift operation's form. */
+static u8 opv_word_expect_fault(const struct rseqdev_cpu_op *op)
+{
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+		return op->u.arithmetic.expect_fault_p;
+	case RSEQDEV_CPU_OP_OR:
+	case RSEQDEV_CPU_OP_AND:
+	case RSEQDEV_CPU_OP_XOR:
+		return op->u.bitwise.expect_fault_p;
+	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
+		return op->u.shift.expect_fault_p;
+	}
+}
+
 static int opv_check_arithmetic(const struct rseqdev_cpu_op *op)
 {
 	if (op->len != 1 && op->len != 2 && op->len != 4 && op->len != 8)
 		return -EINVAL;
 	/* p sits at the same offset in every form. */
-	if (!IS_ALIGNED(op->u.arithmetic.p, op->len))
+	if (!IS_ALIGNED(op->u.arithmetic.p, op->len) ||
+	    !opv_expect_fault_ok(opv_word_expect_fault(op)))
 		return -EINVAL;
 	switch (op->op) {
 	case RSEQDEV_CPU_OP_ADD:
 	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		return opv_expect_fault_ok(op->u.arithmetic.expect_fault_p) &&
-		       opv_pad_zero(op->u.arithmetic.pad) ? 0 : -EINVAL;
+		return opv_pad_zero(op->u.arithmetic.pad) ? 0 : -EINVAL;
 	case RSEQDEV_CPU_OP_OR:
 	case RSEQDEV_CPU_OP_AND:
 	case RSEQDEV_CPU_OP_XOR:
-		return opv_expect_fault_ok(op->u.bitwise.expect_fault_p) &&
-		       opv_pad_zero(op->u.bitwise.pad) ? 0 : -EINVAL;
+		return opv_pad_zero(op->u.bitwise.pad) ? 0 : -EINVAL;
 	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
 		return op->u.shift.bits < op->len * 8 &&
-		       opv_expect_fault_ok(op->u.shift.expect_fault_p) &&
 		       opv_pad_zero(op->u.shift.pad) ? 0 : -EINVAL;
 	}
 }
@@ -110,7 +124,7 @@ static int opv_prepare(struct opv_op *o)
 		ret = opv_check_arithmetic(op);
 		o->operand[0] = (struct opv_operand) {
 			.uaddr = op->u.arithmetic.p, .len = op->len, .write = true,
-			.expect_fault = op->u.arithmetic.expect_fault_p,
+			.expect_fault = opv_word_expect_fault(op),
 		};
 		return ret;
 	}
