@@ -3,7 +3,7 @@
 #
 #   make               module for the running kernel (or KVER=/KDIR=) and user space
 #   make module        the module only;  make userspace: library, rseqctl, tests
-#   make check         W=1 + sparse (C=2) module build, checkpatch
+#   make check         W=1 + sparse (C=2) module build, checkpatch, the ABI's layout
 #   make demo          build, boot the default stock kernel in QEMU, show it working
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
@@ -33,7 +33,7 @@ install:
 	$(MAKE) -C userspace install
 
 check: userspace
-	prove tests/host/build.t tests/host/style.t
+	prove tests/host/build.t tests/host/style.t tests/host/uapi.t
 
 demo:
 	scripts/demo.sh

@@ -41,41 +41,73 @@ static bool opv_is_arithmetic(s32 op)
 	return op >= RSEQDEV_CPU_OP_ADD && op <= RSEQDEV_CPU_OP_RSHIFT;
 }
 
-/* Union bytes an operation does not use must be zero: room to grow. */
-static bool opv_tail_zero(const struct rseqdev_cpu_op *op, size_t used)
+/* A form's pad, or MB's reserved (__u8 arrays), is room to grow: all zero. */
+#define opv_pad_zero(pad)	(!memchr_inv((pad), 0, ARRAY_SIZE(pad)))
+
+static bool opv_expect_fault_ok(u8 expect_fault)
 {
-	return !memchr_inv(op->u.reserved + used, 0, sizeof(op->u.reserved) - used);
+	return expect_fault <= 1;
+}
+
+static int opv_check_compare(const struct rseqdev_cpu_op *op)
+{
+	return opv_expect_fault_ok(op->u.compare.expect_fault_a) &&
+	       opv_expect_fault_ok(op->u.compare.expect_fault_b) &&
+	       opv_pad_zero(op->u.compare.pad) ? 0 : -EINVAL;
+}
+
+static int opv_check_copy(const struct rseqdev_cpu_op *op)
+{
+	return opv_expect_fault_ok(op->u.memcpy.expect_fault_dst) &&
+	       opv_expect_fault_ok(op->u.memcpy.expect_fault_src) &&
+	       opv_pad_zero(op->u.memcpy.pad) ? 0 : -EINVAL;
 }
 
 static int opv_check_compare_or_copy(const struct rseqdev_cpu_op *op)
 {
 	if (!op->len || op->len > RSEQDEV_CPU_OPV_MAX_OP_LEN)
 		return -EINVAL;
-	/* expect_fault_a/b sit at the same offsets as expect_fault_dst/src. */
-	if (op->u.compare.expect_fault_a > 1 || op->u.compare.expect_fault_b > 1)
-		return -EINVAL;
-	return opv_tail_zero(op, offsetofend(typeof(op->u.compare), expect_fault_b)) ?
-	       0 : -EINVAL;
+	if (op->op == RSEQDEV_CPU_OP_MEMCPY || op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE)
+		return opv_check_copy(op);
+	return opv_check_compare(op);
+}
+
+/* The expect_fault_p of an arithmetic, bitwise or shift operation's form. */
+static u8 opv_word_expect_fault(const struct rseqdev_cpu_op *op)
+{
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+		return op->u.arithmetic.expect_fault_p;
+	case RSEQDEV_CPU_OP_OR:
+	case RSEQDEV_CPU_OP_AND:
+	case RSEQDEV_CPU_OP_XOR:
+		return op->u.bitwise.expect_fault_p;
+	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
+		return op->u.shift.expect_fault_p;
+	}
 }
 
 static int opv_check_arithmetic(const struct rseqdev_cpu_op *op)
 {
-	size_t used;
-
 	if (op->len != 1 && op->len != 2 && op->len != 4 && op->len != 8)
 		return -EINVAL;
-	/* p and expect_fault_p sit at the same offsets in every form. */
+	/* p sits at the same offset in every form. */
 	if (!IS_ALIGNED(op->u.arithmetic.p, op->len) ||
-	    op->u.arithmetic.expect_fault_p > 1)
+	    !opv_expect_fault_ok(opv_word_expect_fault(op)))
 		return -EINVAL;
-	if (op->op == RSEQDEV_CPU_OP_LSHIFT || op->op == RSEQDEV_CPU_OP_RSHIFT) {
-		if (op->u.shift.bits >= op->len * 8 || op->u.shift.expect_fault_p > 1)
-			return -EINVAL;
-		used = offsetofend(typeof(op->u.shift), expect_fault_p);
-	} else {
-		used = offsetofend(typeof(op->u.arithmetic), expect_fault_p);
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+		return opv_pad_zero(op->u.arithmetic.pad) ? 0 : -EINVAL;
+	case RSEQDEV_CPU_OP_OR:
+	case RSEQDEV_CPU_OP_AND:
+	case RSEQDEV_CPU_OP_XOR:
+		return opv_pad_zero(op->u.bitwise.pad) ? 0 : -EINVAL;
+	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
+		return op->u.shift.bits < op->len * 8 &&
+		       opv_pad_zero(op->u.shift.pad) ? 0 : -EINVAL;
 	}
-	return opv_tail_zero(op, used) ? 0 : -EINVAL;
 }
 
 /* Checks one operation and sets up its operands. */
@@ -87,12 +119,12 @@ static int opv_prepare(struct opv_op *o)
 	if (op->op < 0 || op->op >= RSEQDEV_NR_CPU_OPS)
 		return -EINVAL;
 	if (op->op == RSEQDEV_CPU_OP_MB)
-		return !op->len && opv_tail_zero(op, 0) ? 0 : -EINVAL;
+		return !op->len && opv_pad_zero(op->u.reserved) ? 0 : -EINVAL;
 	if (opv_is_arithmetic(op->op)) {
 		ret = opv_check_arithmetic(op);
 		o->operand[0] = (struct opv_operand) {
 			.uaddr = op->u.arithmetic.p, .len = op->len, .write = true,
-			.expect_fault = op->u.arithmetic.expect_fault_p,
+			.expect_fault = opv_word_expect_fault(op),
 		};
 		return ret;
 	}

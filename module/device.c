@@ -5,7 +5,8 @@
  * Every ioctl argument is an extensible struct that starts with
  * "__u32 size; __u32 flags" (see uapi/linux/rseqdev.h); the helpers below
  * apply that convention once so that each command only checks its own
- * fields.
+ * fields. <linux/rseqdev_layout.h> checks at build time that no field of
+ * any of them moved.
  */
 #include <linux/cpumask.h>
 #include <linux/fs.h>
@@ -14,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include <linux/rseqdev.h>
+#include <linux/rseqdev_layout.h>
 
 #include "internal.h"
 

@@ -19,6 +19,10 @@
  *    written: EFAULT. An unknown ioctl number: ENOTTY.
  *  - Pointers inside structs are __u64 so that 32-bit and 64-bit callers
  *    share one layout.
+ *  - No ioctl struct has implicit padding: every byte belongs to a named
+ *    field, so that an initializer sets every byte the module reads.
+ *    Reserved and pad fields must be zero. The sizes and offsets of
+ *    existing fields never change (<linux/rseqdev_layout.h> checks them).
  */
 #ifndef _UAPI_LINUX_RSEQDEV_H
 #define _UAPI_LINUX_RSEQDEV_H
@@ -137,6 +141,11 @@ struct rseq_abi_cs {
  * @mm_cid:		concurrency id: unique among the running threads of the
  *			process, below min(threads, possible CPUs)
  * @end:		end of the features; offsetof(end) is the feature size
+ *
+ * The 4 bytes after @end, up to the 32-byte alignment, are padding that no
+ * named field can fill: a field there would move @end, and so the feature
+ * size. Nothing reads them: the area is not an ioctl argument, and the
+ * module reads and writes only the fields above.
  */
 struct rseq_abi {
 	__u32 cpu_id_start;
@@ -208,6 +217,12 @@ enum rseqdev_cpu_op_type {
  *
  * Aligned operands of 1, 2, 4 or 8 bytes are read and written with single
  * accesses, so that concurrent readers never see them torn.
+ *
+ * Each form of @u fills all of its 24 bytes, without padding: a designated
+ * initializer of one form sets every byte of the operation. (Padding may
+ * keep whatever the stack held, as clang leaves it, and the module would
+ * refuse the operation.) A form's pad field must be zero, and so must all
+ * of @u.reserved for MB: EINVAL otherwise.
  */
 struct rseqdev_cpu_op {
 	__s32 op;
@@ -218,29 +233,34 @@ struct rseqdev_cpu_op {
 			__u64 b;
 			__u8 expect_fault_a;
 			__u8 expect_fault_b;
+			__u8 pad[6];		/* must be zero */
 		} compare;
 		struct {
 			__u64 dst;
 			__u64 src;
 			__u8 expect_fault_dst;
 			__u8 expect_fault_src;
+			__u8 pad[6];		/* must be zero */
 		} memcpy;
 		struct {
 			__u64 p;
 			__s64 count;
 			__u8 expect_fault_p;
+			__u8 pad[7];		/* must be zero */
 		} arithmetic;
 		struct {
 			__u64 p;
 			__u64 mask;
 			__u8 expect_fault_p;
+			__u8 pad[7];		/* must be zero */
 		} bitwise;
 		struct {
 			__u64 p;
 			__u32 bits;
 			__u8 expect_fault_p;
+			__u8 pad[11];		/* must be zero */
 		} shift;
-		__u8 reserved[24];
+		__u8 reserved[24];		/* MB: must be zero */
 	} u;
 };
 

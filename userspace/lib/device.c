@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-only OR MIT
 /*
  * Opening the rseqdev device once per process, and the query ioctl.
+ * <linux/rseqdev_layout.h> makes every build of the library check the
+ * layout of the structs it hands to the module.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <linux/rseqdev_layout.h>
 #include <rseqdev/rseqdev.h>
 
 /* -1 until the first successful open; then the process's descriptor. */

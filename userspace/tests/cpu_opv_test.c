@@ -199,6 +199,9 @@ static void check_faults(void)
 	ops[1] = op_copy(RSEQDEV_CPU_OP_MEMCPY, v, none, 8);
 	ops[1].u.memcpy.expect_fault_src = 1;
 	expect_errno(opv(ops + 1, 1, 0), EAGAIN, "memcpy from an unreadable source, expect_fault_src");
+	ops[1] = op_arith(RSEQDEV_CPU_OP_LSHIFT, none, 8, 1);
+	ops[1].u.shift.expect_fault_p = 1;
+	expect_errno(opv(ops + 1, 1, 0), EAGAIN, "a shift in a PROT_NONE page, expect_fault_p");
 
 	mprotect(buf, page_size, PROT_READ);
 	ops[0] = op_arith(RSEQDEV_CPU_OP_ADD, v, 8, 1);

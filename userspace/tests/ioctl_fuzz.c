@@ -356,8 +356,8 @@ static void random_op(struct worker *w, struct rseqdev_cpu_op *op)
 	op->u.compare.expect_fault_a = chance(w, 80) ? 0 : below(w, 3);
 	op->u.compare.expect_fault_b = chance(w, 80) ? 0 : below(w, 3);
 	if (chance(w, 5))
-		for (i = 18; i < sizeof(op->u.reserved); i++)
-			op->u.reserved[i] = (uint8_t)next(w);
+		for (i = 0; i < sizeof(op->u.compare.pad); i++)
+			op->u.compare.pad[i] = (uint8_t)next(w);
 }
 
 /* An operation the module accepts: operands aligned inside scratch. */
