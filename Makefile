@@ -7,6 +7,7 @@
 #   make demo          build, boot the default stock kernel in QEMU, show it working
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
+#   make test-latest   the quick suite on the newest kernel of every series and flavour
 #   make test-debug    the test suite on the debug kernel (lockdep, KASAN, ...),
 #                      built from Debian's source on first use (make debug-kernel)
 #   make dkms-install  add, build and install the module through DKMS
@@ -48,7 +49,10 @@ debug-kernel:
 	scripts/debug-kernel.sh $(DEBUG_KERNEL)
 
 test-debug:
-	scripts/test.sh --kernels $(DEBUG_KERNEL) --smp 2
+	scripts/test.sh --kernels $(DEBUG_KERNEL)
+
+test-latest:
+	scripts/test.sh --latest
 
 dkms-install:
 	scripts/dkms-install.sh $(KVER)
@@ -60,5 +64,5 @@ clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug \
+.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest \
 	dkms-install dkms-remove clean

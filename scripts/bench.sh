@@ -14,7 +14,7 @@ if [ "${1:-}" = "--quick" ]; then
 	shift
 fi
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(matrix_names)
+[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(pinned_kernels)
 work=$RSEQDEV_BUILD/bench
 mkdir -p "$work"
 

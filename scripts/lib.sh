@@ -22,16 +22,57 @@ matrix_names() {
 		print $1 }' "$MATRIX_CONF"
 }
 
-# matrix_field NAME COLUMN: one column (2 = release, 3 = image, 4 = headers).
-matrix_field() {
+# matrix_latest_names: the entries that follow the archive ("latest").
+matrix_latest_names() {
+	awk '!/^[[:space:]]*(#|$)/ && $2 == "latest" { print $1 }' "$MATRIX_CONF"
+}
+
+# matrix_raw NAME COLUMN: one column as written in the file.
+matrix_raw() {
 	awk -v n="$1" -v c="$2" '!/^[[:space:]]*(#|$)/ && $1 == n { print $c; found = 1 }
 		END { exit !found }' "$MATRIX_CONF" || die "kernel '$1' is not in $MATRIX_CONF"
+}
+
+# matrix_field NAME COLUMN: one column (2 = release, 3 = image, 4 = headers),
+# with a "latest" entry resolved to the archive's newest ABI.
+matrix_field() {
+	local release image headers
+	if [ "$(matrix_raw "$1" 2)" != latest ] || [ "$2" -lt 2 ] || [ "$2" -gt 4 ]; then
+		matrix_raw "$1" "$2"
+		return
+	fi
+	read -r release image headers < <(latest_kernel "$1") || exit 1
+	case "$2" in 2) echo "$release" ;; 3) echo "$image" ;; 4) echo "$headers" ;; esac
+}
+
+# latest_kernel NAME: "RELEASE IMAGE HEADERS" of a "latest" entry, whose
+# image column is SERIES:FLAVOUR (6.12:cloud-amd64): the newest ABI of that
+# series and flavour that the archive serves. Looked up once per suite run
+# (scripts/test.sh clears the answers); a newest image whose headers the
+# archive lacks is an error naming the package, never an older kernel.
+latest_kernel() {
+	local answer=$RSEQDEV_BUILD/latest/$1 spec series flavour pattern image release
+	if [ ! -s "$answer" ]; then
+		spec=$(matrix_raw "$1" 3)
+		series=${spec%%:*}
+		flavour=${spec#*:}
+		# 6.1's ABIs are 6.1.0-N, 6.12's 6.12.N+debM.
+		pattern="^linux-image-$(re_escape "$series")(\.0-[0-9]+|\.[0-9]+\+deb[0-9]+)-$(re_escape "$flavour")\$"
+		image=$(apt-cache pkgnames "linux-image-$series" | grep -E "$pattern" | sort -V | tail -n 1)
+		[ -n "$image" ] || die "kernel $1: the archive serves no package matching $pattern (run 'apt-get update'?)"
+		release=${image#linux-image-}
+		apt-cache show --no-all-versions "linux-headers-$release" >/dev/null 2>&1 ||
+			die "kernel $1: the newest image is $image, but the archive has no linux-headers-$release"
+		mkdir -p "$(dirname "$answer")"
+		echo "$release $image linux-headers-$release" > "$answer"
+	fi
+	cat "$answer"
 }
 
 # matrix_option NAME KEY [DEFAULT]: the value of a "KEY=VALUE" option of the
 # entry (columns 5 on), or DEFAULT.
 matrix_option() {
-	matrix_field "$1" 1 >/dev/null
+	matrix_raw "$1" 1 >/dev/null
 	awk -v n="$1" -v k="$2" -v d="${3-}" '!/^[[:space:]]*(#|$)/ && $1 == n {
 			for (i = 5; i <= NF; i++)
 				if (index($i, k "=") == 1) { v = substr($i, length(k) + 2); found = 1 }
@@ -39,12 +80,34 @@ matrix_option() {
 		END { print found ? v : d }' "$MATRIX_CONF"
 }
 
+# matrix_numa_nodes NAME CPUS: how many NUMA nodes the entry's guest with
+# CPUS CPUs has: its "numa=CPUS:NODES" option, else 1.
+matrix_numa_nodes() {
+	local numa
+	numa=$(matrix_option "$1" numa)
+	if [ "${numa%%:*}" = "$2" ]; then echo "${numa#*:}"; else echo 1; fi
+}
+
+# vm_run_cost NAME CPUS: how many seconds the guest's plan took last time
+# on this machine, else a rough guess (a kernel built here is the debug
+# kernel: several times slower). It only orders the suite's jobs.
+vm_run_cost() {
+	local last=$RSEQDEV_CACHE/durations/$1-smp$2
+	if [ -s "$last" ]; then
+		cat "$last"
+	elif [ -n "$(matrix_base "$1")" ]; then
+		echo $((1500 * $2 / 2))
+	else
+		echo $((100 + 60 * $2))
+	fi
+}
+
 # matrix_base NAME: for a kernel built here ("build:BASE" as its image),
 # BASE, the matrix entry whose Debian source it is built from; empty for a
 # kernel that is downloaded.
 matrix_base() {
 	local image
-	image=$(matrix_field "$1" 3)
+	image=$(matrix_raw "$1" 3)
 	case "$image" in build:*) echo "${image#build:}" ;; esac
 }
 
@@ -64,6 +127,15 @@ ensure_packages() {
 }
 
 default_kernel() { matrix_names | head -n 1; }
+
+# pinned_kernels: the default matrix's kernels that Debian ships and the
+# file pins: neither built here nor following the archive.
+pinned_kernels() {
+	local k
+	for k in $(matrix_names); do
+		[ -n "$(matrix_base "$k")" ] || [ "$(matrix_raw "$k" 2)" = latest ] || echo "$k"
+	done
+}
 
 # The module version, shared by dkms.conf and the library: one place.
 rseqdev_version() { sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$RSEQDEV_TOP/dkms.conf"; }
