@@ -57,16 +57,12 @@ static void read_topology(void)
 		if (!fgets(list, sizeof(list), f))
 			list[0] = '\0';
 		fclose(f);
-		for (p = list; *p && *p != '\n'; p++) {
-			if (sscanf(p, "%d-%d", &first, &last) != 2) {
-				if (sscanf(p, "%d", &first) != 1)
-					break;
-				last = first;
-			}
+		/* "0-1,4,6-7": ranges and single CPUs, comma-separated. */
+		for (p = list; *p >= '0' && *p <= '9'; p++) {
+			first = (int)strtol(p, &p, 10);
+			last = *p == '-' ? (int)strtol(p + 1, &p, 10) : first;
 			for (cpu = first; cpu <= last && cpu < nr_cpus; cpu++, seen++)
 				node_of[cpu] = node;
-			while (*p && *p != ',' && *p != '\n')
-				p++;
 			if (*p != ',')
 				break;
 		}
@@ -150,13 +146,20 @@ static void check_migrations(void)
 	ok(bad == 0, "%d migrations between nodes: node_id follows on arrival", moves);
 }
 
-static volatile sig_atomic_t in_handler_bad, handled;
+/* Shared with the handler through lock-free atomics, which it may use. */
+static int in_handler_bad, handled;
+
+static int handled_so_far(void)
+{
+	return __atomic_load_n(&handled, __ATOMIC_ACQUIRE);
+}
 
 static void check_in_handler(int sig)
 {
 	(void)sig;
-	in_handler_bad += ids_disagree("in a signal handler", sched_getcpu());
-	handled++;
+	if (ids_disagree("in a signal handler", sched_getcpu()))
+		__atomic_fetch_add(&in_handler_bad, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&handled, 1, __ATOMIC_RELEASE);
 }
 
 struct signaller {
@@ -173,10 +176,10 @@ static void *send_signals(void *arg)
 	pin_to_cpu(s->cpu);
 	/* One at a time: a signal sent while one is pending merges with it. */
 	for (i = 0; i < s->count; i++) {
-		int before = handled;
+		int before = handled_so_far();
 
 		pthread_kill(s->target, SIGUSR1);
-		while (handled == before)
+		while (handled_so_far() == before)
 			usleep(200);
 	}
 	return NULL;
@@ -199,13 +202,13 @@ static void check_signals(void)
 
 		s.cpu = first_cpu_of((node_of[cpu] + 1) % nr_nodes);
 		pthread_create(&thread, NULL, send_signals, &s);
-		while (handled < sent + s.count)
+		while (handled_so_far() < sent + s.count)
 			bad += ids_disagree("spinning while signalled", cpu) ? 1 : 0;
 		pthread_join(thread, NULL);
 		sent += s.count;
 	}
 	signal(SIGUSR1, SIG_DFL);
-	ok(bad == 0 && in_handler_bad == 0 && handled == sent,
+	ok(bad == 0 && in_handler_bad == 0 && handled_so_far() == sent,
 	   "%d signals, from the thread and from the other node: node_id right in the handler and after",
 	   sent);
 }
@@ -352,7 +355,7 @@ static void check_opv_across_nodes(void)
 	   want);
 }
 
-static volatile int stop_watching;
+static int stop_watching;
 
 struct cid_watch {
 	int max_seen;
@@ -398,7 +401,7 @@ static void check_cid_compact_on_node(void)
 	if (pin_to_node(node))
 		tap_bail("cannot pin to node %d: %s", node, strerror(errno));
 	nthreads = 2 * width;
-	stop_watching = 0;
+	__atomic_store_n(&stop_watching, 0, __ATOMIC_RELAXED);
 	for (i = 0; i < nthreads; i++)
 		pthread_create(&threads[i], NULL, watch_cid, &watches[i]);
 	usleep(500000);
