@@ -111,6 +111,17 @@ matrix_base() {
 	case "$image" in build:*) echo "${image#build:}" ;; esac
 }
 
+# with_build_lock COMMAND...: run COMMAND while no other run on this
+# machine builds. Suites and VM runs may go side by side, but they share
+# the DKMS tree, the cache and, within one checkout, build/.
+with_build_lock() {
+	mkdir -p "$RSEQDEV_CACHE"
+	(
+		flock 9
+		"$@"
+	) 9>"$RSEQDEV_CACHE/build.lock"
+}
+
 # ensure_packages PACKAGE...: install the Debian packages that are missing.
 ensure_packages() {
 	local p missing=()

@@ -50,12 +50,18 @@ for k in "${kernel_list[@]}"; do
 done
 
 "$RSEQDEV_TOP/scripts/setup-host.sh" "${kernel_list[@]}"
-step "suite: building user space"
-make -s -C "$RSEQDEV_TOP" userspace >&2
-"$RSEQDEV_TOP/scripts/build-module.sh" "${kernel_list[@]}"
-for k in "${kernel_list[@]}"; do
-	"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$k" >/dev/null
-done
+
+# build_all: user space, the module for every kernel, the kernel images.
+build_all() {
+	local k
+	step "suite: building user space"
+	make -s -C "$RSEQDEV_TOP" userspace >&2
+	"$RSEQDEV_TOP/scripts/build-module.sh" "${kernel_list[@]}"
+	for k in "${kernel_list[@]}"; do
+		"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$k" >/dev/null
+	done
+}
+with_build_lock build_all
 # Everything is built: the guests only pack it, and may run side by side.
 export RSEQDEV_PREBUILT=1
 

@@ -89,18 +89,18 @@ awk -v skip="$skip" -v smp="$smp" '
 	}
 	{ print }' "$plan" > "$run/plan"
 
-# The DKMS tree and build/ are shared by every run on the machine: builds
-# and the packing of what they made take turns, guests do not.
-mkdir -p "$RSEQDEV_CACHE"
-(
-	flock 8
+# prepare_guest: the kernel image, the module and user space built for it
+# (unless the caller did: RSEQDEV_PREBUILT=1), all packed into the
+# initramfs. Under the build lock: builds take turns, guests do not.
+prepare_guest() {
 	"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel" > "$run/image"
 	if [ "${RSEQDEV_PREBUILT:-0}" != 1 ]; then
 		"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
 		make -s -C "$RSEQDEV_TOP" userspace >&2
 	fi
 	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
-) 8>"$RSEQDEV_CACHE/build.lock"
+}
+with_build_lock prepare_guest
 image=$(cat "$run/image")
 
 # dump_vcpus: every vCPU's registers through the QEMU monitor, into

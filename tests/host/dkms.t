@@ -4,6 +4,12 @@
 # headers (no need to run that kernel), and remove undoes all of it.
 . "$(dirname "$0")/tap.sh"
 
+# The DKMS tree is the machine's: no other run may build while this one
+# installs, checks and removes (see with_build_lock).
+mkdir -p "$RSEQDEV_CACHE"
+exec 9>"$RSEQDEV_CACHE/build.lock"
+flock 9
+
 version=$(rseqdev_version)
 mapfile -t kernels < <(test_kernels)
 releases=()
