@@ -43,6 +43,19 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ] || [ -z "$(dkms_state)" ]; then
 	echo "$hash" > "$stamp"
 fi
 
+# build_selftest RELEASE TREE OUT: the selftest variant, with plain
+# Kbuild in a tree of its own, so it runs beside the DKMS builds (which
+# share DKMS's build directory and so take turns).
+build_selftest() {
+	local src=$RSEQDEV_BUILD/selftest-src/$1
+	step "kbuild: building the selftest variant for $1"
+	stage_sources "$src"
+	make -s -C "$2" M="$src" CONFIG_RSEQDEV_SELFTEST=y modules >&2
+	cp "$src/module/rseqdev.ko" "$3/selftest/"
+	echo "$hash $2" > "$3/selftest/hash"
+}
+
+selftest_builds=()
 for name in "$@"; do
 	release=$(matrix_field "$name" 2)
 	out=$RSEQDEV_BUILD/modules/$release
@@ -72,11 +85,10 @@ for name in "$@"; do
 	copy_module "$dkms_tree/rseqdev/$version/$release/$(uname -m)/module" "$out/rseqdev.ko"
 
 	if [ "$(cat "$out/selftest/hash" 2>/dev/null)" != "$hash $tree" ]; then
-		step "kbuild: building the selftest variant for $release"
-		src=$RSEQDEV_BUILD/selftest-src/$release
-		stage_sources "$src"
-		make -s -C "$tree" M="$src" CONFIG_RSEQDEV_SELFTEST=y modules >&2
-		cp "$src/module/rseqdev.ko" "$out/selftest/"
-		echo "$hash $tree" > "$out/selftest/hash"
+		build_selftest "$release" "$tree" "$out" &
+		selftest_builds+=($!)
 	fi
+done
+for pid in ${selftest_builds[@]+"${selftest_builds[@]}"}; do
+	wait "$pid" || die "a selftest build failed (see above)"
 done
