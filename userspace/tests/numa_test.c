@@ -355,32 +355,6 @@ static void check_opv_across_nodes(void)
 	   want);
 }
 
-static int stop_watching;
-
-struct cid_watch {
-	int max_seen;
-	int invalid;
-};
-
-static void *watch_cid(void *arg)
-{
-	struct cid_watch *w = arg;
-	int cid;
-
-	if (rseq_register_current_thread()) {
-		w->invalid = 1;
-		return NULL;
-	}
-	while (!__atomic_load_n(&stop_watching, __ATOMIC_RELAXED)) {
-		cid = (int)rseq_current_mm_cid();
-		if (cid < 0)
-			w->invalid = 1;
-		if (cid > w->max_seen)
-			w->max_seen = cid;
-	}
-	return NULL;
-}
-
 /*
  * Busy threads (and the main thread) confined to the last node: at most
  * that node's CPU count of them run at once, so the ids stay below it,
@@ -388,9 +362,9 @@ static void *watch_cid(void *arg)
  */
 static void check_cid_compact_on_node(void)
 {
-	int node = nr_nodes - 1, width = 0, nthreads, i, max = 0, invalid = 0, cpu;
-	struct cid_watch watches[2 * MAX_CPUS] = { 0 };
-	pthread_t threads[2 * MAX_CPUS];
+	int node = nr_nodes - 1, width = 0, nthreads, cpu;
+	uint32_t max;
+	bool invalid;
 
 	if (!rseq_mm_cid_available()) {
 		ok(1, "# SKIP this backend has no mm_cid");
@@ -401,19 +375,9 @@ static void check_cid_compact_on_node(void)
 	if (pin_to_node(node))
 		tap_bail("cannot pin to node %d: %s", node, strerror(errno));
 	nthreads = 2 * width;
-	__atomic_store_n(&stop_watching, 0, __ATOMIC_RELAXED);
-	for (i = 0; i < nthreads; i++)
-		pthread_create(&threads[i], NULL, watch_cid, &watches[i]);
-	usleep(500000);
-	__atomic_store_n(&stop_watching, 1, __ATOMIC_RELAXED);
-	for (i = 0; i < nthreads; i++) {
-		pthread_join(threads[i], NULL);
-		invalid |= watches[i].invalid;
-		if (watches[i].max_seen > max)
-			max = watches[i].max_seen;
-	}
-	ok(!invalid && max < width,
-	   "%d threads on node %d's %d CPUs (from CPU %d): largest mm_cid %d < %d",
+	max = watch_mm_cids(nthreads, &invalid);
+	ok(!invalid && max < (uint32_t)width,
+	   "%d threads on node %d's %d CPUs (from CPU %d): largest mm_cid %u < %d",
 	   nthreads, node, width, first_cpu_of(node), max, width);
 }
 

@@ -67,40 +67,11 @@ static void check_coexistence(void)
 	ok(bad == 0, "glibc's native area and the module's area both follow the thread");
 }
 
-static int stop;
-
-struct cid_watch {
-	uint32_t max_seen;
-	bool negative_or_unregistered;
-};
-
-/* Busy thread: keeps reading its mm_cid while everyone competes. */
-static void *watch_cid(void *arg)
-{
-	struct cid_watch *w = arg;
-	uint32_t cid;
-
-	if (rseq_register_current_thread()) {
-		w->negative_or_unregistered = true;
-		return NULL;
-	}
-	while (!RSEQ_READ_ONCE(stop)) {
-		cid = rseq_current_mm_cid();
-		if ((int32_t)cid < 0)
-			w->negative_or_unregistered = true;
-		if (cid > w->max_seen)
-			w->max_seen = cid;
-	}
-	return NULL;
-}
-
 static void check_mm_cid_range(void)
 {
 	int ncpus = nr_possible_cpus(), nthreads = 2 * ncpus, i;
-	struct cid_watch watches[64] = { 0 };
-	pthread_t threads[64];
-	uint32_t max = 0;
-	bool bad = false;
+	uint32_t max;
+	bool bad;
 	cpu_set_t all;
 
 	if (!rseq_mm_cid_available()) {
@@ -108,23 +79,13 @@ static void check_mm_cid_range(void)
 		return;
 	}
 	ok(rseq_current_mm_cid() == 0, "a single-threaded process has mm_cid 0");
-	if (nthreads > 64)
-		nthreads = 64;
+	if (nthreads > MAX_CID_WATCHERS)
+		nthreads = MAX_CID_WATCHERS;
 	CPU_ZERO(&all);
 	for (i = 0; i < ncpus; i++)
 		CPU_SET(i, &all);
 	sched_setaffinity(0, sizeof(all), &all);
-	RSEQ_WRITE_ONCE(stop, 0);
-	for (i = 0; i < nthreads; i++)
-		pthread_create(&threads[i], NULL, watch_cid, &watches[i]);
-	usleep(500000);
-	RSEQ_WRITE_ONCE(stop, 1);
-	for (i = 0; i < nthreads; i++) {
-		pthread_join(threads[i], NULL);
-		bad |= watches[i].negative_or_unregistered;
-		if (watches[i].max_seen > max)
-			max = watches[i].max_seen;
-	}
+	max = watch_mm_cids(nthreads, &bad);
 	ok(!bad, "%d busy threads: every mm_cid read was valid", nthreads);
 	/* The main thread holds an id too while it runs. */
 	ok(max < (uint32_t)ncpus, "largest mm_cid seen %u < min(threads, CPUs) = %d",

@@ -12,6 +12,7 @@
 #ifndef RSEQDEV_TESTS_RSEQ_TEST_UTIL_H
 #define RSEQDEV_TESTS_RSEQ_TEST_UTIL_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -131,6 +132,65 @@ static inline int killed_by(int status, int sig)
 static inline int exited_with(int status, int code)
 {
 	return WIFEXITED(status) && WEXITSTATUS(status) == code;
+}
+
+#define MAX_CID_WATCHERS	64
+
+struct cid_watch {
+	const int *stop;
+	uint32_t max_seen;
+	bool invalid;
+};
+
+/* Busy thread: registers, then reads its mm_cid until told to stop. */
+static inline void *cid_watch_thread(void *arg)
+{
+	struct cid_watch *w = arg;
+	uint32_t cid;
+
+	if (rseq_register_current_thread()) {
+		w->invalid = true;
+		return NULL;
+	}
+	while (!__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
+		cid = rseq_current_mm_cid();
+		if ((int32_t)cid < 0)
+			w->invalid = true;
+		if (cid > w->max_seen)
+			w->max_seen = cid;
+	}
+	return NULL;
+}
+
+/*
+ * Runs @n busy threads (at most MAX_CID_WATCHERS), with the caller's CPU
+ * affinity, for half a second. Returns the largest mm_cid any of them
+ * read; *@invalid tells whether a read was negative or a thread could not
+ * register.
+ */
+static inline uint32_t watch_mm_cids(int n, bool *invalid)
+{
+	struct cid_watch watches[MAX_CID_WATCHERS] = { 0 };
+	pthread_t threads[MAX_CID_WATCHERS];
+	uint32_t max = 0;
+	int stop = 0, i;
+
+	if (n > MAX_CID_WATCHERS)
+		n = MAX_CID_WATCHERS;
+	*invalid = false;
+	for (i = 0; i < n; i++) {
+		watches[i].stop = &stop;
+		pthread_create(&threads[i], NULL, cid_watch_thread, &watches[i]);
+	}
+	usleep(500000);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < n; i++) {
+		pthread_join(threads[i], NULL);
+		*invalid |= watches[i].invalid;
+		if (watches[i].max_seen > max)
+			max = watches[i].max_seen;
+	}
+	return max;
 }
 
 #endif /* RSEQDEV_TESTS_RSEQ_TEST_UTIL_H */
