@@ -33,9 +33,9 @@ cd /tests
 while read -r name cmd; do
 	case "$name" in ''|'#'*) continue ;; esac
 	record "BEGIN $name $(date +%s)"
-	timeout -s KILL "${test_limit:-300}" sh -c "$cmd" >&3 2>&1 </dev/null
+	timeout -s KILL "${test_limit:-600}" sh -c "$cmd" >&3 2>&1 </dev/null
 	status=$?
-	[ $status -eq 137 ] && echo "# killed after ${test_limit:-300}s" >&3
+	[ $status -eq 137 ] && echo "# killed after ${test_limit:-600}s" >&3
 	record "END $name $status $(date +%s)"
 done < /tests/plan
 

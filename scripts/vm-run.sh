@@ -18,7 +18,7 @@
 # turns. RSEQDEV_PREBUILT=1 says the caller has built everything already.
 #
 # The time limit is --timeout, else $RSEQDEV_VM_TIMEOUT, else the kernel's
-# "timeout=" in matrix.conf, else 900 s. The kernel's "test-limit=" there
+# "timeout=" in matrix.conf, else 1500 s. The kernel's "test-limit=" there
 # becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh).
 # $RSEQDEV_SOAK_SECONDS sets how long the plan's soak test runs (default 60).
 # The kernel's "skip=WORD" there leaves out the plan entries whose name
@@ -60,7 +60,7 @@ done
 	die "--nodes $nodes does not divide $smp CPUs"
 
 release=$(matrix_field "$kernel" 2)
-[ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 900)
+[ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 1500)
 # A CPU that stops scheduling (say, spinning with preemption off) panics
 # the guest at the soft-lockup threshold (20 s) with every CPU's backtrace
 # on the console. On PREEMPT_RT the console is printed by kernel threads,
