@@ -17,6 +17,7 @@
  */
 #include <dirent.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -274,16 +275,24 @@ struct worker {
 	int failed;
 };
 
+/* Registers the worker's thread and pins it to its CPU. */
+static bool worker_ready(struct worker *w)
+{
+	if (rseq_register_current_thread() || pin_to_cpu(w->cpu)) {
+		w->failed = 1;
+		return false;
+	}
+	return true;
+}
+
 /* rseq adds to the slot of the worker's own CPU. */
 static void *rseq_adds(void *arg)
 {
 	struct worker *w = arg;
 	int i, index;
 
-	if (rseq_register_current_thread() || pin_to_cpu(w->cpu)) {
-		w->failed = 1;
+	if (!worker_ready(w))
 		return NULL;
-	}
 	for (i = 0; i < RSEQ_ADDS; i++) {
 		do
 			index = rseq_percpu_current_index(RSEQ_PERCPU_CPU_ID);
@@ -300,10 +309,8 @@ static void *opv_adds(void *arg)
 	struct worker *w = arg;
 	int i, cpu;
 
-	if (rseq_register_current_thread() || pin_to_cpu(w->cpu)) {
-		w->failed = 1;
+	if (!worker_ready(w))
 		return NULL;
-	}
 	for (i = 0; i < OPV_ADDS; i++)
 		for (cpu = 0; cpu < nr_cpus; cpu++)
 			if (node_of[cpu] != node_of[w->cpu] &&
