@@ -28,14 +28,47 @@ insmod /lib/modules/rseqdev.ko
 record "LOAD $?"
 
 # One hung test must not take the others with it: each gets a time limit.
+# A test runs in a session of its own, and what is left of that session
+# when it ends or passes the limit is killed, so that nothing a test
+# started in the background (a CPU hotplug loop, a stress program) runs on
+# into the next test.
 test_limit=$(sed -n 's/.*rseqdev.test_limit=\([0-9]*\).*/\1/p' /proc/cmdline)
+test_limit=${test_limit:-600}
+
+# The plan's repetition counts divided by this (rseqdev.scale=, from the
+# kernel's "scale=" in matrix.conf): tests read $RSEQDEV_TEST_SCALE.
+scale=$(sed -n 's/.*rseqdev.scale=\([0-9]*\).*/\1/p' /proc/cmdline)
+export RSEQDEV_TEST_SCALE=${scale:-1}
+
+# run_limited CMD: run CMD as a session leader (setsid execs in place: a
+# background child of this shell leads no process group), kill its whole
+# session after $test_limit seconds or once it exits; its exit status.
+run_limited() {
+	setsid sh -c "$1" >&3 2>&1 </dev/null &
+	leader=$!
+	setsid sh -c "sleep $test_limit; kill -KILL -$leader" &
+	watchdog=$!
+	wait $leader
+	status=$?
+	kill -KILL -$watchdog -$leader 2>/dev/null
+	return $status
+}
+
+# A test killed halfway may leave a CPU offline.
+all_cpus_online() {
+	for f in /sys/devices/system/cpu/cpu*/online; do
+		[ "$(cat "$f")" = 1 ] || echo 1 >"$f"
+	done
+}
+
 cd /tests
 while read -r name cmd; do
 	case "$name" in ''|'#'*) continue ;; esac
 	record "BEGIN $name $(date +%s)"
-	timeout -s KILL "${test_limit:-600}" sh -c "$cmd" >&3 2>&1 </dev/null
+	run_limited "$cmd"
 	status=$?
-	[ $status -eq 137 ] && echo "# killed after ${test_limit:-600}s" >&3
+	[ $status -eq 137 ] && echo "# killed after ${test_limit}s" >&3
+	all_cpus_online
 	record "END $name $status $(date +%s)"
 done < /tests/plan
 

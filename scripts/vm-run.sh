@@ -19,7 +19,8 @@
 #
 # The time limit is --timeout, else $RSEQDEV_VM_TIMEOUT, else the kernel's
 # "timeout=" in matrix.conf, else 1500 s. The kernel's "test-limit=" there
-# becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh).
+# becomes the guest's limit per test (rseqdev.test_limit=, see guest-init.sh),
+# its "scale=" the divisor of the plan's repetition counts (rseqdev.scale=).
 # $RSEQDEV_SOAK_SECONDS sets how long the plan's soak test runs (default 60).
 # The kernel's "skip=WORD" there leaves out the plan entries whose name
 # contains WORD. A plan entry named NAME/cpus=N runs only in guests with N
@@ -70,6 +71,8 @@ cmdline="console=ttyS0 panic=-1 rdinit=/init softlockup_panic=1 softlockup_all_c
 test_limit=$(matrix_option "$kernel" test-limit)
 [ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
 [ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
+scale=$(matrix_option "$kernel" scale)
+[ -z "$scale" ] || cmdline="$cmdline rseqdev.scale=$scale"
 user_tag=$tag
 [ "$nodes" -eq 1 ] || tag=-numa$nodes$tag
 run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag

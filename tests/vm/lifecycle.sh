@@ -27,7 +27,7 @@ relay() {
 }
 
 fuzz() {
-	out=$(ioctl_fuzz -u -n 62500 2>&1)
+	out=$(ioctl_fuzz -u -n "$(scaled 62500)" 2>&1)
 	rc=$?
 	relay "$out"
 	is "$rc" 0 "ioctl_fuzz -u: $(printf '%s\n' "$out" | grep -c '^ok') checks passed"
@@ -61,11 +61,11 @@ soak() {
 	failed=0
 	while [ $(($(date +%s) - start)) -lt "$seconds" ]; do
 		rounds=$((rounds + 1))
-		run_logged fuzz ioctl_fuzz -u -S -n 8000 -p 2 -t 3 &
+		run_logged fuzz ioctl_fuzz -u -S -n "$(scaled 8000)" -p 2 -t 3 &
 		fuzz_pid=$!
 		run_logged life env RSEQDEV_BACKEND=module rseq_lifecycle_test
 		life=$?
-		run_logged stress env RSEQDEV_BACKEND=module percpu_stress -T counter -r 20000 -F 2 -3 50
+		run_logged stress env RSEQDEV_BACKEND=module percpu_stress -T counter -r "$(scaled 20000)" -F 2 -3 50
 		stress=$?
 		wait $fuzz_pid
 		fuzz=$?
@@ -136,7 +136,7 @@ faults() {
 	is "$rc" 0 "fault_test: $(printf '%s\n' "$out" | grep -c '^ok') checks passed"
 	echo 5 >$params/fail_alloc_every
 	echo 7 >$params/fail_alloc_mask
-	out=$(ioctl_fuzz -n 5000 -p 2 -t 3 2>&1)
+	out=$(ioctl_fuzz -n "$(scaled 5000)" -p 2 -t 3 2>&1)
 	rc=$?
 	echo 0 >$params/fail_alloc_mask
 	relay "$out"

@@ -15,7 +15,7 @@
  * CPUs a fence interrupts (the module's counters), fork and exec, and
  * RSEQDEV_IOC_THREADS.
  *
- * usage: fence_test [-r ROUNDS] [-l SECTION_LOOPS]
+ * usage: fence_test [-r ROUNDS (default 200, scaled)] [-l SECTION_LOOPS]
  *        fence_test --exec-child   (internal: the fence after an exec)
  *        fence_test --hold N       register N threads, print "ready" and
  *                                  sleep until killed (for rseqctl's test)
@@ -465,7 +465,7 @@ static int hold(int nr)
 
 int main(int argc, char **argv)
 {
-	int opt, rounds = 200;
+	int opt, rounds = test_scaled(200, 50);
 
 	if (argc == 2 && !strcmp(argv[1], "--exec-child"))
 		return exec_child();

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,6 +57,22 @@ static inline void require_backend(void)
 	if (want && strcmp(want, rseq_backend_name(have)))
 		tap_bail("asked for backend %s, got %s", want,
 			 rseq_backend_name(have));
+}
+
+/*
+ * @n repetitions divided by the guest's scale, at least @min. The harness
+ * sets $RSEQDEV_TEST_SCALE from matrix.conf's "scale=" (see tests/vm/tap.sh,
+ * scaled): a kernel that runs the plan many times slower (the debug kernel)
+ * needs every path taken, not the stock kernels' volume.
+ */
+static inline long test_scaled(long n, long min)
+{
+	const char *env = getenv("RSEQDEV_TEST_SCALE");
+	long scale = env ? atol(env) : 1;
+
+	if (scale > 1)
+		n /= scale;
+	return n > min ? n : min;
 }
 
 static inline int pin_to_cpu(int cpu)

@@ -45,9 +45,20 @@ static unsigned int section_loops;
 
 #include "rseq_test_util.h"
 
-#define NR_ADDS		20
-#define NR_NODES	10	/* pushed, then popped: 40 operations in all */
-#define NR_OPS		(NR_ADDS + 2 * NR_NODES)
+/*
+ * Counter adds, then list nodes pushed and popped: 40 operations in all,
+ * fewer on a scaled guest (test_scaled()), where each single step costs
+ * milliseconds. Parent and child compute the same counts.
+ */
+#define MAX_ADDS	20
+#define MAX_NODES	10
+static int nr_adds, nr_nodes;
+
+static int nr_ops(void)
+{
+	return nr_adds + 2 * nr_nodes;
+}
+
 #define HOSTILE_LOOPS	10000000
 #define HOSTILE_PERIOD_NS	200000
 
@@ -92,20 +103,20 @@ static void child_work(enum rseq_percpu_mode mode, struct child_result *r)
 {
 	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(mode);
 	struct rseq_percpu_list *list = rseq_percpu_list_create(mode);
-	static struct rseq_percpu_list_node nodes[NR_NODES];
+	static struct rseq_percpu_list_node nodes[MAX_NODES];
 	struct rseq_percpu_stats st;
 	int i;
 
 	if (!counter || !list)
 		exit(3);
 	rseq_percpu_reset_thread_stats();
-	for (i = 0; i < NR_ADDS; i++, op_done())
+	for (i = 0; i < nr_adds; i++, op_done())
 		rseq_percpu_counter_add(counter, 1);
-	for (i = 0; i < NR_NODES; i++, op_done())
+	for (i = 0; i < nr_nodes; i++, op_done())
 		rseq_percpu_list_push(list, &nodes[i]);
 	/* Pinned, with one thread per index: pops return the pushes reversed. */
 	r->lost = 0;
-	for (i = NR_NODES - 1; i >= 0; i--, op_done())
+	for (i = nr_nodes - 1; i >= 0; i--, op_done())
 		r->lost += rseq_percpu_list_pop(list) != &nodes[i];
 	st = rseq_percpu_thread_stats();
 	r->ops = __atomic_load_n(&ops_done, __ATOMIC_RELAXED);
@@ -279,8 +290,8 @@ static long single_step(struct child *c, long budget)
 
 static bool exact(const struct child_result *r)
 {
-	return r->sum == NR_ADDS && r->lost == 0 &&
-	       r->commits + r->fallbacks == NR_OPS;
+	return r->sum == nr_adds && r->lost == 0 &&
+	       r->commits + r->fallbacks == (unsigned long long)nr_ops();
 }
 
 static void check_single_step(const char *mode)
@@ -294,9 +305,10 @@ static void check_single_step(const char *mode)
 		return;
 	}
 	ok(exact(&r), "single-step, %s: %d operations exact in %ld steps",
-	   mode, NR_OPS, steps);
+	   mode, nr_ops(), steps);
 	/* One abort each: the trap flag was seen after the first. */
-	ok(r.fallbacks == NR_OPS && r.commits == 0 && r.aborts == NR_OPS,
+	ok(r.fallbacks == (unsigned long long)nr_ops() && r.commits == 0 &&
+	   r.aborts == (unsigned long long)nr_ops(),
 	   "single-step, %s: %llu fallbacks after %llu aborts, %llu commits",
 	   mode, r.fallbacks, r.aborts, r.commits);
 
@@ -361,7 +373,7 @@ static void check_hostile(const char *mode)
 	took = now() - start;
 	if (done && stop_child(&c, &r)) {
 		ok(exact(&r), "preempted on every try, %s: %d operations exact in %.1f s",
-		   mode, NR_OPS, took);
+		   mode, nr_ops(), took);
 		ok(r.fallbacks > 0 && r.aborts >= r.fallbacks *
 		   RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
 		   "preempted on every try, %s: %llu fallbacks after %llu aborts, %llu commits",
@@ -378,13 +390,15 @@ static void check_hostile(const char *mode)
 	if (!stop_child(&c, &r))
 		tap_bail("the child without cpu_opv made no report");
 	diag("without cpu_opv, %s: %d of %d operations in %.1f s; %llu commits, %llu aborts",
-	     mode, r.ops, NR_OPS, took, r.commits, r.aborts);
+	     mode, r.ops, nr_ops(), took, r.commits, r.aborts);
 	ok(!done, "preempted on every try, %s, RSEQDEV_CPU_OPV=never: no progress",
 	   mode);
 }
 
 int main(int argc, char **argv)
 {
+	nr_adds = test_scaled(MAX_ADDS, 4);
+	nr_nodes = test_scaled(MAX_NODES, 2);
 	if (argc == 4 && !strcmp(argv[1], "--child"))
 		return child_main(argv);
 	require_backend();
