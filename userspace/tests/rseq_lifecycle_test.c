@@ -183,12 +183,13 @@ static void *short_life(void *arg)
 
 static void check_short_lived_threads(void)
 {
-	enum { TOTAL = 1000, BATCH = 50 };
+	enum { BATCH = 50 };
+	long total = test_scaled(1000, BATCH);
 	pthread_t threads[BATCH];
 	int done, i, bad = 0;
 	void *result;
 
-	for (done = 0; done < TOTAL; done += BATCH) {
+	for (done = 0; done < total; done += BATCH) {
 		for (i = 0; i < BATCH; i++)
 			pthread_create(&threads[i], NULL, short_life,
 				       (void *)(uintptr_t)(done + i));
@@ -198,7 +199,7 @@ static void check_short_lived_threads(void)
 		}
 	}
 	ok(bad == 0, "%d short-lived threads registered, half left registered at exit (%d failed)",
-	   TOTAL, bad);
+	   done, bad);
 }
 
 /* Registration pins the module even with the device closed. */
