@@ -257,6 +257,21 @@ static void check_cases(void)
 					}
 		ok(!failed, "%s: %u cases, %u wrong", case_names[fn], n, failed);
 	}
+	/*
+	 * A head and offset whose sum overflows a signed word: the
+	 * successor's address wraps, as an address does (it used to be a
+	 * signed sum, which UBSan stops at).
+	 */
+	{
+		struct cpu_op_case c = make_case(CASE_LIST_POP, RSEQ_MO_RELAXED,
+						 RSEQ_PERCPU_CPU_ID, 0);
+		intptr_t saved = word_v;
+
+		word_v = INTPTR_MAX - 4;
+		c.voffp = 8;
+		ok(!check_case(&c), "%s: head + offset wraps", case_names[CASE_LIST_POP]);
+		word_v = saved;
+	}
 	/* The list pop on an empty list: 1, with no vector. */
 	{
 		struct cpu_op_case c = make_case(CASE_LIST_POP, RSEQ_MO_RELAXED,
