@@ -232,9 +232,11 @@ const char *case_verify(const struct cpu_op_case *c, int ret, int err,
 			return "empty list: a vector was run";
 		return ret == 1 ? NULL : "empty list: not 1";
 	}
-	if (cases_no_device)
-		return !calls && ret == -1 && err == ENOENT ? NULL :
-		       "no device: not ENOENT";
+	if (cases_no_device) {
+		if (!calls && ret == -1 && err == ENOENT)
+			return NULL;
+		return "no device: not ENOENT";
+	}
 	if (calls != 1)
 		return "not exactly one ioctl";
 	nr = expected_ops(c, head_before, e);

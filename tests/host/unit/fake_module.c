@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -25,12 +26,20 @@ struct fake_module fake = {
 static __thread struct rseq_abi *registered_area;
 static __thread uint32_t registered_sig;
 
-int __real_ioctl(int fd, unsigned long cmd, ...);
-int __wrap_ioctl(int fd, unsigned long cmd, ...);
-
 void fake_module_reset(void)
 {
 	fake = (struct fake_module) { .features = ~0ULL };
+	registered_area = NULL;
+}
+
+const char *fake_why(void)
+{
+	static char text[128];
+
+	if (!fake.why)
+		return "";
+	snprintf(text, sizeof(text), ": %s", fake.why);
+	return text;
 }
 
 static int refuse(const char *why)
@@ -128,6 +137,8 @@ static int do_register(const struct rseqdev_register *reg)
 	}
 	if (reg->rseq_len < RSEQ_ABI_ORIG_SIZE || reg->rseq % 32)
 		return -EINVAL;
+	if (!area)
+		return -EFAULT;
 	/* What the module writes on the way back to user space. */
 	area->cpu_id_start = 0;
 	area->cpu_id = 0;
@@ -305,7 +316,7 @@ static void snapshot_operand(const struct rseqdev_cpu_op *op, uint64_t *word)
 	bool copy = op->op == RSEQDEV_CPU_OP_MEMCPY ||
 		    op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE;
 
-	if (op->len != sizeof(*word))
+	if (op->len != sizeof(*word) || fake.foreign_vectors)
 		return;
 	if (op->op == RSEQDEV_CPU_OP_COMPARE_EQ || op->op == RSEQDEV_CPU_OP_COMPARE_NE ||
 	    (copy && !op->u.memcpy.expect_fault_src))

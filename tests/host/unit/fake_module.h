@@ -36,6 +36,11 @@ struct fake_module {
 	/* Run a cpu_opv vector's operations (its pointers must be good). */
 	bool execute;
 	/*
+	 * The vectors come from the caller, not the library: never read
+	 * what their operands point to.
+	 */
+	bool foreign_vectors;
+	/*
 	 * When non-zero, the next ioctl fails with it, after its checks and
 	 * before it changes anything.
 	 */
@@ -55,8 +60,15 @@ struct fake_module {
 
 extern struct fake_module fake;
 
-/* Every feature, nothing recorded, no failure to come. */
+/* ": REASON" of the last refusal, or "" when there was none. */
+const char *fake_why(void);
+
+/* Every feature, nothing recorded or registered, no failure to come. */
 void fake_module_reset(void);
+
+/* The library's ioctl() calls (--wrap=ioctl), and libc's ioctl(). */
+int __wrap_ioctl(int fd, unsigned long cmd, ...);
+int __real_ioctl(int fd, unsigned long cmd, ...);
 
 /* The fake descriptor is open: forget it (dev_hooks.c). */
 void fake_device_forget(void);

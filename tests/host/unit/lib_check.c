@@ -218,10 +218,9 @@ static unsigned int check_case(const struct cpu_op_case *c)
 	for (i = 0; i < ARRAY_SIZE(fills); i++) {
 		why = run_case(c, fills[i]);
 		if (why) {
-			diag("%s(mo %d, mode %d, cpu %d, len %zu), stack 0x%x: %s%s%s",
+			diag("%s(mo %d, mode %d, cpu %d, len %zu), stack 0x%x: %s%s",
 			     case_names[c->fn], c->rseq_mo, c->percpu_mode, c->cpu,
-			     c->len, fills[i], why, fake.why ? ": " : "",
-			     fake.why ? fake.why : "");
+			     c->len, fills[i], why, fake_why());
 			return 1;
 		}
 	}
@@ -377,8 +376,8 @@ static void check_device_calls(void)
 	fake.fail_next = ESRCH;
 	expect_errno(rseqdev_threads(1234, NULL, 0), ESRCH,
 		     "rseqdev_threads(): the module's ESRCH");
-	ok(fake.refused == 0, "the fake module refused nothing%s%s",
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "the fake module refused nothing%s",
+	   fake_why());
 }
 
 static void check_backend_module(void)
@@ -452,8 +451,8 @@ static void check_raw_cpu_opv(void)
 	expect_errno(cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_MM_CID,
 						&word_v, 1, 0), EAGAIN,
 		     "cpu_op_*(): the module's EAGAIN");
-	ok(fake.refused == 0, "the fake module refused nothing%s%s",
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "the fake module refused nothing%s",
+	   fake_why());
 }
 
 struct item {
@@ -514,8 +513,8 @@ static void check_slow_path(enum rseq_percpu_mode mode, const char *name)
 	fake.fail_next = EAGAIN;
 	ok(!rseq_percpu_counter_add(counter, 1) && rseq_percpu_counter_sum(counter) == 56,
 	   "%s: EAGAIN is retried", name);
-	ok(fake.refused == 0, "%s: the fake module refused nothing%s%s", name,
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "%s: the fake module refused nothing%s", name,
+	   fake_why());
 	rseq_percpu_counter_destroy(counter);
 	rseq_percpu_spinlock_destroy(lock);
 	rseq_percpu_list_destroy(list);
@@ -531,8 +530,8 @@ static void run_fake(void)
 	check_policy_args();
 	check_create_args(0);
 	check_cases();
-	ok(fake.refused == 0, "cases: the fake module refused nothing%s%s",
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "cases: the fake module refused nothing%s",
+	   fake_why());
 	fake.execute = true;
 	ok(!rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_ALWAYS, 1), "slow path always");
 	check_slow_path(RSEQ_PERCPU_CPU_ID, "cpu_id");

@@ -18,9 +18,10 @@ unsigned long shim_getauxval(unsigned long type);
 /*
  * Forget everything the shim learnt (mode, answers, registrations, the
  * device's descriptor), as a new process would; from now on its "libc"
- * is the fake kernel.
+ * is the fake kernel. Its one-time warnings are given again only when
+ * @warn_again.
  */
-void shim_reset(void);
+void shim_reset(bool warn_again);
 
 /* The fake kernel under the shim. */
 struct fake_kernel {

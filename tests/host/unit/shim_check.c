@@ -63,7 +63,7 @@ static void start(const char *device, const char *mode)
 	fake_module_reset();
 	kernel.has_rseq = true;
 	kernel.has_membarrier = true;
-	shim_reset();
+	shim_reset(true);
 }
 
 /* What the shim writes to stderr until end_capture() goes to captured[]. */
@@ -211,8 +211,8 @@ static void check_rseq_to_module(void)
 	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == offsetof(struct rseq_abi, end) &&
 	   shim_getauxval(AT_RSEQ_ALIGN) == 32,
 	   "getauxval(AT_RSEQ_*): the module's layout");
-	ok(fake.refused == 0, "the fake module refused nothing%s%s",
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "the fake module refused nothing%s",
+	   fake_why());
 }
 
 static long membarrier(long cmd, long flags, long cpu)
@@ -302,8 +302,8 @@ static void check_membarrier_fence(void)
 	ok(membarrier(cmd, cpu_flag, 1) == 0 && fence_sent(RSEQDEV_FENCE_CPU, 1) &&
 	   kernel_got(__NR_membarrier, cmd, cpu_flag, 1, kernel.last[4]),
 	   "membarrier(..._RSEQ, CPU, 1) registered: the module's fence, then the kernel's");
-	ok(fake.refused == 0, "the fake module refused nothing%s%s",
-	   fake.why ? ": " : "", fake.why ? fake.why : "");
+	ok(fake.refused == 0, "the fake module refused nothing%s",
+	   fake_why());
 
 	start(FAKE_DEVICE, NULL);
 	fake.features &= ~RSEQDEV_FEATURE_FENCE;

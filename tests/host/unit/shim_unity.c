@@ -14,15 +14,15 @@
 #include "fake_module.h"
 #include "shim.h"
 
-void shim_reset(void)
+void shim_reset(bool warn_again)
 {
 	__atomic_store_n(&next_syscall, (void *)fake_kernel_syscall, __ATOMIC_RELEASE);
 	__atomic_store_n(&next_getauxval, (void *)fake_kernel_getauxval,
 			 __ATOMIC_RELEASE);
 	mode = MODE_UNSET;
 	kernel_rseq = 0;
-	warned_mode = 0;
-	warned_device = 0;
+	warned_mode = !warn_again;
+	warned_device = !warn_again;
 	query_state = QUERY_NONE;
 	memset(&cached_query, 0, sizeof(cached_query));
 	module_registered = 0;
