@@ -23,7 +23,8 @@
 # a report fails the run.
 . "$(dirname "$0")/tap.sh"
 
-ensure_packages gcc clang libc6-dev make
+# libclang-rt-dev: clang's sanitizer runtimes (gcc's come with gcc).
+ensure_packages gcc clang libclang-rt-dev libc6-dev make
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
