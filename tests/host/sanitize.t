@@ -106,7 +106,8 @@ while read -r mode after want_mode want_limit warning; do
 	vars=(RSEQDEV_DEVICE=/nonexistent/rseq)
 	[ "$mode" = - ] || vars+=(RSEQDEV_CPU_OPV="$mode")
 	[ "$after" = - ] || vars+=(RSEQDEV_CPU_OPV_AFTER="$after")
-	check "policy from ${vars[*]:1}" "${vars[@]}" -- "$o/lib_check" env "$want_mode" "$want_limit"
+	desc=${vars[*]:1}
+	check "policy from ${desc:-the defaults}" "${vars[@]}" -- "$o/lib_check" env "$want_mode" "$want_limit"
 	if [ "$warning" = - ]; then
 		is "$(cat "$work/err")" "" "... no warning"
 	else
