@@ -101,6 +101,8 @@ add_job 150 build "$host/build.t"
 add_job 100 dkms "$host/dkms.t"
 add_job 60 style "$host/style.t"
 add_job 20 uapi "$host/uapi.t"
+add_job 20 sanitize "$host/sanitize.t"
+add_job 40 fuzz "$host/fuzz.t"
 mapfile -t ordered < <(printf '%s\n' "${queue[@]}" | sort -rn | cut -d' ' -f2-)
 
 # run_job NAME: the job's TAP into NAME.tap, its stderr into NAME.log, its

@@ -28,5 +28,5 @@ check "library, tools, tests and benchmarks" \
 	$(sources userspace/lib/*.c userspace/tools/*.c userspace/tests/*.[ch] \
 		  userspace/bench/*.[ch] userspace/include/rseqdev/*.h \
 		  userspace/include/rseqdev/arch/*.h \
-		  tests/plain/*.[ch] userspace/preload/*.[ch])
+		  tests/plain/*.[ch] userspace/preload/*.[ch] tests/host/unit/*.[ch])
 done_testing

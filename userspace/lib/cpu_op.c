@@ -156,11 +156,14 @@ int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 		/*
 		 * Unchanged head, then its successor copied in: the node may
 		 * be freed and unmapped by now, so a fault on it means
-		 * "retry" (EAGAIN), not EFAULT.
+		 * "retry" (EAGAIN), not EFAULT. The successor's address is
+		 * summed as an address, wrapping as the fast path's addq
+		 * does: a head that is no pointer must not make it signed
+		 * overflow, which is undefined.
 		 */
 		ops[0] = op_compare_eq(v, &head, sizeof(*v));
 		ops[1] = op_store(RSEQ_MO_RELAXED, v,
-				  (const intptr_t *)(head + voffp));
+				  (const intptr_t *)((uintptr_t)head + (uintptr_t)voffp));
 		ops[1].u.memcpy.expect_fault_src = 1;
 		ret = cpu_op_run(true, percpu_mode, ops, 2, cpu);
 	} while (ret == 1);

@@ -294,24 +294,40 @@ static long preload_rseq(long area, long len, long flags, long sig)
 	return rseq_by_module(area, len, flags, sig);
 }
 
+/* The next @n arguments of @ap into @a. */
+static void read_args(va_list ap, long *a, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		a[i] = va_arg(ap, long);
+}
+
 /*
- * Six arguments are read whatever the call: libc's own syscall() does the
- * same, and on x86-64 the extra ones are registers or the caller's frame.
+ * rseq(2) and membarrier(2) read only their own arguments: their callers
+ * pass just those, and reading more is undefined. On x86-64 the sixth
+ * comes from the caller's frame, where clang's AddressSanitizer reports
+ * the read. Any other call gets six, whatever it was given: the shim
+ * cannot know how many, and libc's own syscall() reads six too.
  */
 long syscall(long number, ...)
 {
 	long a[6];
 	va_list ap;
-	int i;
 
 	va_start(ap, number);
-	for (i = 0; i < 6; i++)
-		a[i] = va_arg(ap, long);
-	va_end(ap);
-	if (number == __NR_rseq)
+	if (number == __NR_rseq) {
+		read_args(ap, a, 4);
+		va_end(ap);
 		return preload_rseq(a[0], a[1], a[2], a[3]);
-	if (number == __NR_membarrier)
+	}
+	if (number == __NR_membarrier) {
+		read_args(ap, a, 3);
+		va_end(ap);
 		return preload_membarrier(a[0], a[1], a[2]);
+	}
+	read_args(ap, a, 6);
+	va_end(ap);
 	return preload_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fake /dev/rseq: the library's ioctls checked by the rules of
+ * <linux/rseqdev.h>, recorded and answered, without the module.
+ *
+ * A library-built argument that the module would refuse is counted in
+ * fake.refused with the reason: a test fails on any. The checks read
+ * exactly the bytes the module would (size bytes of the struct, nr_ops
+ * operations), so that AddressSanitizer reports an argument shorter than
+ * the library claims.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "fake_module.h"
+
+struct fake_module fake = {
+	.features = ~0ULL,
+};
+
+/* The calling thread's registration with the fake module. */
+static __thread struct rseq_abi *registered_area;
+static __thread uint32_t registered_sig;
+
+void fake_module_reset(void)
+{
+	fake = (struct fake_module) { .features = ~0ULL };
+	registered_area = NULL;
+}
+
+const char *fake_why(void)
+{
+	static char text[128];
+
+	if (!fake.why)
+		return "";
+	snprintf(text, sizeof(text), ": %s", fake.why);
+	return text;
+}
+
+static int refuse(const char *why)
+{
+	fake.refused++;
+	fake.why = why;
+	return -EINVAL;
+}
+
+/* The failure a test asked for, once the arguments passed their checks. */
+static int injected_failure(void)
+{
+	int err = fake.fail_next;
+
+	fake.fail_next = 0;
+	return -err;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	while (len--)
+		if (*b++)
+			return false;
+	return true;
+}
+
+/* The struct's own size: the library passes sizeof(), nothing else. */
+static int check_size(const void *arg, size_t want)
+{
+	uint32_t size;
+
+	memcpy(&size, arg, sizeof(size));
+	if (size != want)
+		return refuse("size is not the struct's");
+	memcpy(fake.last.arg, arg, want);
+	fake.last.len = want;
+	return 0;
+}
+
+static int do_query(struct rseqdev_query *q)
+{
+	if (q->flags)
+		return refuse("query: flags");
+	if (fake.fail_next)
+		return injected_failure();
+	memset((char *)q + 8, 0, sizeof(*q) - 8);
+	q->abi_version = RSEQDEV_ABI_VERSION;
+	q->rseq_feature_size = offsetof(struct rseq_abi, end);
+	q->features = fake.features;
+	q->rseq_align = 32;
+	q->nr_cpu_ids = FAKE_NR_CPUS;
+	q->cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS;
+	q->cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN;
+	q->cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN;
+	return 0;
+}
+
+static int do_stats(struct rseqdev_stats *st)
+{
+	/* The caller's flags: a bad one is no fault of the library. */
+	if (st->flags & ~RSEQDEV_STATS_RESET_MAX)
+		return -EINVAL;
+	if (fake.fail_next)
+		return injected_failure();
+	memset((char *)st + 8, 0, sizeof(*st) - 8);
+	st->threads = registered_area ? 1 : 0;
+	return 0;
+}
+
+/* The rseq system call's rules, for the calling thread. */
+static int do_register(const struct rseqdev_register *reg)
+{
+	struct rseq_abi *area = (struct rseq_abi *)(uintptr_t)reg->rseq;
+
+	if (reg->flags & ~RSEQ_ABI_FLAG_UNREGISTER)
+		return -EINVAL;
+	if (fake.fail_next)
+		return injected_failure();
+	if (reg->flags) {
+		if (!registered_area || area != registered_area ||
+		    reg->rseq_len != RSEQ_ABI_ORIG_SIZE)
+			return -EINVAL;
+		if (reg->sig != registered_sig)
+			return -EPERM;
+		area->cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+		registered_area = NULL;
+		return 0;
+	}
+	if (registered_area) {
+		if (area != registered_area || reg->rseq_len != RSEQ_ABI_ORIG_SIZE)
+			return -EINVAL;
+		return reg->sig == registered_sig ? -EBUSY : -EPERM;
+	}
+	if (reg->rseq_len < RSEQ_ABI_ORIG_SIZE || reg->rseq % 32)
+		return -EINVAL;
+	if (!area)
+		return -EFAULT;
+	/* What the module writes on the way back to user space. */
+	area->cpu_id_start = 0;
+	area->cpu_id = 0;
+	area->node_id = 0;
+	area->mm_cid = 0;
+	registered_area = area;
+	registered_sig = reg->sig;
+	return 0;
+}
+
+static int do_fence(const struct rseqdev_fence *f)
+{
+	if (f->reserved)
+		return refuse("fence: reserved");
+	if (fake.fail_next)
+		return injected_failure();
+	switch (f->flags) {
+	case RSEQDEV_FENCE_REGISTER:
+	case 0:
+		return f->cpu ? -EINVAL : 0;
+	case RSEQDEV_FENCE_CPU:
+		return f->cpu >= -1 && f->cpu < FAKE_NR_CPUS ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int do_threads(struct rseqdev_threads *t)
+{
+	struct rseqdev_thread_info info = { .tid = 1, .area_len = 32 };
+	unsigned int i;
+
+	if (t->flags || t->reserved)
+		return refuse("threads: flags or reserved");
+	if (t->info_size < RSEQDEV_THREAD_INFO_SIZE_VER0 ||
+	    t->info_size > RSEQDEV_MAX_ARG_SIZE)
+		return -EINVAL;
+	if (fake.fail_next)
+		return injected_failure();
+	for (i = 0; i < t->nr && i < fake.nr_threads; i++) {
+		char *slot = (char *)(uintptr_t)t->threads + (size_t)i * t->info_size;
+
+		memset(slot, 0, t->info_size);
+		memcpy(slot, &info, sizeof(info));
+	}
+	t->nr = fake.nr_threads;
+	return 0;
+}
+
+static bool valid_word_len(uint32_t len, uint64_t p)
+{
+	return (len == 1 || len == 2 || len == 4 || len == 8) && !(p % len);
+}
+
+/* One operation, by the rules of struct rseqdev_cpu_op. */
+static int check_op(const struct rseqdev_cpu_op *op, uint32_t *total)
+{
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_COMPARE_EQ:
+	case RSEQDEV_CPU_OP_COMPARE_NE:
+	case RSEQDEV_CPU_OP_MEMCPY:
+	case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
+		/* compare and memcpy share one layout. */
+		if (!op->len || op->len > RSEQDEV_CPU_OPV_MAX_OP_LEN)
+			return refuse("op: compare or copy length");
+		if (op->u.compare.expect_fault_a > 1 ||
+		    op->u.compare.expect_fault_b > 1 ||
+		    !all_zero(op->u.compare.pad, sizeof(op->u.compare.pad)))
+			return refuse("op: compare or copy pad");
+		break;
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+	case RSEQDEV_CPU_OP_OR:
+	case RSEQDEV_CPU_OP_AND:
+	case RSEQDEV_CPU_OP_XOR:
+		/* arithmetic and bitwise share one layout too. */
+		if (!valid_word_len(op->len, op->u.arithmetic.p))
+			return refuse("op: arithmetic length or alignment");
+		if (op->u.arithmetic.expect_fault_p > 1 ||
+		    !all_zero(op->u.arithmetic.pad, sizeof(op->u.arithmetic.pad)))
+			return refuse("op: arithmetic pad");
+		break;
+	case RSEQDEV_CPU_OP_LSHIFT:
+	case RSEQDEV_CPU_OP_RSHIFT:
+		if (!valid_word_len(op->len, op->u.shift.p) ||
+		    op->u.shift.bits >= 8 * op->len)
+			return refuse("op: shift length or bits");
+		if (op->u.shift.expect_fault_p > 1 ||
+		    !all_zero(op->u.shift.pad, sizeof(op->u.shift.pad)))
+			return refuse("op: shift pad");
+		break;
+	case RSEQDEV_CPU_OP_MB:
+		if (op->len || !all_zero(op->u.reserved, sizeof(op->u.reserved)))
+			return refuse("op: barrier length or reserved");
+		break;
+	default:
+		return refuse("op: unknown operation");
+	}
+	*total += op->len;
+	return 0;
+}
+
+/* The word operations on @len bytes at @p: enough for what the library builds. */
+static void run_word(const struct rseqdev_cpu_op *op)
+{
+	uint64_t v = 0, x = (uint64_t)op->u.arithmetic.count;
+	void *p = (void *)(uintptr_t)op->u.arithmetic.p;
+
+	memcpy(&v, p, op->len);
+	switch (op->op) {
+	case RSEQDEV_CPU_OP_ADD:
+	case RSEQDEV_CPU_OP_ADD_RELEASE:
+		v += x;
+		break;
+	case RSEQDEV_CPU_OP_OR:
+		v |= x;
+		break;
+	case RSEQDEV_CPU_OP_AND:
+		v &= x;
+		break;
+	case RSEQDEV_CPU_OP_XOR:
+		v ^= x;
+		break;
+	case RSEQDEV_CPU_OP_LSHIFT:
+		v <<= op->u.shift.bits;
+		break;
+	case RSEQDEV_CPU_OP_RSHIFT:
+		v >>= op->u.shift.bits;
+		break;
+	}
+	memcpy(p, &v, op->len);
+}
+
+/* Runs the vector in order: 0, or the 1-based index of a failed compare. */
+static int run_ops(const struct rseqdev_cpu_op *ops, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		const struct rseqdev_cpu_op *op = &ops[i];
+		const void *a = (const void *)(uintptr_t)op->u.compare.a;
+		const void *b = (const void *)(uintptr_t)op->u.compare.b;
+
+		switch (op->op) {
+		case RSEQDEV_CPU_OP_COMPARE_EQ:
+			if (memcmp(a, b, op->len))
+				return i + 1;
+			break;
+		case RSEQDEV_CPU_OP_COMPARE_NE:
+			if (!memcmp(a, b, op->len))
+				return i + 1;
+			break;
+		case RSEQDEV_CPU_OP_MEMCPY:
+		case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
+			memmove((void *)(uintptr_t)op->u.memcpy.dst,
+				(const void *)(uintptr_t)op->u.memcpy.src, op->len);
+			break;
+		case RSEQDEV_CPU_OP_MB:
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			break;
+		default:
+			run_word(op);
+		}
+	}
+	return 0;
+}
+
+/*
+ * A word the library pointed an operation at (b of a compare, src of a
+ * copy that may not fault): its value now, while the library's frame
+ * holding it is live.
+ */
+static void snapshot_operand(const struct rseqdev_cpu_op *op, uint64_t *word)
+{
+	bool copy = op->op == RSEQDEV_CPU_OP_MEMCPY ||
+		    op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE;
+
+	if (op->len != sizeof(*word) || fake.foreign_vectors)
+		return;
+	if (op->op == RSEQDEV_CPU_OP_COMPARE_EQ || op->op == RSEQDEV_CPU_OP_COMPARE_NE ||
+	    (copy && !op->u.memcpy.expect_fault_src))
+		memcpy(word, (const void *)(uintptr_t)op->u.compare.b, sizeof(*word));
+}
+
+static int do_cpu_opv(const struct rseqdev_cpu_opv *req)
+{
+	uint32_t total = 0;
+	unsigned int i;
+	int ret;
+
+	if (req->flags & ~RSEQDEV_CPU_OPV_MM_CID)
+		return refuse("cpu_opv: flags");
+	/* The caller's count (rseqdev_cpu_opv()): not the library's fault. */
+	if (!req->nr_ops || req->nr_ops > RSEQDEV_CPU_OPV_MAX_OPS)
+		return -EINVAL;
+	/* The whole vector, read as the module copies it in. */
+	memcpy(fake.last.ops, (const void *)(uintptr_t)req->ops,
+	       req->nr_ops * sizeof(fake.last.ops[0]));
+	fake.last.nr_ops = req->nr_ops;
+	for (i = 0; i < req->nr_ops; i++) {
+		ret = check_op(&fake.last.ops[i], &total);
+		if (ret)
+			return ret;
+		snapshot_operand(&fake.last.ops[i], &fake.last.operand[i]);
+	}
+	if (total > RSEQDEV_CPU_OPV_MAX_TOTAL_LEN)
+		return refuse("cpu_opv: total length");
+	if (req->cpu < 0 || req->cpu >= FAKE_NR_CPUS)
+		return -EINVAL;
+	if (fake.fail_next)
+		return injected_failure();
+	if (fake.cpu_opv_ret_next) {
+		ret = fake.cpu_opv_ret_next;
+		fake.cpu_opv_ret_next = 0;
+		return ret;
+	}
+	return fake.execute ? run_ops(fake.last.ops, req->nr_ops) : 0;
+}
+
+/* Which handler, and the size the library's struct has. */
+static int dispatch(unsigned long cmd, void *arg)
+{
+	switch (cmd) {
+	case RSEQDEV_IOC_QUERY:
+		return check_size(arg, sizeof(struct rseqdev_query)) ?: do_query(arg);
+	case RSEQDEV_IOC_STATS:
+		return check_size(arg, sizeof(struct rseqdev_stats)) ?: do_stats(arg);
+	case RSEQDEV_IOC_REGISTER:
+		return check_size(arg, sizeof(struct rseqdev_register)) ?: do_register(arg);
+	case RSEQDEV_IOC_FENCE:
+		return check_size(arg, sizeof(struct rseqdev_fence)) ?: do_fence(arg);
+	case RSEQDEV_IOC_THREADS:
+		return check_size(arg, sizeof(struct rseqdev_threads)) ?: do_threads(arg);
+	case RSEQDEV_IOC_CPU_OPV:
+		return check_size(arg, sizeof(struct rseqdev_cpu_opv)) ?: do_cpu_opv(arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+int __wrap_ioctl(int fd, unsigned long cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int ret;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (_IOC_TYPE(cmd) != RSEQDEV_IOC_MAGIC)
+		return __real_ioctl(fd, cmd, arg);
+	fake.calls++;
+	memset(&fake.last, 0, sizeof(fake.last));
+	fake.last.cmd = cmd;
+	ret = dispatch(cmd, arg);
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return ret;
+}
