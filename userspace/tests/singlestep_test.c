@@ -99,16 +99,14 @@ static void *hostile_thread(void *arg)
 	return NULL;
 }
 
-static void child_work(enum rseq_percpu_mode mode, struct child_result *r)
+/* The operations, on structures created before: only they are stepped. */
+static void child_work(struct rseq_percpu_counter *counter,
+		       struct rseq_percpu_list *list, struct child_result *r)
 {
-	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(mode);
-	struct rseq_percpu_list *list = rseq_percpu_list_create(mode);
 	static struct rseq_percpu_list_node nodes[MAX_NODES];
 	struct rseq_percpu_stats st;
 	int i;
 
-	if (!counter || !list)
-		exit(3);
 	rseq_percpu_reset_thread_stats();
 	for (i = 0; i < nr_adds; i++, op_done())
 		rseq_percpu_counter_add(counter, 1);
@@ -154,11 +152,17 @@ static int child_main(char **argv)
 	enum rseq_percpu_mode mode = strcmp(argv[3], "mm_cid") ?
 				     RSEQ_PERCPU_CPU_ID : RSEQ_PERCPU_MM_CID;
 	bool step = !strcmp(argv[2], "step");
+	struct rseq_percpu_counter *counter;
+	struct rseq_percpu_list *list;
 	struct child_result r;
 	pthread_t hostile;
 	int cpu;
 
 	if (rseq_register_current_thread())
+		return 3;
+	counter = rseq_percpu_counter_create(mode);
+	list = rseq_percpu_list_create(mode);
+	if (!counter || !list)
 		return 3;
 	cpu = rseq_current_cpu();
 	if (pin_to_cpu(cpu))
@@ -178,7 +182,7 @@ static int child_main(char **argv)
 	/* The tracer starts single-stepping here and stops at the next stop. */
 	if (step)
 		raise(SIGSTOP);
-	child_work(mode, &r);
+	child_work(counter, list, &r);
 	if (step)
 		raise(SIGSTOP);
 	report(&r);
