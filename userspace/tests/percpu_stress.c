@@ -175,8 +175,17 @@ static void on_sigusr1(int sig)
 	errno = saved_errno;
 }
 
+/*
+ * Every argument the module sees here, registrations and cpu_opv vectors,
+ * is built by the library: EINVAL means the library built one the module
+ * rejects (as clang's builds did while pad bytes were left unset), a
+ * library bug rather than an operation that failed. Stop at the first,
+ * saying so.
+ */
 static void worker_error(struct worker *w)
 {
+	if (errno == EINVAL)
+		tap_bail("library bug: EINVAL for a registration or vector the library built");
 	if (!w->errors++)
 		w->first_errno = errno;
 }
