@@ -80,6 +80,26 @@ matrix_option() {
 		END { print found ? v : d }' "$MATRIX_CONF"
 }
 
+# matrix_builds NAME: the entry's build variants ("builds=clang-O2,gcc-O0"),
+# one per line: user space built by another compiler or at another
+# optimisation level than the plan's own gcc -O2 build, whose
+# library-facing tests its 2-CPU guest runs (tests/vm/builds.sh).
+matrix_builds() {
+	matrix_option "$1" builds | tr , '\n'
+}
+
+# build_variant NAME: user space built as NAME says (COMPILER-OLEVEL:
+# gcc or clang, O0 to O3) into $RSEQDEV_BUILD/variants/NAME.
+build_variant() {
+	local cc=${1%%-*} level=${1#*-}
+	case "$cc:$level" in
+	gcc:O[0-3] | clang:O[0-3]) ;;
+	*) die "unknown build variant '$1' (COMPILER-OLEVEL: gcc or clang, O0 to O3)" ;;
+	esac
+	make -s -C "$RSEQDEV_TOP/userspace" O="$RSEQDEV_BUILD/variants/$1" \
+		CC="$cc" CFLAGS="-$level -g" >&2
+}
+
 # matrix_numa_nodes NAME CPUS: how many NUMA nodes the entry's guest with
 # CPUS CPUs has: its "numa=CPUS:NODES" option, else 1.
 matrix_numa_nodes() {

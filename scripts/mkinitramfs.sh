@@ -3,18 +3,26 @@
 # Pack busybox, the module builds for one kernel, the tools and the tests
 # into an initramfs for the test VM.
 #
-# usage: scripts/mkinitramfs.sh RELEASE PLAN OUTPUT
+# usage: scripts/mkinitramfs.sh RELEASE PLAN OUTPUT [VARIANT...]
+#
+# Each VARIANT (a user-space build in build/variants/, see build_variant in
+# lib.sh) adds its library-facing test programs and its preload shim under
+# /variants/VARIANT/, for tests/vm/builds.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 release=${1:?usage: mkinitramfs.sh RELEASE PLAN OUTPUT}
 plan=${2:?plan file}
 output=${3:?output file}
+shift 3
 modules=$RSEQDEV_BUILD/modules/$release
 userspace=$RSEQDEV_BUILD/userspace
 
 [ -f "$modules/rseqdev.ko" ] || die "no module for $release: run scripts/build-module.sh"
 [ -x "$userspace/tools/rseqctl" ] || die "userspace not built: run make userspace"
+
+# The programs tests/vm/builds.sh runs for each build variant.
+VARIANT_TESTS="cpu_op_test percpu_ops_test percpu_stress singlestep_test"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
@@ -43,6 +51,17 @@ for lib in $(ldd "$userspace/plain/"* "$preload" |
 	     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"
+done
+
+for variant in "$@"; do
+	dir=$RSEQDEV_BUILD/variants/$variant
+	[ -f "$dir/preload/librseqdev-preload.so" ] ||
+		die "build variant $variant is not built in $dir (build_variant in lib.sh)"
+	mkdir -p "$root/variants/$variant"
+	cp "$dir/preload/librseqdev-preload.so" "$root/variants/$variant/"
+	for t in $VARIANT_TESTS; do
+		cp "$dir/tests/$t" "$root/variants/$variant/"
+	done
 done
 
 mkdir -p "$(dirname "$output")"

@@ -53,9 +53,13 @@ done
 
 # build_all: user space, the module for every kernel, the kernel images.
 build_all() {
-	local k
+	local k v
 	step "suite: building user space"
 	make -s -C "$RSEQDEV_TOP" userspace >&2
+	for v in $(for k in "${kernel_list[@]}"; do matrix_builds "$k"; done | sort -u); do
+		step "suite: building user space as $v"
+		build_variant "$v"
+	done
 	"$RSEQDEV_TOP/scripts/build-module.sh" "${kernel_list[@]}"
 	for k in "${kernel_list[@]}"; do
 		"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$k" >/dev/null

@@ -80,11 +80,14 @@ rm -rf "$run"
 mkdir -p "$run"
 
 # A kernel's "skip=WORD" drops the plan entries whose name contains WORD;
-# an entry named NAME/cpus=N runs only in guests with N CPUs.
+# an entry named NAME/cpus=N runs only in guests with N CPUs; the "builds"
+# entry only where the kernel has build variants ("builds=").
 skip=$(matrix_option "$kernel" skip)
-awk -v skip="$skip" -v smp="$smp" '
+builds=$(matrix_builds "$kernel")
+awk -v skip="$skip" -v smp="$smp" -v builds="$builds" '
 	NF == 0 || $1 ~ /^#/ { print; next }
 	skip != "" && index($1, skip) { next }
+	builds == "" && $1 ~ /^builds(\/|$)/ { next }
 	match($1, /\/cpus=[0-9]+$/) {
 		if (substr($1, RSTART + 6) + 0 != smp)
 			next
@@ -100,8 +103,9 @@ prepare_guest() {
 	if [ "${RSEQDEV_PREBUILT:-0}" != 1 ]; then
 		"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
 		make -s -C "$RSEQDEV_TOP" userspace >&2
+		for v in $builds; do build_variant "$v"; done
 	fi
-	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz"
+	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz" $builds
 }
 with_build_lock prepare_guest
 image=$(cat "$run/image")

@@ -21,11 +21,6 @@
 # usage: sh lifecycle.sh fuzz|hotplug|faults|switchout|soak
 . ./tap.sh
 
-# relay OUTPUT: a program's TAP, as comments under the one result here.
-relay() {
-	printf '%s\n' "$1" | grep -v '^1\.\.' | sed 's/^/#   /'
-}
-
 fuzz() {
 	out=$(ioctl_fuzz -u -n "$(scaled 62500)" 2>&1)
 	rc=$?

@@ -13,7 +13,8 @@
 . ./tap.sh
 
 what=$1
-so=/usr/lib/librseqdev-preload.so
+# The shim under test: the plan's build, or a build variant's (builds.sh).
+so=${RSEQDEV_PRELOAD_SO:-/usr/lib/librseqdev-preload.so}
 plain=/tests/plain
 off=GLIBC_TUNABLES=glibc.pthread.rseq=0
 preload="LD_PRELOAD=$so"

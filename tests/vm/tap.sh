@@ -62,6 +62,11 @@ scaled() {
 	echo "$n"
 }
 
+# relay OUTPUT: a program's TAP, as comments under the one result here.
+relay() {
+	printf '%s\n' "$1" | grep -v '^1\.\.' | sed 's/^/#   /'
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	exit $tap_failed
