@@ -94,6 +94,8 @@ awk -v skip="$skip" -v smp="$smp" -v builds="$builds" '
 		sub(/\/cpus=[0-9]+$/, "", $1)
 	}
 	{ print }' "$plan" > "$run/plan"
+# The build variants are built and packed only for a plan that runs them.
+grep -q '^builds[[:space:]]' "$run/plan" || builds=
 
 # prepare_guest: the kernel image, the module and user space built for it
 # (unless the caller did: RSEQDEV_PREBUILT=1), all packed into the
