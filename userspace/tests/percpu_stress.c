@@ -707,14 +707,20 @@ static void run_threads(void)
 	pthread_barrier_init(&start_barrier, NULL, opt.threads);
 	pthread_barrier_init(&end_barrier, NULL,
 			     opt.threads + (opt.storm_hz ? 1 : 0));
+	/*
+	 * The storm first: started after the workers, it found them all done
+	 * on the debug kernel, where creating threads is slow and a scaled
+	 * run short, and sent nothing. It signals each worker once its tid
+	 * is known, until the last one is done.
+	 */
+	if (opt.storm_hz && pthread_create(&storm, NULL, storm_main, NULL))
+		tap_bail("pthread_create: signal storm");
 	for (i = 0; i < opt.threads; i++) {
 		workers[i].nr = i;
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 				   &workers[i]))
 			tap_bail("pthread_create: thread %u", i);
 	}
-	if (opt.storm_hz && pthread_create(&storm, NULL, storm_main, NULL))
-		tap_bail("pthread_create: signal storm");
 	for (i = 0; i < opt.threads; i++)
 		pthread_join(workers[i].thread, NULL);
 	if (opt.storm_hz)

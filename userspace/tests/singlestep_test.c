@@ -322,7 +322,7 @@ static void check_single_step(const char *mode)
 	if (!controls)
 		return;
 	c = start_child("step", mode, "never", true);
-	budget = 3 * steps + 10000;
+	budget = 3 * steps + 1000;
 	steps = single_step(&c, budget);
 	ok(steps < 0, "single-step, %s, RSEQDEV_CPU_OPV=never: no progress in %ld steps",
 	   mode, budget);
