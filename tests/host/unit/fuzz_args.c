@@ -38,15 +38,6 @@
 #include "fuzz.h"
 #include "shim.h"
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
-#define MISSING_DEVICE	"/nonexistent/rseq"
-#define FAKE_DEVICE	"/dev/null"
 /* Bigger allocations than this are not tried: they would only fail. */
 #define MAX_ALLOC	(1UL << 20)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -34,15 +34,6 @@
 #include "shim.h"
 #include "tap.h"
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
-#define MISSING_DEVICE	"/nonexistent/rseq"
-#define FAKE_DEVICE	"/dev/null"
 /* Opening a directory for writing fails with EISDIR: a device that is there but unusable. */
 #define UNUSABLE_DEVICE	"/"
 #define ERRNO_MARK	4242	/* an errno no call sets */
