@@ -111,7 +111,7 @@ static int opv_check_arithmetic(const struct rseqdev_cpu_op *op)
 }
 
 /* Checks one operation and sets up its operands. */
-static int opv_prepare(struct opv_op *o)
+static int opv_prepare(struct rseqdev_opv_op *o)
 {
 	const struct rseqdev_cpu_op *op = &o->op;
 	int ret;
@@ -122,7 +122,7 @@ static int opv_prepare(struct opv_op *o)
 		return !op->len && opv_pad_zero(op->u.reserved) ? 0 : -EINVAL;
 	if (opv_is_arithmetic(op->op)) {
 		ret = opv_check_arithmetic(op);
-		o->operand[0] = (struct opv_operand) {
+		o->operand[0] = (struct rseqdev_opv_operand) {
 			.uaddr = op->u.arithmetic.p, .len = op->len, .write = true,
 			.expect_fault = opv_word_expect_fault(op),
 		};
@@ -130,20 +130,20 @@ static int opv_prepare(struct opv_op *o)
 	}
 	ret = opv_check_compare_or_copy(op);
 	/* compare: a, b read; memcpy: dst written, src read. */
-	o->operand[0] = (struct opv_operand) {
+	o->operand[0] = (struct rseqdev_opv_operand) {
 		.uaddr = op->u.compare.a, .len = op->len,
 		.write = op->op == RSEQDEV_CPU_OP_MEMCPY ||
 			 op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE,
 		.expect_fault = op->u.compare.expect_fault_a,
 	};
-	o->operand[1] = (struct opv_operand) {
+	o->operand[1] = (struct rseqdev_opv_operand) {
 		.uaddr = op->u.compare.b, .len = op->len,
 		.expect_fault = op->u.compare.expect_fault_b,
 	};
 	return ret;
 }
 
-static int opv_prepare_all(struct opv_op *ops, u32 nr)
+static int opv_prepare_all(struct rseqdev_opv_op *ops, u32 nr)
 {
 	u32 i, total = 0;
 	int ret;
@@ -157,25 +157,25 @@ static int opv_prepare_all(struct opv_op *ops, u32 nr)
 	return total > RSEQDEV_CPU_OPV_MAX_TOTAL_LEN ? -EINVAL : 0;
 }
 
-static void opv_unpin_all(struct opv_op *ops, u32 nr)
+static void opv_unpin_all(struct rseqdev_opv_op *ops, u32 nr)
 {
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
-		opv_operand_unpin(&ops[i].operand[0]);
-		opv_operand_unpin(&ops[i].operand[1]);
+		rseqdev_opv_operand_unpin(&ops[i].operand[0]);
+		rseqdev_opv_operand_unpin(&ops[i].operand[1]);
 	}
 }
 
 /* Pins every operand before anything runs: a fault changes nothing. */
-static int opv_pin_all(struct opv_op *ops, u32 nr)
+static int opv_pin_all(struct rseqdev_opv_op *ops, u32 nr)
 {
 	u32 i, j;
 	int ret;
 
 	for (i = 0; i < nr; i++) {
 		for (j = 0; j < 2; j++) {
-			ret = opv_operand_pin(&ops[i].operand[j]);
+			ret = rseqdev_opv_operand_pin(&ops[i].operand[j]);
 			if (ret) {
 				opv_unpin_all(ops, nr);
 				return ret;
@@ -186,10 +186,10 @@ static int opv_pin_all(struct opv_op *ops, u32 nr)
 }
 
 /* Called with preemption off: the vector, timed for RSEQDEV_IOC_STATS. */
-static int opv_run_timed(struct opv_op *ops, u32 nr)
+static int opv_run_timed(struct rseqdev_opv_op *ops, u32 nr)
 {
 	u64 start = local_clock();
-	int ret = opv_run(ops, nr);
+	int ret = rseqdev_opv_run(ops, nr);
 
 	rseqdev_note_preempt_off(local_clock() - start);
 	rseqdev_count_event(RSEQDEV_EV_CPU_OPV);
@@ -197,7 +197,7 @@ static int opv_run_timed(struct opv_op *ops, u32 nr)
 }
 
 /* The vector as one step on this CPU. */
-static int opv_run_here(struct opv_op *ops, u32 nr)
+static int opv_run_here(struct rseqdev_opv_op *ops, u32 nr)
 {
 	int ret;
 
@@ -208,36 +208,36 @@ static int opv_run_here(struct opv_op *ops, u32 nr)
 }
 
 /* The vector as one step of the holder of concurrency id @cid. */
-static int opv_run_as_cid(int cid, struct opv_op *ops, u32 nr)
+static int opv_run_as_cid(int cid, struct rseqdev_opv_op *ops, u32 nr)
 {
 	int ret;
 
 	preempt_disable();
-	ret = rseq_thread_hold_cid(cid);
+	ret = rseqdev_thread_hold_cid(cid);
 	if (!ret)
 		ret = opv_run_timed(ops, nr);
 	preempt_enable();
 	return ret;
 }
 
-struct opv_work {
+struct rseqdev_opv_work {
 	struct work_struct work;
-	struct opv_op *ops;
+	struct rseqdev_opv_op *ops;
 	u32 nr;
 	int ret;
 };
 
 static void opv_work_fn(struct work_struct *work)
 {
-	struct opv_work *w = container_of(work, struct opv_work, work);
+	struct rseqdev_opv_work *w = container_of(work, struct rseqdev_opv_work, work);
 
 	w->ret = opv_run_here(w->ops, w->nr);
 }
 
 /* Called with the CPU hotplug lock held, so @cpu stays as it is. */
-static int opv_run_on(int cpu, struct opv_op *ops, u32 nr)
+static int opv_run_on(int cpu, struct rseqdev_opv_op *ops, u32 nr)
 {
-	struct opv_work w = { .ops = ops, .nr = nr };
+	struct rseqdev_opv_work w = { .ops = ops, .nr = nr };
 	int ret;
 
 	if (!cpu_online(cpu)) {
@@ -253,22 +253,22 @@ static int opv_run_on(int cpu, struct opv_op *ops, u32 nr)
 	return w.ret;
 }
 
-static struct opv_op *opv_alloc(u32 nr)
+static struct rseqdev_opv_op *opv_alloc(u32 nr)
 {
 	if (rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_OPV))
 		return NULL;
-	return kcalloc(nr, sizeof(struct opv_op), GFP_KERNEL);
+	return kcalloc(nr, sizeof(struct rseqdev_opv_op), GFP_KERNEL);
 }
 
 /**
- * rseqdev_cpu_opv() - the cpu_opv ioctl, once its struct is read
+ * rseqdev_cpu_opv_run() - the cpu_opv ioctl, once its struct is read
  * @req: the request
  *
  * Return: 0, the 1-based index of the failed compare, or a negative errno.
  */
-long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req)
+long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 {
-	struct opv_op *ops;
+	struct rseqdev_opv_op *ops;
 	u32 i;
 	int ret;
 

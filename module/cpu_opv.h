@@ -10,7 +10,7 @@
 struct page;
 
 /* One user operand: pinned pages of [uaddr, uaddr + len). */
-struct opv_operand {
+struct rseqdev_opv_operand {
 	unsigned long uaddr;
 	u32 len;
 	bool write;
@@ -19,13 +19,13 @@ struct opv_operand {
 	struct page *pages[2];	/* len <= PAGE_SIZE spans at most two */
 };
 
-struct opv_op {
+struct rseqdev_opv_op {
 	struct rseqdev_cpu_op op;
-	struct opv_operand operand[2];	/* compare: a, b; memcpy: dst, src */
+	struct rseqdev_opv_operand operand[2];	/* compare: a, b; memcpy: dst, src */
 };
 
-int opv_operand_pin(struct opv_operand *o);
-void opv_operand_unpin(struct opv_operand *o);
-int opv_run(struct opv_op *ops, u32 nr);
+int rseqdev_opv_operand_pin(struct rseqdev_opv_operand *o);
+void rseqdev_opv_operand_unpin(struct rseqdev_opv_operand *o);
+int rseqdev_opv_run(struct rseqdev_opv_op *ops, u32 nr);
 
 #endif /* RSEQDEV_CPU_OPV_H */

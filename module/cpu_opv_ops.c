@@ -16,7 +16,7 @@
 #include "cpu_opv.h"
 
 /* Pins the pages of @o; EFAULT, or EAGAIN when the caller expects faults. */
-int opv_operand_pin(struct opv_operand *o)
+int rseqdev_opv_operand_pin(struct rseqdev_opv_operand *o)
 {
 	unsigned long first = o->uaddr & PAGE_MASK;
 	unsigned long last = (o->uaddr + o->len - 1) & PAGE_MASK;
@@ -36,7 +36,7 @@ int opv_operand_pin(struct opv_operand *o)
 	return o->expect_fault ? -EAGAIN : -EFAULT;
 }
 
-void opv_operand_unpin(struct opv_operand *o)
+void rseqdev_opv_operand_unpin(struct rseqdev_opv_operand *o)
 {
 	if (!o->nr_pages)
 		return;
@@ -48,7 +48,7 @@ void opv_operand_unpin(struct opv_operand *o)
 }
 
 /* Kernel address of byte @offset of @o, and how many bytes follow it on its page. */
-static void *opv_kaddr(const struct opv_operand *o, u32 offset, u32 *room)
+static void *opv_kaddr(const struct rseqdev_opv_operand *o, u32 offset, u32 *room)
 {
 	unsigned long pos = offset_in_page(o->uaddr) + offset;
 
@@ -57,13 +57,13 @@ static void *opv_kaddr(const struct opv_operand *o, u32 offset, u32 *room)
 	return page_address(o->pages[pos >> PAGE_SHIFT]) + offset_in_page(pos);
 }
 
-static bool opv_single_access(const struct opv_operand *o)
+static bool opv_single_access(const struct rseqdev_opv_operand *o)
 {
 	return (o->len == 1 || o->len == 2 || o->len == 4 || o->len == 8) &&
 	       IS_ALIGNED(o->uaddr, o->len);
 }
 
-static u64 opv_load(const struct opv_operand *o)
+static u64 opv_load(const struct rseqdev_opv_operand *o)
 {
 	u32 room;
 	void *p = opv_kaddr(o, 0, &room);
@@ -81,7 +81,7 @@ static u64 opv_load(const struct opv_operand *o)
 }
 
 /* A release store orders every earlier operation of the vector before it. */
-static void opv_store(const struct opv_operand *o, u64 v, bool release)
+static void opv_store(const struct rseqdev_opv_operand *o, u64 v, bool release)
 {
 	u32 room;
 	void *p = opv_kaddr(o, 0, &room);
@@ -108,7 +108,7 @@ static void opv_store(const struct opv_operand *o, u64 v, bool release)
  * Walks two operands of the same length in chunks that cross no page of
  * either. @fn returns non-zero to stop; the walk returns that value.
  */
-static int opv_walk_pair(const struct opv_operand *x, const struct opv_operand *y,
+static int opv_walk_pair(const struct rseqdev_opv_operand *x, const struct rseqdev_opv_operand *y,
 			 int (*fn)(void *xp, void *yp, u32 n))
 {
 	u32 done = 0, room_x, room_y, n;
@@ -138,14 +138,14 @@ static int opv_chunk_copy(void *dst, void *src, u32 n)
 	return 0;
 }
 
-static bool opv_equal(const struct opv_operand *a, const struct opv_operand *b)
+static bool opv_equal(const struct rseqdev_opv_operand *a, const struct rseqdev_opv_operand *b)
 {
 	if (opv_single_access(a) && opv_single_access(b))
 		return opv_load(a) == opv_load(b);
 	return !opv_walk_pair(a, b, opv_chunk_differs);
 }
 
-static void opv_copy(const struct opv_operand *dst, const struct opv_operand *src,
+static void opv_copy(const struct rseqdev_opv_operand *dst, const struct rseqdev_opv_operand *src,
 		     bool release)
 {
 	if (opv_single_access(dst) && opv_single_access(src)) {
@@ -178,13 +178,13 @@ static u64 opv_compute(const struct rseqdev_cpu_op *op, u64 v)
 }
 
 /**
- * opv_run() - run a validated, pinned vector; preemption must be off
+ * rseqdev_opv_run() - run a validated, pinned vector; preemption must be off
  * @ops:	the operations and their pinned operands
  * @nr:		how many
  *
  * Return: 0 when all ran, else the 1-based index of the compare that failed.
  */
-int opv_run(struct opv_op *ops, u32 nr)
+int rseqdev_opv_run(struct rseqdev_opv_op *ops, u32 nr)
 {
 	const struct rseqdev_cpu_op *op;
 	u32 i;

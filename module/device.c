@@ -106,7 +106,7 @@ static long rseqdev_ioctl_register(union rseqdev_ioctl_arg *karg,
 static long rseqdev_ioctl_cpu_opv(union rseqdev_ioctl_arg *karg,
 				  void __user *uarg, u32 usize)
 {
-	return rseqdev_cpu_opv(&karg->cpu_opv);
+	return rseqdev_cpu_opv_run(&karg->cpu_opv);
 }
 
 static long rseqdev_ioctl_stats(union rseqdev_ioctl_arg *karg,
@@ -125,7 +125,7 @@ static long rseqdev_ioctl_stats(union rseqdev_ioctl_arg *karg,
 static long rseqdev_ioctl_fence(union rseqdev_ioctl_arg *karg,
 				void __user *uarg, u32 usize)
 {
-	return rseqdev_fence(&karg->fence);
+	return rseqdev_fence_run(&karg->fence);
 }
 
 /* The count of registered threads goes back in nr. */
@@ -135,7 +135,7 @@ static long rseqdev_ioctl_threads(union rseqdev_ioctl_arg *karg,
 	struct rseqdev_threads __user *ureq = uarg;
 	long nr;
 
-	nr = rseqdev_threads(&karg->threads);
+	nr = rseqdev_threads_report(&karg->threads);
 	if (nr < 0)
 		return nr;
 	return put_user((u32)nr, &ureq->nr) ? -EFAULT : 0;

@@ -33,64 +33,64 @@
 #include "internal.h"
 
 /* The process of the registered thread running on each CPU, or NULL. */
-static DEFINE_PER_CPU(struct rseq_mm *, rseq_running_mm);
+static DEFINE_PER_CPU(struct rseqdev_mm *, rseqdev_running_mm);
 
 /**
- * rseq_fence_note_running() - current, a registered thread of @rmm, runs
+ * rseqdev_fence_note_running() - current, a registered thread of @rmm, runs
  *	on this CPU
  * @rmm: current's process
  *
  * Called with preemption off, at switch-in and at registration.
  */
-void rseq_fence_note_running(struct rseq_mm *rmm)
+void rseqdev_fence_note_running(struct rseqdev_mm *rmm)
 {
-	this_cpu_write(rseq_running_mm, rmm);
-	/* Pairs with the barrier before rseq_fence_wanted() reads the slot. */
+	this_cpu_write(rseqdev_running_mm, rmm);
+	/* Pairs with the barrier before rseqdev_fence_wanted() reads the slot. */
 	smp_mb();
 }
 
 /**
- * rseq_fence_note_stopped() - current, a registered thread of @rmm, stops
+ * rseqdev_fence_note_stopped() - current, a registered thread of @rmm, stops
  *	running on this CPU (switch-out, unregistration)
  * @rmm: current's process
  *
  * Called with preemption off. A stale slot would only cost an interrupt.
  */
-void rseq_fence_note_stopped(struct rseq_mm *rmm)
+void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm)
 {
-	if (this_cpu_read(rseq_running_mm) == rmm)
-		this_cpu_write(rseq_running_mm, NULL);
+	if (this_cpu_read(rseqdev_running_mm) == rmm)
+		this_cpu_write(rseqdev_running_mm, NULL);
 }
 
-struct rseq_fence_target {
-	struct rseq_mm *rmm;	/* the caller's process */
+struct rseqdev_fence_target {
+	struct rseqdev_mm *rmm;	/* the caller's process */
 	int skip_cpu;		/* the caller's CPU, or -1 */
 };
 
 /* Runs on the caller's CPU for every candidate: one interrupt per yes. */
-static bool rseq_fence_wanted(int cpu, void *info)
+static bool rseqdev_fence_wanted(int cpu, void *info)
 {
-	const struct rseq_fence_target *target = info;
+	const struct rseqdev_fence_target *target = info;
 
 	return cpu != target->skip_cpu &&
-	       READ_ONCE(per_cpu(rseq_running_mm, cpu)) == target->rmm;
+	       READ_ONCE(per_cpu(rseqdev_running_mm, cpu)) == target->rmm;
 }
 
 /* Hard interrupt context, on a targeted CPU. */
-static void rseq_fence_interrupt(void *info)
+static void rseqdev_fence_interrupt(void *info)
 {
-	const struct rseq_fence_target *target = info;
-	struct rseq_thread *t;
+	const struct rseqdev_fence_target *target = info;
+	struct rseqdev_thread *t;
 
 	/* The fencer's stores before anything the thread does next. */
 	smp_mb();
 	rseqdev_count_event(RSEQDEV_EV_FENCE_IPI);
-	t = rseq_thread_of_current();
+	t = rseqdev_thread_of_current();
 	if (t && t->rmm == target->rmm)
-		rseq_thread_fence_hit(t);
+		rseqdev_thread_fence_hit(t);
 }
 
-static int rseq_fence_check(const struct rseqdev_fence *req)
+static int rseqdev_fence_check(const struct rseqdev_fence *req)
 {
 	if (req->reserved)
 		return -EINVAL;
@@ -111,9 +111,9 @@ static int rseq_fence_check(const struct rseqdev_fence *req)
  * or just @cpu, which may be the caller's own: then the function runs
  * here, with interrupts off.
  */
-static void rseq_fence_cpus(struct rseq_mm *rmm, int cpu)
+static void rseqdev_fence_cpus(struct rseqdev_mm *rmm, int cpu)
 {
-	struct rseq_fence_target target = { .rmm = rmm, .skip_cpu = -1 };
+	struct rseqdev_fence_target target = { .rmm = rmm, .skip_cpu = -1 };
 	const struct cpumask *mask = cpu_online_mask;
 
 	/* The caller's stores before the slots are read. */
@@ -123,7 +123,7 @@ static void rseq_fence_cpus(struct rseq_mm *rmm, int cpu)
 		mask = cpumask_of(cpu);
 	else
 		target.skip_cpu = smp_processor_id();
-	on_each_cpu_cond_mask(rseq_fence_wanted, rseq_fence_interrupt,
+	on_each_cpu_cond_mask(rseqdev_fence_wanted, rseqdev_fence_interrupt,
 			      &target, true, mask);
 	preempt_enable();
 	/* What the interrupted threads did before, before the caller goes on. */
@@ -131,28 +131,28 @@ static void rseq_fence_cpus(struct rseq_mm *rmm, int cpu)
 }
 
 /**
- * rseqdev_fence() - RSEQDEV_IOC_FENCE
+ * rseqdev_fence_run() - RSEQDEV_IOC_FENCE
  * @req: the request, size already checked
  *
  * Return: 0, -EINVAL, -EPERM (not registered) or -ENOMEM (registration).
  */
-long rseqdev_fence(const struct rseqdev_fence *req)
+long rseqdev_fence_run(const struct rseqdev_fence *req)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 	int ret;
 
-	ret = rseq_fence_check(req);
+	ret = rseqdev_fence_check(req);
 	if (ret)
 		return ret;
 	if (req->flags & RSEQDEV_FENCE_REGISTER)
-		return rseq_mm_fence_register();
-	rmm = rseq_mm_fence_registered();
+		return rseqdev_mm_fence_register();
+	rmm = rseqdev_mm_fence_registered();
 	if (!rmm)
 		return -EPERM;
 	rseqdev_count_event(RSEQDEV_EV_FENCE);
 	/* A process of one thread has no other thread to fence. */
 	if (atomic_read(&current->mm->mm_users) == 1)
 		return 0;
-	rseq_fence_cpus(rmm, req->flags & RSEQDEV_FENCE_CPU ? req->cpu : -1);
+	rseqdev_fence_cpus(rmm, req->flags & RSEQDEV_FENCE_CPU ? req->cpu : -1);
 	return 0;
 }

@@ -28,30 +28,30 @@ void rseqdev_device_unregister(void);
  * id from its return to user space until it is switched out), the fence
  * registration, and the list of registered threads.
  */
-struct rseq_mm;
+struct rseqdev_mm;
 
-struct rseq_mm *rseq_mm_alloc(gfp_t gfp);
-void rseq_mm_free_unused(struct rseq_mm *rmm);
-struct rseq_mm *rseq_mm_get(struct mm_struct *mm, struct rseq_mm **spare);
-struct rseq_mm *rseq_mm_lookup(struct mm_struct *mm);
-void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm,
-		   struct rseq_mm *parent);
-void rseq_mm_put(struct rseq_mm *rmm);
-int rseq_mm_cid_take(struct rseq_mm *rmm, int last);
-void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid);
-int rseq_mm_fence_register(void);
-struct rseq_mm *rseq_mm_fence_registered(void);
-void rseq_mm_reap_soon(void);
-void rseq_mm_reap_now(void);
-void rseq_mm_exit(void);
-void rseq_mm_add_thread(struct rseq_mm *rmm, struct list_head *node);
-void rseq_mm_del_thread(struct rseq_mm *rmm, struct list_head *node);
-typedef void (*rseq_mm_thread_fn)(struct list_head *node, void *arg);
-unsigned int rseq_mm_visit_threads(struct rseq_mm *rmm, rseq_mm_thread_fn fn,
+struct rseqdev_mm *rseqdev_mm_alloc(gfp_t gfp);
+void rseqdev_mm_free_unused(struct rseqdev_mm *rmm);
+struct rseqdev_mm *rseqdev_mm_get(struct mm_struct *mm, struct rseqdev_mm **spare);
+struct rseqdev_mm *rseqdev_mm_lookup(struct mm_struct *mm);
+void rseqdev_mm_adopt(struct rseqdev_mm *rmm, struct mm_struct *mm,
+		   struct rseqdev_mm *parent);
+void rseqdev_mm_put(struct rseqdev_mm *rmm);
+int rseqdev_mm_cid_take(struct rseqdev_mm *rmm, int last);
+void rseqdev_mm_cid_drop(struct rseqdev_mm *rmm, int cid);
+int rseqdev_mm_fence_register(void);
+struct rseqdev_mm *rseqdev_mm_fence_registered(void);
+void rseqdev_mm_reap_soon(void);
+void rseqdev_mm_reap_now(void);
+void rseqdev_mm_exit(void);
+void rseqdev_mm_add_thread(struct rseqdev_mm *rmm, struct list_head *node);
+void rseqdev_mm_del_thread(struct rseqdev_mm *rmm, struct list_head *node);
+typedef void (*rseqdev_mm_thread_fn)(struct list_head *node, void *arg);
+unsigned int rseqdev_mm_visit_threads(struct rseqdev_mm *rmm, rseqdev_mm_thread_fn fn,
 				     void *arg);
 
 /*
- * rseq_thread.c: the state of one thread registered through the module.
+ * rseqdev_thread.c: the state of one thread registered through the module.
  * Only the thread itself touches it (its ioctls, its context switches, its
  * signal delivery, its exec and exit, its return to user space, a fence
  * interrupt that finds it running), except that a parent sets up the state
@@ -61,13 +61,13 @@ unsigned int rseq_mm_visit_threads(struct rseq_mm *rmm, rseq_mm_thread_fn fn,
  * fields they write (events, work_queued) only with interrupts off; beyond
  * that, no lock and no atomic operation is needed.
  */
-enum rseq_thread_event {
+enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
 	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
 };
 
-struct rseq_thread {
+struct rseqdev_thread {
 	struct preempt_notifier notifier;
 	struct callback_head resume_work;
 	bool work_queued;	/* resume_work is on the task's list */
@@ -85,35 +85,35 @@ struct rseq_thread {
 	struct rseq_abi __user *area;
 	u32 len;
 	u32 sig;
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
 	int last_cid;		/* the one held before, or -1 */
 	/* Preallocated for a fork: the child's state and its process's ids. */
-	struct rseq_thread *spare;
-	struct rseq_mm *spare_rmm;
+	struct rseqdev_thread *spare;
+	struct rseqdev_mm *spare_rmm;
 };
 
-struct rseq_thread *rseq_thread_of_current(void);
-int rseq_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
-void rseq_thread_teardown(struct rseq_thread *t);
-int rseq_thread_take_cid(struct rseq_thread *t);
-int rseq_thread_hold_cid(int cid);
-void rseq_thread_fence_hit(struct rseq_thread *t);
+struct rseqdev_thread *rseqdev_thread_of_current(void);
+int rseqdev_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
+void rseqdev_thread_teardown(struct rseqdev_thread *t);
+int rseqdev_thread_take_cid(struct rseqdev_thread *t);
+int rseqdev_thread_hold_cid(int cid);
+void rseqdev_thread_fence_hit(struct rseqdev_thread *t);
 
 /* fence.c: RSEQDEV_IOC_FENCE, and which CPUs run registered threads. */
 struct rseqdev_fence;
-long rseqdev_fence(const struct rseqdev_fence *req);
-void rseq_fence_note_running(struct rseq_mm *rmm);
-void rseq_fence_note_stopped(struct rseq_mm *rmm);
+long rseqdev_fence_run(const struct rseqdev_fence *req);
+void rseqdev_fence_note_running(struct rseqdev_mm *rmm);
+void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm);
 
 /* threads.c: RSEQDEV_IOC_THREADS. */
 struct rseqdev_threads;
-long rseqdev_threads(const struct rseqdev_threads *req);
+long rseqdev_threads_report(const struct rseqdev_threads *req);
 
 /* rseq_resume.c: the work done before a thread returns to user space. */
-int rseq_clear_stale_cs(struct rseq_abi __user *area);
-int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs);
-int rseq_reset_ids(struct rseq_abi __user *area);
+int rseqdev_clear_stale_cs(struct rseq_abi __user *area);
+int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
+int rseqdev_reset_ids(struct rseq_abi __user *area);
 
 /* stats.c: counters for RSEQDEV_IOC_STATS. */
 enum rseqdev_event {
@@ -126,8 +126,8 @@ enum rseqdev_event {
 };
 
 enum rseqdev_object {
-	RSEQDEV_OBJ_THREAD,	/* struct rseq_thread */
-	RSEQDEV_OBJ_MM,		/* struct rseq_mm */
+	RSEQDEV_OBJ_THREAD,	/* struct rseqdev_thread */
+	RSEQDEV_OBJ_MM,		/* struct rseqdev_mm */
 	RSEQDEV_NR_OBJECTS,
 };
 
@@ -143,19 +143,19 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
 
 /* cpu_opv.c */
 struct rseqdev_cpu_opv;
-long rseqdev_cpu_opv(const struct rseqdev_cpu_opv *req);
+long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req);
 
 /* Event entry points, called by the hooks in compat/hooks.c. */
-void rseq_on_signal_delivery(void);
-void rseq_on_fork(struct task_struct *parent, struct task_struct *child);
-void rseq_on_exec(void);
-void rseq_on_exit(void);
-extern struct preempt_ops rseq_preempt_ops;
+void rseqdev_on_signal_delivery(void);
+void rseqdev_on_fork(struct task_struct *parent, struct task_struct *child);
+void rseqdev_on_exec(void);
+void rseqdev_on_exit(void);
+extern struct preempt_ops rseqdev_preempt_ops;
 
 /* selftest.c: test-only injections; empty unless built for the harness. */
 enum rseqdev_alloc_site {
-	RSEQDEV_ALLOC_THREAD = 1 << 0,	/* struct rseq_thread */
-	RSEQDEV_ALLOC_MM = 1 << 1,	/* struct rseq_mm */
+	RSEQDEV_ALLOC_THREAD = 1 << 0,	/* struct rseqdev_thread */
+	RSEQDEV_ALLOC_MM = 1 << 1,	/* struct rseqdev_mm */
 	RSEQDEV_ALLOC_OPV = 1 << 2,	/* a cpu_opv vector's copy */
 };
 

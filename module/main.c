@@ -16,7 +16,7 @@ static int __init rseqdev_init(void)
 {
 	int ret;
 
-	ret = compat_hooks_install();
+	ret = rseqdev_compat_hooks_install();
 	if (ret) {
 		if (ret == -EOPNOTSUPP)
 			pr_err(RSEQDEV_NAME ": not loading: this kernel lacks a facility listed above\n");
@@ -25,7 +25,7 @@ static int __init rseqdev_init(void)
 
 	ret = rseqdev_device_register();
 	if (ret) {
-		compat_hooks_remove();
+		rseqdev_compat_hooks_remove();
 		return ret;
 	}
 
@@ -42,9 +42,9 @@ static int __init rseqdev_init(void)
 static void __exit rseqdev_exit(void)
 {
 	rseqdev_device_unregister();
-	compat_hooks_remove();
-	rseq_mm_exit();
-	compat_wait_module_text_unused();
+	rseqdev_compat_hooks_remove();
+	rseqdev_mm_exit();
+	rseqdev_compat_wait_module_text_unused();
 }
 
 module_init(rseqdev_init);

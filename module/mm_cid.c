@@ -13,7 +13,7 @@
  * critical section indexed by mm_cid cannot outlive its id: the switch
  * that drops the id also aborts it.
  *
- * The state of one process is a struct rseq_mm found by its mm through a
+ * The state of one process is a struct rseqdev_mm found by its mm through a
  * small hash table. It pins the mm_struct (mmgrab) so that the address,
  * the key, cannot be reused by another process while the entry exists.
  * Each registered thread holds a reference, and so does a fence
@@ -31,14 +31,14 @@
 
 #include "internal.h"
 
-struct rseq_mm {
+struct rseqdev_mm {
 	struct hlist_node node;
 	struct mm_struct *mm;
 	refcount_t refs;
-	bool fence_registered;	/* holds a reference; on rseq_fence_list */
+	bool fence_registered;	/* holds a reference; on rseqdev_fence_list */
 	struct list_head fence_node;
 	raw_spinlock_t threads_lock;
-	struct list_head threads;	/* struct rseq_thread, by mm_node */
+	struct list_head threads;	/* struct rseqdev_thread, by mm_node */
 	unsigned int nr_threads;
 	unsigned long cids[];	/* nr_cpu_ids bits, set when held */
 };
@@ -47,18 +47,18 @@ struct rseq_mm {
  * Raw: a parent's fork hook inserts with preemption off, also on RT. It
  * covers the table, the fence list and the fence_registered flags.
  */
-static DEFINE_RAW_SPINLOCK(rseq_mm_lock);
-static DEFINE_HASHTABLE(rseq_mm_table, 6);
-static LIST_HEAD(rseq_fence_list);
-static atomic_t rseq_nr_fence_registered = ATOMIC_INIT(0);
+static DEFINE_RAW_SPINLOCK(rseqdev_mm_lock);
+static DEFINE_HASHTABLE(rseqdev_mm_table, 6);
+static LIST_HEAD(rseqdev_fence_list);
+static atomic_t rseqdev_nr_fence_registered = ATOMIC_INIT(0);
 
-static void rseq_mm_reap_fn(struct work_struct *work);
-static DECLARE_WORK(rseq_mm_reap_work, rseq_mm_reap_fn);
+static void rseqdev_mm_reap_fn(struct work_struct *work);
+static DECLARE_WORK(rseqdev_mm_reap_work, rseqdev_mm_reap_fn);
 
 /* Process context only: the entry a registration or a fork may need. */
-struct rseq_mm *rseq_mm_alloc(gfp_t gfp)
+struct rseqdev_mm *rseqdev_mm_alloc(gfp_t gfp)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 
 	if (!(gfp & __GFP_NOFAIL) && rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_MM))
 		return NULL;
@@ -72,25 +72,25 @@ struct rseq_mm *rseq_mm_alloc(gfp_t gfp)
 	return rmm;
 }
 
-void rseq_mm_free_unused(struct rseq_mm *rmm)
+void rseqdev_mm_free_unused(struct rseqdev_mm *rmm)
 {
 	kfree(rmm);
 }
 
-static void rseq_mm_publish(struct rseq_mm *rmm, struct mm_struct *mm)
+static void rseqdev_mm_publish(struct rseqdev_mm *rmm, struct mm_struct *mm)
 {
 	rmm->mm = mm;
 	mmgrab(mm);
 	rseqdev_count_object(RSEQDEV_OBJ_MM, 1);
-	hash_add(rseq_mm_table, &rmm->node, (unsigned long)mm);
+	hash_add(rseqdev_mm_table, &rmm->node, (unsigned long)mm);
 }
 
-/* Called with rseq_mm_lock held. */
-static struct rseq_mm *rseq_mm_find(struct mm_struct *mm)
+/* Called with rseqdev_mm_lock held. */
+static struct rseqdev_mm *rseqdev_mm_find(struct mm_struct *mm)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 
-	hash_for_each_possible(rseq_mm_table, rmm, node, (unsigned long)mm) {
+	hash_for_each_possible(rseqdev_mm_table, rmm, node, (unsigned long)mm) {
 		if (rmm->mm == mm)
 			return rmm;
 	}
@@ -98,61 +98,61 @@ static struct rseq_mm *rseq_mm_find(struct mm_struct *mm)
 }
 
 /**
- * rseq_mm_get() - the ids of @mm, created from @spare if it has none yet
+ * rseqdev_mm_get() - the ids of @mm, created from @spare if it has none yet
  * @mm:		the process
- * @spare:	a struct from rseq_mm_alloc(); set to NULL when it was used
+ * @spare:	a struct from rseqdev_mm_alloc(); set to NULL when it was used
  *
  * Return: a referenced entry.
  */
-struct rseq_mm *rseq_mm_get(struct mm_struct *mm, struct rseq_mm **spare)
+struct rseqdev_mm *rseqdev_mm_get(struct mm_struct *mm, struct rseqdev_mm **spare)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 
-	raw_spin_lock(&rseq_mm_lock);
-	rmm = rseq_mm_find(mm);
+	raw_spin_lock(&rseqdev_mm_lock);
+	rmm = rseqdev_mm_find(mm);
 	if (rmm) {
 		refcount_inc(&rmm->refs);
 	} else {
 		rmm = *spare;
 		*spare = NULL;
-		rseq_mm_publish(rmm, mm);
+		rseqdev_mm_publish(rmm, mm);
 	}
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 	return rmm;
 }
 
 /**
- * rseq_mm_lookup() - the state of @mm, if it has one
+ * rseqdev_mm_lookup() - the state of @mm, if it has one
  * @mm: a process
  *
  * Return: a referenced entry, or NULL.
  */
-struct rseq_mm *rseq_mm_lookup(struct mm_struct *mm)
+struct rseqdev_mm *rseqdev_mm_lookup(struct mm_struct *mm)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 
-	raw_spin_lock(&rseq_mm_lock);
-	rmm = rseq_mm_find(mm);
+	raw_spin_lock(&rseqdev_mm_lock);
+	rmm = rseqdev_mm_find(mm);
 	if (rmm)
 		refcount_inc(&rmm->refs);
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 	return rmm;
 }
 
 /*
- * Called with rseq_mm_lock held; the caller has taken the reference the
+ * Called with rseqdev_mm_lock held; the caller has taken the reference the
  * registration holds.
  */
-static void rseq_mm_fence_mark(struct rseq_mm *rmm)
+static void rseqdev_mm_fence_mark(struct rseqdev_mm *rmm)
 {
 	rmm->fence_registered = true;
-	list_add(&rmm->fence_node, &rseq_fence_list);
-	atomic_inc(&rseq_nr_fence_registered);
+	list_add(&rmm->fence_node, &rseqdev_fence_list);
+	atomic_inc(&rseqdev_nr_fence_registered);
 }
 
 /**
- * rseq_mm_adopt() - make a preallocated entry the state of a new process
- * @rmm:	from rseq_mm_alloc()
+ * rseqdev_mm_adopt() - make a preallocated entry the state of a new process
+ * @rmm:	from rseqdev_mm_alloc()
  * @mm:		the mm of a child that fork just created
  * @parent:	the forking thread's process
  *
@@ -160,47 +160,47 @@ static void rseq_mm_fence_mark(struct rseq_mm *rmm)
  * inherits membarrier's. Safe with preemption off: no allocation, a raw
  * lock.
  */
-void rseq_mm_adopt(struct rseq_mm *rmm, struct mm_struct *mm,
-		   struct rseq_mm *parent)
+void rseqdev_mm_adopt(struct rseqdev_mm *rmm, struct mm_struct *mm,
+		   struct rseqdev_mm *parent)
 {
-	raw_spin_lock(&rseq_mm_lock);
-	rseq_mm_publish(rmm, mm);
+	raw_spin_lock(&rseqdev_mm_lock);
+	rseqdev_mm_publish(rmm, mm);
 	if (parent->fence_registered) {
 		refcount_inc(&rmm->refs);
-		rseq_mm_fence_mark(rmm);
+		rseqdev_mm_fence_mark(rmm);
 	}
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 }
 
 /**
- * rseq_mm_fence_register() - register current's process for the fence
+ * rseqdev_mm_fence_register() - register current's process for the fence
  *
  * Return: 0 (also when registered already) or -ENOMEM.
  */
-int rseq_mm_fence_register(void)
+int rseqdev_mm_fence_register(void)
 {
-	struct rseq_mm *spare = rseq_mm_alloc(GFP_KERNEL);
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *spare = rseqdev_mm_alloc(GFP_KERNEL);
+	struct rseqdev_mm *rmm;
 
-	raw_spin_lock(&rseq_mm_lock);
-	rmm = rseq_mm_find(current->mm);
+	raw_spin_lock(&rseqdev_mm_lock);
+	rmm = rseqdev_mm_find(current->mm);
 	if (!rmm && spare) {
 		/* The new entry's first reference is the registration's. */
 		rmm = spare;
 		spare = NULL;
-		rseq_mm_publish(rmm, current->mm);
-		rseq_mm_fence_mark(rmm);
+		rseqdev_mm_publish(rmm, current->mm);
+		rseqdev_mm_fence_mark(rmm);
 	} else if (rmm && !rmm->fence_registered) {
 		refcount_inc(&rmm->refs);
-		rseq_mm_fence_mark(rmm);
+		rseqdev_mm_fence_mark(rmm);
 	}
-	raw_spin_unlock(&rseq_mm_lock);
-	rseq_mm_free_unused(spare);
+	raw_spin_unlock(&rseqdev_mm_lock);
+	rseqdev_mm_free_unused(spare);
 	return rmm ? 0 : -ENOMEM;
 }
 
 /**
- * rseq_mm_fence_registered() - the state of current's process, if that
+ * rseqdev_mm_fence_registered() - the state of current's process, if that
  *	process is registered for the fence
  *
  * No reference is taken: the registration holds one for as long as
@@ -208,98 +208,98 @@ int rseq_mm_fence_register(void)
  *
  * Return: the entry, or NULL.
  */
-struct rseq_mm *rseq_mm_fence_registered(void)
+struct rseqdev_mm *rseqdev_mm_fence_registered(void)
 {
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 
-	raw_spin_lock(&rseq_mm_lock);
-	rmm = rseq_mm_find(current->mm);
+	raw_spin_lock(&rseqdev_mm_lock);
+	rmm = rseqdev_mm_find(current->mm);
 	if (rmm && !rmm->fence_registered)
 		rmm = NULL;
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 	return rmm;
 }
 
 /* Move the registrations that @dead accepts to @list; drop them there. */
-static void rseq_mm_fence_unregister(bool (*dead)(struct rseq_mm *rmm))
+static void rseqdev_mm_fence_unregister(bool (*dead)(struct rseqdev_mm *rmm))
 {
-	struct rseq_mm *rmm, *next;
+	struct rseqdev_mm *rmm, *next;
 	LIST_HEAD(list);
 
-	raw_spin_lock(&rseq_mm_lock);
-	list_for_each_entry_safe(rmm, next, &rseq_fence_list, fence_node) {
+	raw_spin_lock(&rseqdev_mm_lock);
+	list_for_each_entry_safe(rmm, next, &rseqdev_fence_list, fence_node) {
 		if (!dead(rmm))
 			continue;
 		rmm->fence_registered = false;
 		list_move(&rmm->fence_node, &list);
-		atomic_dec(&rseq_nr_fence_registered);
+		atomic_dec(&rseqdev_nr_fence_registered);
 	}
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 	list_for_each_entry_safe(rmm, next, &list, fence_node) {
 		list_del_init(&rmm->fence_node);
-		rseq_mm_put(rmm);
+		rseqdev_mm_put(rmm);
 	}
 }
 
-static bool rseq_mm_unused(struct rseq_mm *rmm)
+static bool rseqdev_mm_unused(struct rseqdev_mm *rmm)
 {
 	return !atomic_read(&rmm->mm->mm_users);
 }
 
-static void rseq_mm_reap_fn(struct work_struct *work)
+static void rseqdev_mm_reap_fn(struct work_struct *work)
 {
-	rseq_mm_fence_unregister(rseq_mm_unused);
+	rseqdev_mm_fence_unregister(rseqdev_mm_unused);
 }
 
 /**
- * rseq_mm_reap_soon() - drop, soon, fence registrations of dead processes
+ * rseqdev_mm_reap_soon() - drop, soon, fence registrations of dead processes
  *
  * Any context: called by the exec and exit hooks, after the mm they left
  * may have lost its last user.
  */
-void rseq_mm_reap_soon(void)
+void rseqdev_mm_reap_soon(void)
 {
-	if (atomic_read(&rseq_nr_fence_registered))
-		schedule_work(&rseq_mm_reap_work);
+	if (atomic_read(&rseqdev_nr_fence_registered))
+		schedule_work(&rseqdev_mm_reap_work);
 }
 
 /**
- * rseq_mm_reap_now() - drop the fence registrations of dead processes, and
+ * rseqdev_mm_reap_now() - drop the fence registrations of dead processes, and
  *	wait for a reaping already under way
  *
  * Process context; the counters read after it are exact.
  */
-void rseq_mm_reap_now(void)
+void rseqdev_mm_reap_now(void)
 {
-	flush_work(&rseq_mm_reap_work);
-	rseq_mm_fence_unregister(rseq_mm_unused);
+	flush_work(&rseqdev_mm_reap_work);
+	rseqdev_mm_fence_unregister(rseqdev_mm_unused);
 }
 
-static bool rseq_mm_any(struct rseq_mm *rmm)
+static bool rseqdev_mm_any(struct rseqdev_mm *rmm)
 {
 	return true;
 }
 
 /**
- * rseq_mm_exit() - drop every fence registration at module unload
+ * rseqdev_mm_exit() - drop every fence registration at module unload
  *
  * The hooks are gone by then; no process has the device open, so no fence
  * can be running.
  */
-void rseq_mm_exit(void)
+void rseqdev_mm_exit(void)
 {
-	cancel_work_sync(&rseq_mm_reap_work);
-	rseq_mm_fence_unregister(rseq_mm_any);
+	cancel_work_sync(&rseqdev_mm_reap_work);
+	rseqdev_mm_fence_unregister(rseqdev_mm_any);
 }
 
 /**
- * rseq_mm_add_thread() - list a registered thread of the process
+ * rseqdev_mm_add_thread() - list a registered thread of the process
  * @rmm:	the thread's process
  * @node:	the thread's entry
  *
  * Safe with preemption off (fork).
  */
-void rseq_mm_add_thread(struct rseq_mm *rmm, struct list_head *node)
+void rseqdev_mm_add_thread(struct rseqdev_mm *rmm, struct list_head *node)
 {
 	raw_spin_lock(&rmm->threads_lock);
 	list_add_tail(node, &rmm->threads);
@@ -308,7 +308,7 @@ void rseq_mm_add_thread(struct rseq_mm *rmm, struct list_head *node)
 }
 
 /* Safe with preemption off (exec, exit). */
-void rseq_mm_del_thread(struct rseq_mm *rmm, struct list_head *node)
+void rseqdev_mm_del_thread(struct rseqdev_mm *rmm, struct list_head *node)
 {
 	raw_spin_lock(&rmm->threads_lock);
 	list_del_init(node);
@@ -317,7 +317,7 @@ void rseq_mm_del_thread(struct rseq_mm *rmm, struct list_head *node)
 }
 
 /**
- * rseq_mm_visit_threads() - call @fn on each listed thread, under the
+ * rseqdev_mm_visit_threads() - call @fn on each listed thread, under the
  *	list's lock: @fn may not sleep
  * @rmm:	the process
  * @fn:		called with each thread's list entry and @arg
@@ -325,7 +325,7 @@ void rseq_mm_del_thread(struct rseq_mm *rmm, struct list_head *node)
  *
  * Return: the number of threads listed.
  */
-unsigned int rseq_mm_visit_threads(struct rseq_mm *rmm, rseq_mm_thread_fn fn,
+unsigned int rseqdev_mm_visit_threads(struct rseqdev_mm *rmm, rseqdev_mm_thread_fn fn,
 				     void *arg)
 {
 	struct list_head *node;
@@ -341,15 +341,15 @@ unsigned int rseq_mm_visit_threads(struct rseq_mm *rmm, rseq_mm_thread_fn fn,
 }
 
 /* Process context only (mmdrop and kfree may not run atomic on RT). */
-void rseq_mm_put(struct rseq_mm *rmm)
+void rseqdev_mm_put(struct rseqdev_mm *rmm)
 {
 	bool last;
 
-	raw_spin_lock(&rseq_mm_lock);
+	raw_spin_lock(&rseqdev_mm_lock);
 	last = refcount_dec_and_test(&rmm->refs);
 	if (last)
 		hash_del(&rmm->node);
-	raw_spin_unlock(&rseq_mm_lock);
+	raw_spin_unlock(&rseqdev_mm_lock);
 	if (!last)
 		return;
 	mmdrop(rmm->mm);
@@ -358,7 +358,7 @@ void rseq_mm_put(struct rseq_mm *rmm)
 }
 
 /**
- * rseq_mm_cid_take() - take a concurrency id
+ * rseqdev_mm_cid_take() - take a concurrency id
  * @rmm:	the caller's process
  * @last:	the id the caller held last, or -1
  *
@@ -374,7 +374,7 @@ void rseq_mm_put(struct rseq_mm *rmm)
  *
  * Return: the id.
  */
-int rseq_mm_cid_take(struct rseq_mm *rmm, int last)
+int rseqdev_mm_cid_take(struct rseqdev_mm *rmm, int last)
 {
 	unsigned int cid;
 
@@ -395,7 +395,7 @@ int rseq_mm_cid_take(struct rseq_mm *rmm, int last)
  * id up is visible to the next holder, whose test_and_set_bit() is a full
  * barrier.
  */
-void rseq_mm_cid_drop(struct rseq_mm *rmm, int cid)
+void rseqdev_mm_cid_drop(struct rseqdev_mm *rmm, int cid)
 {
 	clear_bit_unlock(cid, rmm->cids);
 }

@@ -46,7 +46,7 @@
  * Mainline 6.0 made the NO_RESTART flags fatal; so are they here. Any bit
  * set in either structure makes the section invalid.
  */
-static bool rseq_flags_invalid(u32 flags, const char *where)
+static bool rseqdev_flags_invalid(u32 flags, const char *where)
 {
 	if (!flags)
 		return false;
@@ -60,7 +60,7 @@ static bool rseq_flags_invalid(u32 flags, const char *where)
 }
 
 /* Mainline's checks, in mainline's order. */
-static int rseq_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
+static int rseqdev_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
 {
 	u64 post_commit_ip = cs->start_ip + cs->post_commit_offset;
 	u32 __user *sig_addr;
@@ -88,23 +88,23 @@ static int rseq_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
 }
 
 /* Reads and validates the descriptor at @cs_ptr (non-zero). */
-static int rseq_get_cs(struct rseq_thread *t, u64 cs_ptr,
+static int rseqdev_get_cs(struct rseqdev_thread *t, u64 cs_ptr,
 		       struct rseq_abi_cs *cs)
 {
 	if (cs_ptr >= TASK_SIZE)
 		return -EINVAL;
 	if (copy_from_user(cs, (void __user *)(unsigned long)cs_ptr, sizeof(*cs)))
 		return -EFAULT;
-	return rseq_validate_cs(cs, t->sig);
+	return rseqdev_validate_cs(cs, t->sig);
 }
 
-static int rseq_clear_cs(struct rseq_abi __user *area)
+static int rseqdev_clear_cs(struct rseq_abi __user *area)
 {
 	return put_user(0ULL, &area->rseq_cs) ? -EFAULT : 0;
 }
 
 /* One unsigned comparison: a zero-length section contains nothing. */
-static bool rseq_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
+static bool rseqdev_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
 {
 	return ip - cs->start_ip < cs->post_commit_offset;
 }
@@ -113,16 +113,16 @@ static bool rseq_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
  * Return: 1 to abort, 0 to let the section go on (no event since the
  * last abort), negative on an invalid section.
  */
-static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
+static int rseqdev_need_restart(struct rseqdev_thread *t, u32 cs_flags)
 {
 	unsigned int events;
 	u32 thread_flags;
 
-	if (rseq_flags_invalid(cs_flags, "rseq_cs"))
+	if (rseqdev_flags_invalid(cs_flags, "rseq_cs"))
 		return -EINVAL;
 	if (get_user(thread_flags, &t->area->flags))
 		return -EFAULT;
-	if (rseq_flags_invalid(thread_flags, "rseq"))
+	if (rseqdev_flags_invalid(thread_flags, "rseq"))
 		return -EINVAL;
 	/* A switch-out or a fence writes events too: consume them with irqs off. */
 	local_irq_disable();
@@ -132,22 +132,22 @@ static int rseq_need_restart(struct rseq_thread *t, u32 cs_flags)
 	return events != 0;
 }
 
-static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs,
+static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 			 u64 cs_ptr)
 {
 	unsigned long ip = instruction_pointer(regs);
 	struct rseq_abi_cs cs;
 	int ret;
 
-	ret = rseq_get_cs(t, cs_ptr, &cs);
+	ret = rseqdev_get_cs(t, cs_ptr, &cs);
 	if (ret)
 		return ret;
-	if (!rseq_ip_in_cs(&cs, ip))
-		return rseq_clear_cs(t->area);
-	ret = rseq_need_restart(t, cs.flags);
+	if (!rseqdev_ip_in_cs(&cs, ip))
+		return rseqdev_clear_cs(t->area);
+	ret = rseqdev_need_restart(t, cs.flags);
 	if (ret <= 0)
 		return ret;
-	ret = rseq_clear_cs(t->area);
+	ret = rseqdev_clear_cs(t->area);
 	if (ret)
 		return ret;
 	instruction_pointer_set(regs, cs.abort_ip);
@@ -158,11 +158,11 @@ static int rseq_ip_fixup(struct rseq_thread *t, struct pt_regs *regs,
 	 * here from inside one; restarting that call would now resume at
 	 * abort_ip - 2. Abort instead, as mainline does.
 	 */
-	compat_forget_syscall_restart(regs);
+	rseqdev_compat_forget_syscall_restart(regs);
 	return 0;
 }
 
-struct rseq_ids {
+struct rseqdev_ids {
 	u32 cpu_start;
 	u32 cpu;
 	u32 node;
@@ -178,8 +178,8 @@ struct rseq_ids {
 		unsafe_put_user((ids)->cid, &(area)->mm_cid, efault);		\
 	} while (0)
 
-static int rseq_write_ids(struct rseq_abi __user *area,
-			  const struct rseq_ids *ids)
+static int rseqdev_write_ids(struct rseq_abi __user *area,
+			  const struct rseqdev_ids *ids)
 {
 	if (!user_write_access_begin(area, sizeof(*area)))
 		return -EFAULT;
@@ -192,8 +192,8 @@ efault:
 }
 
 /* The common case in one user access: read rseq_cs, write the IDs. */
-static int rseq_exchange(struct rseq_abi __user *area,
-			 const struct rseq_ids *ids, u64 *cs_ptr)
+static int rseqdev_exchange(struct rseq_abi __user *area,
+			 const struct rseqdev_ids *ids, u64 *cs_ptr)
 {
 	if (!user_access_begin(area, sizeof(*area)))
 		return -EFAULT;
@@ -210,10 +210,10 @@ efault:
  * A switch-out between reading the CPU and the return to user space queues
  * this work again, so the values user space finally sees are current.
  */
-static void rseq_current_ids(struct rseq_thread *t, struct rseq_ids *ids)
+static void rseqdev_current_ids(struct rseqdev_thread *t, struct rseqdev_ids *ids)
 {
 	preempt_disable();
-	ids->cid = rseq_thread_take_cid(t);
+	ids->cid = rseqdev_thread_take_cid(t);
 	ids->cpu = smp_processor_id();
 	preempt_enable();
 	ids->cpu_start = ids->cpu;
@@ -221,27 +221,27 @@ static void rseq_current_ids(struct rseq_thread *t, struct rseq_ids *ids)
 }
 
 /**
- * rseq_handle_resume() - refresh the IDs and abort an interrupted section
+ * rseqdev_handle_resume() - refresh the IDs and abort an interrupted section
  * @t:		state of current
  * @regs:	current's user registers
  *
  * Return: 0, or a negative errno that the caller turns into SIGSEGV.
  */
-int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs)
+int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
 {
-	struct rseq_ids ids;
+	struct rseqdev_ids ids;
 	u64 cs_ptr;
 	int ret;
 
-	rseq_current_ids(t, &ids);
-	ret = rseq_exchange(t->area, &ids, &cs_ptr);
+	rseqdev_current_ids(t, &ids);
+	ret = rseqdev_exchange(t->area, &ids, &cs_ptr);
 	if (ret || !cs_ptr)
 		return ret;
-	return rseq_ip_fixup(t, regs, cs_ptr);
+	return rseqdev_ip_fixup(t, regs, cs_ptr);
 }
 
 /**
- * rseq_clear_stale_cs() - clear rseq_cs of an area being registered
+ * rseqdev_clear_stale_cs() - clear rseq_cs of an area being registered
  * @area: the area
  *
  * A libc may hand a new thread the area of a dead one without clearing it;
@@ -249,26 +249,26 @@ int rseq_handle_resume(struct rseq_thread *t, struct pt_regs *regs)
  *
  * Return: 0 or -EFAULT.
  */
-int rseq_clear_stale_cs(struct rseq_abi __user *area)
+int rseqdev_clear_stale_cs(struct rseq_abi __user *area)
 {
 	u64 cs_ptr;
 
 	if (get_user(cs_ptr, &area->rseq_cs))
 		return -EFAULT;
-	return cs_ptr ? rseq_clear_cs(area) : 0;
+	return cs_ptr ? rseqdev_clear_cs(area) : 0;
 }
 
 /**
- * rseq_reset_ids() - the values an unregistered area holds
+ * rseqdev_reset_ids() - the values an unregistered area holds
  * @area: the area
  *
  * Return: 0 or -EFAULT.
  */
-int rseq_reset_ids(struct rseq_abi __user *area)
+int rseqdev_reset_ids(struct rseq_abi __user *area)
 {
-	static const struct rseq_ids unregistered = {
+	static const struct rseqdev_ids unregistered = {
 		.cpu = (u32)RSEQ_ABI_CPU_ID_UNINITIALIZED,
 	};
 
-	return rseq_write_ids(area, &unregistered);
+	return rseqdev_write_ids(area, &unregistered);
 }

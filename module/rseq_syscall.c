@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static int rseq_unregister(struct rseq_thread *t, struct rseq_abi __user *area,
+static int rseqdev_unregister(struct rseqdev_thread *t, struct rseq_abi __user *area,
 			   u32 len, u32 sig)
 {
 	int ret;
@@ -22,10 +22,10 @@ static int rseq_unregister(struct rseq_thread *t, struct rseq_abi __user *area,
 	if (t->sig != sig)
 		return -EPERM;
 	/* A fault leaves the thread registered, as in mainline. */
-	ret = rseq_reset_ids(area);
+	ret = rseqdev_reset_ids(area);
 	if (ret)
 		return ret;
-	rseq_thread_teardown(t);
+	rseqdev_thread_teardown(t);
 	return 0;
 }
 
@@ -33,7 +33,7 @@ static int rseq_unregister(struct rseq_thread *t, struct rseq_abi __user *area,
  * The original 32-byte area must be 32-byte aligned; an extended one must
  * be aligned as struct rseq_abi and hold at least its features.
  */
-static bool rseq_area_shape_valid(u64 addr, u32 len)
+static bool rseqdev_area_shape_valid(u64 addr, u32 len)
 {
 	if (len < RSEQ_ABI_ORIG_SIZE)
 		return false;
@@ -54,14 +54,14 @@ static bool rseq_area_shape_valid(u64 addr, u32 len)
  */
 long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
 {
-	struct rseq_thread *t = rseq_thread_of_current();
+	struct rseqdev_thread *t = rseqdev_thread_of_current();
 	struct rseq_abi __user *area = u64_to_user_ptr(addr);
 	int ret;
 
 	if (flags & RSEQ_ABI_FLAG_UNREGISTER) {
 		if (flags & ~RSEQ_ABI_FLAG_UNREGISTER)
 			return -EINVAL;
-		return rseq_unregister(t, area, len, sig);
+		return rseqdev_unregister(t, area, len, sig);
 	}
 	if (flags)
 		return -EINVAL;
@@ -74,12 +74,12 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
 			return -EPERM;
 		return -EBUSY;
 	}
-	if (!rseq_area_shape_valid(addr, len))
+	if (!rseqdev_area_shape_valid(addr, len))
 		return -EINVAL;
 	if (!access_ok(area, len))
 		return -EFAULT;
-	ret = rseq_clear_stale_cs(area);
+	ret = rseqdev_clear_stale_cs(area);
 	if (ret)
 		return ret;
-	return rseq_thread_register(area, len, sig);
+	return rseqdev_thread_register(area, len, sig);
 }

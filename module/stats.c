@@ -62,7 +62,7 @@ int rseqdev_stats_read(struct rseqdev_stats *stats)
 	if ((stats->flags & RSEQDEV_STATS_RESET_MAX) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	/* Processes gone are not counted: drop their fence registrations. */
-	rseq_mm_reap_now();
+	rseqdev_mm_reap_now();
 	stats->threads = atomic_long_read(&rseqdev_objects[RSEQDEV_OBJ_THREAD]);
 	stats->processes = atomic_long_read(&rseqdev_objects[RSEQDEV_OBJ_MM]);
 	stats->registrations = rseqdev_event_sum(RSEQDEV_EV_REGISTER);

@@ -29,7 +29,7 @@
  * The ptrace read check's core, which modules cannot call: the caller runs
  * as the owner of a dumpable process, or has CAP_SYS_PTRACE.
  */
-static bool rseq_may_inspect(struct task_struct *task, struct mm_struct *mm)
+static bool rseqdev_may_inspect(struct task_struct *task, struct mm_struct *mm)
 {
 	const struct cred *cred;
 	bool same_owner;
@@ -51,7 +51,7 @@ static bool rseq_may_inspect(struct task_struct *task, struct mm_struct *mm)
 }
 
 /* The mm of thread @pid (0: current), referenced, or an ERR_PTR. */
-static struct mm_struct *rseq_threads_mm(pid_t pid)
+static struct mm_struct *rseqdev_threads_mm(pid_t pid)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
@@ -71,7 +71,7 @@ static struct mm_struct *rseq_threads_mm(pid_t pid)
 	mm = get_task_mm(task);
 	if (!mm)
 		mm = ERR_PTR(-ESRCH);
-	else if (!rseq_may_inspect(task, mm)) {
+	else if (!rseqdev_may_inspect(task, mm)) {
 		mmput(mm);
 		mm = ERR_PTR(-EPERM);
 	}
@@ -79,17 +79,17 @@ static struct mm_struct *rseq_threads_mm(pid_t pid)
 	return mm;
 }
 
-struct rseq_threads_copy {
+struct rseqdev_threads_copy {
 	struct rseqdev_thread_info *info;
 	unsigned int room;
 	unsigned int filled;
 };
 
 /* Under the list's raw lock. */
-static void rseq_threads_fill_one(struct list_head *node, void *arg)
+static void rseqdev_threads_fill_one(struct list_head *node, void *arg)
 {
-	struct rseq_thread *t = list_entry(node, struct rseq_thread, mm_node);
-	struct rseq_threads_copy *copy = arg;
+	struct rseqdev_thread *t = list_entry(node, struct rseqdev_thread, mm_node);
+	struct rseqdev_threads_copy *copy = arg;
 	struct rseqdev_thread_info *info;
 
 	if (copy->filled == copy->room)
@@ -109,8 +109,8 @@ static void rseq_threads_fill_one(struct list_head *node, void *arg)
 }
 
 /* Each entry is @info_size bytes: zero past what this module knows. */
-static int rseq_threads_copy_out(const struct rseqdev_threads *req,
-				 const struct rseq_threads_copy *copy)
+static int rseqdev_threads_copy_out(const struct rseqdev_threads *req,
+				 const struct rseqdev_threads_copy *copy)
 {
 	char __user *dst = u64_to_user_ptr(req->threads);
 	size_t known = min_t(size_t, req->info_size, sizeof(*copy->info));
@@ -124,7 +124,7 @@ static int rseq_threads_copy_out(const struct rseqdev_threads *req,
 	return 0;
 }
 
-static int rseq_threads_check(const struct rseqdev_threads *req)
+static int rseqdev_threads_check(const struct rseqdev_threads *req)
 {
 	if (req->flags || req->reserved)
 		return -EINVAL;
@@ -135,24 +135,24 @@ static int rseq_threads_check(const struct rseqdev_threads *req)
 }
 
 /**
- * rseqdev_threads() - RSEQDEV_IOC_THREADS
+ * rseqdev_threads_report() - RSEQDEV_IOC_THREADS
  * @req: the request, size already checked
  *
  * Return: the number of registered threads (the ioctl writes it back to
  * @req->nr), or a negative errno.
  */
-long rseqdev_threads(const struct rseqdev_threads *req)
+long rseqdev_threads_report(const struct rseqdev_threads *req)
 {
-	struct rseq_threads_copy copy = { };
+	struct rseqdev_threads_copy copy = { };
 	struct mm_struct *mm;
-	struct rseq_mm *rmm;
+	struct rseqdev_mm *rmm;
 	unsigned int nr = 0;
 	long ret;
 
-	ret = rseq_threads_check(req);
+	ret = rseqdev_threads_check(req);
 	if (ret)
 		return ret;
-	mm = rseq_threads_mm(req->pid);
+	mm = rseqdev_threads_mm(req->pid);
 	if (IS_ERR(mm))
 		return PTR_ERR(mm);
 	copy.room = min_t(u32, req->nr, RSEQDEV_THREADS_MAX);
@@ -163,12 +163,12 @@ long rseqdev_threads(const struct rseqdev_threads *req)
 			goto out_mm;
 		}
 	}
-	rmm = rseq_mm_lookup(mm);
+	rmm = rseqdev_mm_lookup(mm);
 	if (rmm) {
-		nr = rseq_mm_visit_threads(rmm, rseq_threads_fill_one, &copy);
-		rseq_mm_put(rmm);
+		nr = rseqdev_mm_visit_threads(rmm, rseqdev_threads_fill_one, &copy);
+		rseqdev_mm_put(rmm);
 	}
-	ret = rseq_threads_copy_out(req, &copy);
+	ret = rseqdev_threads_copy_out(req, &copy);
 	if (!ret)
 		ret = nr;
 	kvfree(copy.info);

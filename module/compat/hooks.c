@@ -40,7 +40,7 @@
 
 static int on_get_signal(struct kprobe *p, struct pt_regs *regs)
 {
-	rseq_on_signal_delivery();
+	rseqdev_on_signal_delivery();
 	return 0;
 }
 
@@ -52,18 +52,18 @@ static struct kprobe signal_kprobe = {
 static void on_fork(void *data, struct task_struct *parent,
 		    struct task_struct *child)
 {
-	rseq_on_fork(parent, child);
+	rseqdev_on_fork(parent, child);
 }
 
 static void on_exec(void *data, struct task_struct *p, pid_t old_pid,
 		    struct linux_binprm *bprm)
 {
-	rseq_on_exec();
+	rseqdev_on_exec();
 }
 
 static void on_exit(void *data, struct task_struct *p)
 {
-	rseq_on_exit();
+	rseqdev_on_exit();
 }
 
 static struct lifecycle_hook {
@@ -145,7 +145,7 @@ static int attach_signal_kprobe(void)
 	return 0;
 }
 
-int compat_hooks_install(void)
+int rseqdev_compat_hooks_install(void)
 {
 	int ret;
 
@@ -164,7 +164,7 @@ int compat_hooks_install(void)
 	return ret;
 }
 
-void compat_hooks_remove(void)
+void rseqdev_compat_hooks_remove(void)
 {
 	detach_tracepoints(ARRAY_SIZE(lifecycle_hooks));
 	unregister_kprobe(&signal_kprobe);
@@ -176,7 +176,7 @@ void compat_hooks_remove(void)
  * only the task itself changes the list, so keeping preemption off while it
  * does is all the locking needed.
  */
-void compat_notifier_attach(struct task_struct *task,
+void rseqdev_compat_notifier_attach(struct task_struct *task,
 			    struct preempt_notifier *notifier)
 {
 	if (task != current) {
@@ -188,14 +188,14 @@ void compat_notifier_attach(struct task_struct *task,
 	preempt_enable();
 }
 
-void compat_notifier_detach(struct preempt_notifier *notifier)
+void rseqdev_compat_notifier_detach(struct preempt_notifier *notifier)
 {
 	preempt_disable();
 	preempt_notifier_unregister(notifier);
 	preempt_enable();
 }
 
-struct preempt_notifier *compat_notifier_find(struct task_struct *task,
+struct preempt_notifier *rseqdev_compat_notifier_find(struct task_struct *task,
 					      struct preempt_ops *ops)
 {
 	struct preempt_notifier *notifier;
@@ -208,7 +208,7 @@ struct preempt_notifier *compat_notifier_find(struct task_struct *task,
 }
 
 /* x86: orig_ax == -1 tells signal delivery this is not a system call. */
-void compat_forget_syscall_restart(struct pt_regs *regs)
+void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs)
 {
 	regs->orig_ax = -1;
 }
@@ -218,7 +218,7 @@ void compat_forget_syscall_restart(struct pt_regs *regs)
  * be preempted before it returns; RCU Tasks waits for every task to pass a
  * voluntary context switch, which such a task has not.
  */
-void compat_wait_module_text_unused(void)
+void rseqdev_compat_wait_module_text_unused(void)
 {
 	synchronize_rcu_tasks();
 }

@@ -16,7 +16,20 @@ for kernel in $(test_kernels); do
 	is "$?" 0 "$kernel: module builds with W=1 C=2"
 	warnings=$(grep -E 'warning|error' <<< "$out")
 	is "$warnings" "" "$kernel: no compiler or sparse warnings"
+	# Every name the module exports to the kernel's symbol table is ours:
+	# the kernel owns rseq_*, and a later kernel may add any other name.
+	ko=$src/module/rseqdev.ko
+	foreign=$( (nm "$ko" || echo "no symbols in $ko") | awk '$2 ~ /^[A-Z]$/ && $2 != "U" || NF > 3 { print $NF }' |
+		grep -vE '^(rseqdev_|__this_module$|init_module$|cleanup_module$)')
+	is "$foreign" "" "$kernel: every global symbol of the module is rseqdev_*"
 done
+
+# Every struct, union and enum the module declares is ours too: a tag the
+# kernel later adds under the same name (6.19's struct rseq_ids) would
+# otherwise stop the module from compiling.
+tags=$(cd "$RSEQDEV_TOP" && grep -hoE '^(struct|union|enum) [a-z_0-9]+ \{' \
+	$(sources module/*.c module/*/*.c module/*.h module/*/*.h) | grep -v ' rseqdev_')
+is "$tags" "" "every struct, union and enum tag of the module is rseqdev_*"
 
 kernel_doc=$(ls /usr/lib/linux-kbuild-*/scripts/kernel-doc 2>/dev/null | head -n 1)
 ok "kernel-doc is available ($kernel_doc)" test -n "$kernel_doc"
