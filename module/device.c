@@ -141,24 +141,33 @@ static long rseqdev_ioctl_threads(union rseqdev_ioctl_arg *karg,
 	return put_user((u32)nr, &ureq->nr) ? -EFAULT : 0;
 }
 
+/*
+ * Headers from the fence's addition until the numbers were frozen built
+ * RSEQDEV_IOC_STATS from sizeof() of the day (72 bytes). Binaries built
+ * with them use this number: it stays an alias of RSEQDEV_IOC_STATS.
+ */
+#define RSEQDEV_IOC_STATS_AS_72 \
+	RSEQDEV_IOC(_IOC_READ | _IOC_WRITE, 0x03, 72)
+
 static const struct rseqdev_ioctl_cmd {
 	unsigned int cmd;
+	unsigned int cmd_alias;	/* another number it had, or 0 */
 	size_t size;		/* the struct this module knows */
 	size_t size_ver0;	/* its first published version */
 	long (*handler)(union rseqdev_ioctl_arg *karg, void __user *uarg,
 			u32 usize);
 } rseqdev_ioctl_cmds[] = {
-	{ RSEQDEV_IOC_QUERY, sizeof(struct rseqdev_query),
+	{ RSEQDEV_IOC_QUERY, 0, sizeof(struct rseqdev_query),
 	  RSEQDEV_QUERY_SIZE_VER0, rseqdev_ioctl_query },
-	{ RSEQDEV_IOC_REGISTER, sizeof(struct rseqdev_register),
+	{ RSEQDEV_IOC_REGISTER, 0, sizeof(struct rseqdev_register),
 	  RSEQDEV_REGISTER_SIZE_VER0, rseqdev_ioctl_register },
-	{ RSEQDEV_IOC_CPU_OPV, sizeof(struct rseqdev_cpu_opv),
+	{ RSEQDEV_IOC_CPU_OPV, 0, sizeof(struct rseqdev_cpu_opv),
 	  RSEQDEV_CPU_OPV_SIZE_VER0, rseqdev_ioctl_cpu_opv },
-	{ RSEQDEV_IOC_STATS, sizeof(struct rseqdev_stats),
+	{ RSEQDEV_IOC_STATS, RSEQDEV_IOC_STATS_AS_72, sizeof(struct rseqdev_stats),
 	  RSEQDEV_STATS_SIZE_VER0, rseqdev_ioctl_stats },
-	{ RSEQDEV_IOC_FENCE, sizeof(struct rseqdev_fence),
+	{ RSEQDEV_IOC_FENCE, 0, sizeof(struct rseqdev_fence),
 	  RSEQDEV_FENCE_SIZE_VER0, rseqdev_ioctl_fence },
-	{ RSEQDEV_IOC_THREADS, sizeof(struct rseqdev_threads),
+	{ RSEQDEV_IOC_THREADS, 0, sizeof(struct rseqdev_threads),
 	  RSEQDEV_THREADS_SIZE_VER0, rseqdev_ioctl_threads },
 };
 
@@ -172,7 +181,7 @@ static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 
 	for (c = rseqdev_ioctl_cmds; c < rseqdev_ioctl_cmds +
 	     ARRAY_SIZE(rseqdev_ioctl_cmds); c++) {
-		if (c->cmd != cmd)
+		if (cmd != c->cmd && (!c->cmd_alias || cmd != c->cmd_alias))
 			continue;
 		usize = copy_ioctl_arg_from_user(&karg, c->size, uarg,
 						 c->size_ver0);

@@ -437,11 +437,25 @@ struct rseqdev_threads {
 #define RSEQDEV_THREADS_SIZE_VER0	32
 #define RSEQDEV_THREAD_INFO_SIZE_VER0	56
 
-#define RSEQDEV_IOC_QUERY	_IOWR(RSEQDEV_IOC_MAGIC, 0x00, struct rseqdev_query)
-#define RSEQDEV_IOC_REGISTER	_IOW(RSEQDEV_IOC_MAGIC, 0x01, struct rseqdev_register)
-#define RSEQDEV_IOC_CPU_OPV	_IOW(RSEQDEV_IOC_MAGIC, 0x02, struct rseqdev_cpu_opv)
-#define RSEQDEV_IOC_STATS	_IOWR(RSEQDEV_IOC_MAGIC, 0x03, struct rseqdev_stats)
-#define RSEQDEV_IOC_FENCE	_IOW(RSEQDEV_IOC_MAGIC, 0x04, struct rseqdev_fence)
-#define RSEQDEV_IOC_THREADS	_IOWR(RSEQDEV_IOC_MAGIC, 0x05, struct rseqdev_threads)
+/*
+ * The command numbers, each built from its struct's first size (the
+ * *_SIZE_VER0 values) rather than from sizeof(): a number follows the
+ * first version forever, so that a struct can grow without changing the
+ * number every earlier binary was built with.
+ */
+#define RSEQDEV_IOC(dir, nr, size) \
+	_IOC(dir, RSEQDEV_IOC_MAGIC, nr, size)
+#define RSEQDEV_IOC_QUERY \
+	RSEQDEV_IOC(_IOC_READ | _IOC_WRITE, 0x00, RSEQDEV_QUERY_SIZE_VER0)
+#define RSEQDEV_IOC_REGISTER \
+	RSEQDEV_IOC(_IOC_WRITE, 0x01, RSEQDEV_REGISTER_SIZE_VER0)
+#define RSEQDEV_IOC_CPU_OPV \
+	RSEQDEV_IOC(_IOC_WRITE, 0x02, RSEQDEV_CPU_OPV_SIZE_VER0)
+#define RSEQDEV_IOC_STATS \
+	RSEQDEV_IOC(_IOC_READ | _IOC_WRITE, 0x03, RSEQDEV_STATS_SIZE_VER0)
+#define RSEQDEV_IOC_FENCE \
+	RSEQDEV_IOC(_IOC_WRITE, 0x04, RSEQDEV_FENCE_SIZE_VER0)
+#define RSEQDEV_IOC_THREADS \
+	RSEQDEV_IOC(_IOC_READ | _IOC_WRITE, 0x05, RSEQDEV_THREADS_SIZE_VER0)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

@@ -4,6 +4,7 @@
  * every kind of bad argument with its exact errno.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -208,6 +209,128 @@ static void check_commands(int fd)
 	expect_errno(ioctl(fd, TCGETS, &tio), ENOTTY, "a terminal ioctl");
 }
 
+/*
+ * What a binary built with an older header passes: the command numbers
+ * written out as those headers computed them, each with a struct of its
+ * command's first size. The numbers encode the first sizes and never
+ * change; STATS also answers to the number the headers gave it while they
+ * still took sizeof() (0xc048b503, 72 bytes).
+ */
+#define OLD_IOC_QUERY		0xc030b500u
+#define OLD_IOC_REGISTER	0x4018b501u
+#define OLD_IOC_CPU_OPV		0x4018b502u
+#define OLD_IOC_STATS		0xc038b503u
+#define OLD_IOC_STATS_72	0xc048b503u
+#define OLD_IOC_FENCE		0x4010b504u
+#define OLD_IOC_THREADS		0xc020b505u
+
+/* A struct of @size bytes in a buffer whose remaining bytes are 0xa5. */
+struct old_arg {
+	uint32_t size;
+	uint32_t flags;
+	unsigned char rest[120];
+};
+
+static struct old_arg old_arg(uint32_t size)
+{
+	struct old_arg a;
+
+	memset(&a, 0, sizeof(a));
+	memset((char *)&a + size, 0xa5, sizeof(a) - size);
+	a.size = size;
+	return a;
+}
+
+/* Nothing past the caller's @size bytes was written. */
+static bool old_tail_intact(const struct old_arg *a, uint32_t size)
+{
+	const unsigned char *p = (const unsigned char *)a;
+	uint32_t i;
+
+	for (i = size; i < sizeof(*a); i++)
+		if (p[i] != 0xa5)
+			return false;
+	return true;
+}
+
+static void check_old_query_and_stats(int fd)
+{
+	struct old_arg a = old_arg(48);
+
+	ok(ioctl(fd, OLD_IOC_QUERY, &a) == 0 && a.size == 48 && old_tail_intact(&a, 48),
+	   "old binary: query, 48 bytes, answered within them");
+	a = old_arg(56);
+	ok(ioctl(fd, OLD_IOC_STATS, &a) == 0 && a.size == 56 && old_tail_intact(&a, 56),
+	   "old binary: stats, 56 bytes, answered within them");
+	a = old_arg(72);
+	ok(ioctl(fd, OLD_IOC_STATS_72, &a) == 0 && a.size == 72 && old_tail_intact(&a, 72),
+	   "old binary: stats under the 72-byte number, answered within 72 bytes");
+	a = old_arg(56);
+	expect_errno(ioctl(fd, _IOC(_IOC_READ | _IOC_WRITE, RSEQDEV_IOC_MAGIC, 0x03, 64), &a),
+		     ENOTTY, "stats under a number with a size it never had");
+}
+
+static void check_old_register(int fd)
+{
+	static struct rseq_abi area __attribute__((aligned(32)));
+	struct rseqdev_register reg = {
+		.size = RSEQDEV_REGISTER_SIZE_VER0,
+		.rseq = (uintptr_t)&area,
+		.rseq_len = RSEQ_ABI_ORIG_SIZE - 1,
+		.sig = 0x53053053,
+	};
+
+	/* A length no version accepts: the module read and judged the struct. */
+	expect_errno(ioctl(fd, OLD_IOC_REGISTER, &reg), EINVAL,
+		     "old binary: register reaches the rseq rules (bad length)");
+}
+
+static void check_old_cpu_opv(int fd)
+{
+	uint64_t x = 41, y = 41;
+	struct rseqdev_cpu_op op = {
+		.op = RSEQDEV_CPU_OP_COMPARE_EQ,
+		.len = sizeof(x),
+		.u.compare = { .a = (uintptr_t)&x, .b = (uintptr_t)&y },
+	};
+	struct rseqdev_cpu_opv opv = {
+		.size = RSEQDEV_CPU_OPV_SIZE_VER0,
+		.ops = (uintptr_t)&op,
+		.nr_ops = 1,
+	};
+	long equal, differ;
+
+	equal = ioctl(fd, OLD_IOC_CPU_OPV, &opv);
+	y = 42;
+	differ = ioctl(fd, OLD_IOC_CPU_OPV, &opv);
+	ok(equal == 0 && differ == 1,
+	   "old binary: cpu_opv runs a compare (%ld when equal, %ld when not)", equal, differ);
+}
+
+static void check_old_fence_and_threads(int fd)
+{
+	struct rseqdev_fence fence = { .size = RSEQDEV_FENCE_SIZE_VER0,
+				       .flags = RSEQDEV_FENCE_REGISTER };
+	struct rseqdev_threads threads = {
+		.size = RSEQDEV_THREADS_SIZE_VER0,
+		.info_size = RSEQDEV_THREAD_INFO_SIZE_VER0,
+	};
+
+	ok(ioctl(fd, OLD_IOC_FENCE, &fence) == 0, "old binary: fence registration");
+	fence.flags = 0;
+	ok(ioctl(fd, OLD_IOC_FENCE, &fence) == 0, "old binary: fence");
+	ok(ioctl(fd, OLD_IOC_THREADS, &threads) == 0 && threads.nr == 0,
+	   "old binary: threads of its own process (none registered: %u)", threads.nr);
+}
+
+static void check_old_binaries(int fd)
+{
+	check_old_query_and_stats(fd);
+	check_old_register(fd);
+	check_old_cpu_opv(fd);
+	check_old_fence_and_threads(fd);
+}
+
 int main(void)
 {
 	int fd;
@@ -223,6 +346,7 @@ int main(void)
 	check_flags(fd);
 	check_pointers(fd);
 	check_commands(fd);
+	check_old_binaries(fd);
 
 	/* Reading alone is enough to query. */
 	close(fd);
