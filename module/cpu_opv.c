@@ -36,111 +36,65 @@
 
 static DEFINE_MUTEX(offline_cpu_lock);
 
-static bool opv_is_arithmetic(s32 op)
+static bool opv_len_ok(enum rseqdev_opv_width width, u32 len)
 {
-	return op >= RSEQDEV_CPU_OP_ADD && op <= RSEQDEV_CPU_OP_RSHIFT;
-}
-
-/* A form's pad, or MB's reserved (__u8 arrays), is room to grow: all zero. */
-#define opv_pad_zero(pad)	(!memchr_inv((pad), 0, ARRAY_SIZE(pad)))
-
-static bool opv_expect_fault_ok(u8 expect_fault)
-{
-	return expect_fault <= 1;
-}
-
-static int opv_check_compare(const struct rseqdev_cpu_op *op)
-{
-	return opv_expect_fault_ok(op->u.compare.expect_fault_a) &&
-	       opv_expect_fault_ok(op->u.compare.expect_fault_b) &&
-	       opv_pad_zero(op->u.compare.pad) ? 0 : -EINVAL;
-}
-
-static int opv_check_copy(const struct rseqdev_cpu_op *op)
-{
-	return opv_expect_fault_ok(op->u.memcpy.expect_fault_dst) &&
-	       opv_expect_fault_ok(op->u.memcpy.expect_fault_src) &&
-	       opv_pad_zero(op->u.memcpy.pad) ? 0 : -EINVAL;
-}
-
-static int opv_check_compare_or_copy(const struct rseqdev_cpu_op *op)
-{
-	if (!op->len || op->len > RSEQDEV_CPU_OPV_MAX_OP_LEN)
-		return -EINVAL;
-	if (op->op == RSEQDEV_CPU_OP_MEMCPY || op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE)
-		return opv_check_copy(op);
-	return opv_check_compare(op);
-}
-
-/* The expect_fault_p of an arithmetic, bitwise or shift operation's form. */
-static u8 opv_word_expect_fault(const struct rseqdev_cpu_op *op)
-{
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		return op->u.arithmetic.expect_fault_p;
-	case RSEQDEV_CPU_OP_OR:
-	case RSEQDEV_CPU_OP_AND:
-	case RSEQDEV_CPU_OP_XOR:
-		return op->u.bitwise.expect_fault_p;
-	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
-		return op->u.shift.expect_fault_p;
+	switch (width) {
+	case RSEQDEV_OPV_WIDTH_NONE:
+		return len == 0;
+	case RSEQDEV_OPV_WIDTH_BYTES:
+		return len && len <= RSEQDEV_CPU_OPV_MAX_OP_LEN;
+	default:
+		return len == 1 || len == 2 || len == 4 || len == 8;
 	}
 }
 
-static int opv_check_arithmetic(const struct rseqdev_cpu_op *op)
+/* A form's pad, or MB's reserved bytes, is room to grow: all zero. */
+static bool opv_pad_zero(const struct rseqdev_cpu_op *op,
+			 const struct rseqdev_opv_form *form)
 {
-	if (op->len != 1 && op->len != 2 && op->len != 4 && op->len != 8)
-		return -EINVAL;
-	/* p sits at the same offset in every form. */
-	if (!IS_ALIGNED(op->u.arithmetic.p, op->len) ||
-	    !opv_expect_fault_ok(opv_word_expect_fault(op)))
-		return -EINVAL;
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		return opv_pad_zero(op->u.arithmetic.pad) ? 0 : -EINVAL;
-	case RSEQDEV_CPU_OP_OR:
-	case RSEQDEV_CPU_OP_AND:
-	case RSEQDEV_CPU_OP_XOR:
-		return opv_pad_zero(op->u.bitwise.pad) ? 0 : -EINVAL;
-	default:	/* RSEQDEV_CPU_OP_LSHIFT, RSEQDEV_CPU_OP_RSHIFT */
-		return op->u.shift.bits < op->len * 8 &&
-		       opv_pad_zero(op->u.shift.pad) ? 0 : -EINVAL;
-	}
+	return !memchr_inv((const u8 *)op + form->pad, 0, form->pad_len);
 }
 
-/* Checks one operation and sets up its operands. */
+/* Operand @i of @op as its form places it, unpinned. */
+static int opv_describe_operand(const struct rseqdev_opv_op *o,
+				const struct rseqdev_opv_kind *kind, int i,
+				struct rseqdev_opv_operand *operand)
+{
+	const u8 *raw = (const u8 *)&o->op;
+	u8 expect_fault = raw[kind->form->expect_fault[i]];
+	u64 uaddr;
+
+	if (expect_fault > 1)
+		return -EINVAL;
+	memcpy(&uaddr, raw + kind->form->addr[i], sizeof(uaddr));
+	*operand = (struct rseqdev_opv_operand) {
+		.uaddr = uaddr, .len = o->op.len,
+		.write = i == 0 && kind->writes,
+		.expect_fault = expect_fault,
+	};
+	return 0;
+}
+
+/* Checks one operation against its row and sets up its operands. */
 static int opv_prepare(struct rseqdev_opv_op *o)
 {
 	const struct rseqdev_cpu_op *op = &o->op;
-	int ret;
+	const struct rseqdev_opv_kind *kind = rseqdev_opv_kind(op->op);
+	int i, ret;
 
-	if (op->op < 0 || op->op >= RSEQDEV_NR_CPU_OPS)
+	if (!kind || !opv_len_ok(kind->width, op->len) ||
+	    !opv_pad_zero(op, kind->form) || (kind->valid && !kind->valid(op)))
 		return -EINVAL;
-	if (op->op == RSEQDEV_CPU_OP_MB)
-		return !op->len && opv_pad_zero(op->u.reserved) ? 0 : -EINVAL;
-	if (opv_is_arithmetic(op->op)) {
-		ret = opv_check_arithmetic(op);
-		o->operand[0] = (struct rseqdev_opv_operand) {
-			.uaddr = op->u.arithmetic.p, .len = op->len, .write = true,
-			.expect_fault = opv_word_expect_fault(op),
-		};
-		return ret;
+	for (i = 0; i < kind->form->nr_operands; i++) {
+		ret = opv_describe_operand(o, kind, i, &o->operand[i]);
+		if (ret)
+			return ret;
 	}
-	ret = opv_check_compare_or_copy(op);
-	/* compare: a, b read; memcpy: dst written, src read. */
-	o->operand[0] = (struct rseqdev_opv_operand) {
-		.uaddr = op->u.compare.a, .len = op->len,
-		.write = op->op == RSEQDEV_CPU_OP_MEMCPY ||
-			 op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE,
-		.expect_fault = op->u.compare.expect_fault_a,
-	};
-	o->operand[1] = (struct rseqdev_opv_operand) {
-		.uaddr = op->u.compare.b, .len = op->len,
-		.expect_fault = op->u.compare.expect_fault_b,
-	};
-	return ret;
+	/* Word operations are single accesses: they never cross a page. */
+	if (kind->width == RSEQDEV_OPV_WIDTH_WORD &&
+	    !IS_ALIGNED(o->operand[0].uaddr, op->len))
+		return -EINVAL;
+	return 0;
 }
 
 static int opv_prepare_all(struct rseqdev_opv_op *ops, u32 nr)

@@ -80,14 +80,11 @@ static u64 opv_load(const struct rseqdev_opv_operand *o)
 	}
 }
 
-/* A release store orders every earlier operation of the vector before it. */
-static void opv_store(const struct rseqdev_opv_operand *o, u64 v, bool release)
+static void opv_store(const struct rseqdev_opv_operand *o, u64 v)
 {
 	u32 room;
 	void *p = opv_kaddr(o, 0, &room);
 
-	if (release)
-		smp_mb();	/* earlier operations are visible before this store */
 	switch (o->len) {
 	case 1:
 		WRITE_ONCE(*(u8 *)p, v);
@@ -145,36 +142,193 @@ static bool opv_equal(const struct rseqdev_opv_operand *a, const struct rseqdev_
 	return !opv_walk_pair(a, b, opv_chunk_differs);
 }
 
-static void opv_copy(const struct rseqdev_opv_operand *dst, const struct rseqdev_opv_operand *src,
-		     bool release)
+static bool opv_run_compare_eq(const struct rseqdev_opv_kind *kind,
+			       const struct rseqdev_opv_op *o)
 {
-	if (opv_single_access(dst) && opv_single_access(src)) {
-		opv_store(dst, opv_load(src), release);
-		return;
-	}
-	if (release)
-		smp_mb();	/* earlier operations are visible before the copy */
-	opv_walk_pair(dst, src, opv_chunk_copy);
+	return opv_equal(&o->operand[0], &o->operand[1]);
 }
 
-/* Width-truncated result of one arithmetic, bitwise or shift operation. */
-static u64 opv_compute(const struct rseqdev_cpu_op *op, u64 v)
+static bool opv_run_compare_ne(const struct rseqdev_opv_kind *kind,
+			       const struct rseqdev_opv_op *o)
 {
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		return v + (u64)op->u.arithmetic.count;
-	case RSEQDEV_CPU_OP_OR:
-		return v | op->u.bitwise.mask;
-	case RSEQDEV_CPU_OP_AND:
-		return v & op->u.bitwise.mask;
-	case RSEQDEV_CPU_OP_XOR:
-		return v ^ op->u.bitwise.mask;
-	case RSEQDEV_CPU_OP_LSHIFT:
-		return v << op->u.shift.bits;
-	default:	/* RSEQDEV_CPU_OP_RSHIFT: operands are zero-extended */
-		return v >> op->u.shift.bits;
-	}
+	return !opv_equal(&o->operand[0], &o->operand[1]);
+}
+
+static bool opv_run_copy(const struct rseqdev_opv_kind *kind,
+			 const struct rseqdev_opv_op *o)
+{
+	const struct rseqdev_opv_operand *dst = &o->operand[0];
+	const struct rseqdev_opv_operand *src = &o->operand[1];
+
+	if (opv_single_access(dst) && opv_single_access(src))
+		opv_store(dst, opv_load(src));
+	else
+		opv_walk_pair(dst, src, opv_chunk_copy);
+	return true;
+}
+
+/* Arithmetic, bitwise and shifts: one load, one store of the new value. */
+static bool opv_run_word(const struct rseqdev_opv_kind *kind,
+			 const struct rseqdev_opv_op *o)
+{
+	const struct rseqdev_opv_operand *p = &o->operand[0];
+
+	opv_store(p, kind->compute(&o->op, opv_load(p)));
+	return true;
+}
+
+static bool opv_run_mb(const struct rseqdev_opv_kind *kind,
+		       const struct rseqdev_opv_op *o)
+{
+	smp_mb();	/* the operation itself: a full barrier */
+	return true;
+}
+
+/* New values, before the store truncates them to the operand's width. */
+static u64 opv_add(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v + (u64)op->u.arithmetic.count;
+}
+
+static u64 opv_or(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v | op->u.bitwise.mask;
+}
+
+static u64 opv_and(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v & op->u.bitwise.mask;
+}
+
+static u64 opv_xor(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v ^ op->u.bitwise.mask;
+}
+
+static u64 opv_lshift(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v << op->u.shift.bits;
+}
+
+/* Operands are zero-extended: a logical shift. */
+static u64 opv_rshift(const struct rseqdev_cpu_op *op, u64 v)
+{
+	return v >> op->u.shift.bits;
+}
+
+static bool opv_shift_in_width(const struct rseqdev_cpu_op *op)
+{
+	return op->u.shift.bits < op->len * 8;
+}
+
+#define OPV_AT(field)	offsetof(struct rseqdev_cpu_op, u.field)
+#define OPV_PAD(field)	.pad = OPV_AT(field), \
+			.pad_len = sizeof_field(struct rseqdev_cpu_op, u.field)
+
+static const struct rseqdev_opv_form opv_form_compare = {
+	.nr_operands = 2,
+	.addr = { OPV_AT(compare.a), OPV_AT(compare.b) },
+	.expect_fault = { OPV_AT(compare.expect_fault_a), OPV_AT(compare.expect_fault_b) },
+	OPV_PAD(compare.pad),
+};
+
+static const struct rseqdev_opv_form opv_form_memcpy = {
+	.nr_operands = 2,
+	.addr = { OPV_AT(memcpy.dst), OPV_AT(memcpy.src) },
+	.expect_fault = { OPV_AT(memcpy.expect_fault_dst), OPV_AT(memcpy.expect_fault_src) },
+	OPV_PAD(memcpy.pad),
+};
+
+static const struct rseqdev_opv_form opv_form_arithmetic = {
+	.nr_operands = 1,
+	.addr = { OPV_AT(arithmetic.p) },
+	.expect_fault = { OPV_AT(arithmetic.expect_fault_p) },
+	OPV_PAD(arithmetic.pad),
+};
+
+static const struct rseqdev_opv_form opv_form_bitwise = {
+	.nr_operands = 1,
+	.addr = { OPV_AT(bitwise.p) },
+	.expect_fault = { OPV_AT(bitwise.expect_fault_p) },
+	OPV_PAD(bitwise.pad),
+};
+
+static const struct rseqdev_opv_form opv_form_shift = {
+	.nr_operands = 1,
+	.addr = { OPV_AT(shift.p) },
+	.expect_fault = { OPV_AT(shift.expect_fault_p) },
+	OPV_PAD(shift.pad),
+};
+
+static const struct rseqdev_opv_form opv_form_none = {
+	OPV_PAD(reserved),
+};
+
+/*
+ * Every operation type: adding one to the ABI means one row here (and a
+ * compute or run function when no existing one fits). A type without a
+ * row is refused.
+ */
+static const struct rseqdev_opv_kind opv_kinds[RSEQDEV_NR_CPU_OPS] = {
+	[RSEQDEV_CPU_OP_COMPARE_EQ] = {
+		.form = &opv_form_compare, .width = RSEQDEV_OPV_WIDTH_BYTES,
+		.run = opv_run_compare_eq,
+	},
+	[RSEQDEV_CPU_OP_COMPARE_NE] = {
+		.form = &opv_form_compare, .width = RSEQDEV_OPV_WIDTH_BYTES,
+		.run = opv_run_compare_ne,
+	},
+	[RSEQDEV_CPU_OP_MEMCPY] = {
+		.form = &opv_form_memcpy, .width = RSEQDEV_OPV_WIDTH_BYTES,
+		.writes = true, .run = opv_run_copy,
+	},
+	[RSEQDEV_CPU_OP_MEMCPY_RELEASE] = {
+		.form = &opv_form_memcpy, .width = RSEQDEV_OPV_WIDTH_BYTES,
+		.writes = true, .release = true, .run = opv_run_copy,
+	},
+	[RSEQDEV_CPU_OP_ADD] = {
+		.form = &opv_form_arithmetic, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .compute = opv_add, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_ADD_RELEASE] = {
+		.form = &opv_form_arithmetic, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .release = true, .compute = opv_add,
+		.run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_OR] = {
+		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .compute = opv_or, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_AND] = {
+		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .compute = opv_and, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_XOR] = {
+		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .compute = opv_xor, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_LSHIFT] = {
+		.form = &opv_form_shift, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .valid = opv_shift_in_width,
+		.compute = opv_lshift, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_RSHIFT] = {
+		.form = &opv_form_shift, .width = RSEQDEV_OPV_WIDTH_WORD,
+		.writes = true, .valid = opv_shift_in_width,
+		.compute = opv_rshift, .run = opv_run_word,
+	},
+	[RSEQDEV_CPU_OP_MB] = {
+		.form = &opv_form_none, .width = RSEQDEV_OPV_WIDTH_NONE,
+		.run = opv_run_mb,
+	},
+};
+
+/* The row of operation @type, or NULL for a type the module does not run. */
+const struct rseqdev_opv_kind *rseqdev_opv_kind(s32 type)
+{
+	if (type < 0 || type >= ARRAY_SIZE(opv_kinds) || !opv_kinds[type].run)
+		return NULL;
+	return &opv_kinds[type];
 }
 
 /**
@@ -186,34 +340,15 @@ static u64 opv_compute(const struct rseqdev_cpu_op *op, u64 v)
  */
 int rseqdev_opv_run(struct rseqdev_opv_op *ops, u32 nr)
 {
-	const struct rseqdev_cpu_op *op;
+	const struct rseqdev_opv_kind *kind;
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
-		op = &ops[i].op;
-		switch (op->op) {
-		case RSEQDEV_CPU_OP_COMPARE_EQ:
-			if (!opv_equal(&ops[i].operand[0], &ops[i].operand[1]))
-				return i + 1;
-			break;
-		case RSEQDEV_CPU_OP_COMPARE_NE:
-			if (opv_equal(&ops[i].operand[0], &ops[i].operand[1]))
-				return i + 1;
-			break;
-		case RSEQDEV_CPU_OP_MEMCPY:
-		case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
-			opv_copy(&ops[i].operand[0], &ops[i].operand[1],
-				 op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE);
-			break;
-		case RSEQDEV_CPU_OP_MB:
-			smp_mb();	/* the operation itself: a full barrier */
-			break;
-		default:
-			opv_store(&ops[i].operand[0],
-				  opv_compute(op, opv_load(&ops[i].operand[0])),
-				  op->op == RSEQDEV_CPU_OP_ADD_RELEASE);
-			break;
-		}
+		kind = rseqdev_opv_kind(ops[i].op.op);
+		if (kind->release)
+			smp_mb();	/* earlier operations are visible first */
+		if (!kind->run(kind, &ops[i]))
+			return i + 1;
 	}
 	return 0;
 }
