@@ -21,19 +21,10 @@
 #include <stdint.h>
 
 #include <linux/rseqdev.h>
+#include <rseqdev/arch.h>	/* RSEQ_SIG, the abort signature */
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if defined(__x86_64__)
-/*
- * The signature before every abort handler. It is the 32-bit displacement
- * of a "ud1" instruction, so a stray jump to the handler's prefix traps.
- */
-#define RSEQ_SIG	0x53053053
-#else
-#error "librseqdev supports x86-64 only"
 #endif
 
 #define RSEQDEV_ENV_BACKEND	"RSEQDEV_BACKEND"
