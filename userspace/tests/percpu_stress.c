@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 /* The injection hooks must be in place before the rseqdev headers. */
-#include "delay_loop.h"
+#include "test_arch.h"
 
 #define NR_ASM_POINTS	6
 
@@ -46,7 +46,7 @@ static void c_action(void);
 	[asm_loops_4] "m" (asm_loops[4]),				\
 	[asm_loops_5] "m" (asm_loops[5]),				\
 	[asm_loops_6] "m" (asm_loops[6])
-#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
 #define RSEQ_INJECT_ASM(n)	TEST_DELAY_LOOP("asm_loops_" #n)
 #define RSEQ_INJECT_C(n)	c_action()
 #define RSEQ_INJECT_FAILED	(thread_aborts++)
@@ -262,7 +262,7 @@ static void increment_slowly(intptr_t *value)
 	int i;
 
 	for (i = 0; i < HOLD_LOOPS; i++)
-		__asm__ __volatile__("" : : : "memory");
+		test_compiler_barrier();
 	RSEQ_WRITE_ONCE(*value, v + 1);
 }
 

@@ -26,14 +26,14 @@
 #include <sys/ptrace.h>
 #include <time.h>
 
-#include "delay_loop.h"
+#include "test_arch.h"
 
 /* A delay loop at injection point 3, inside the critical sections. */
 static unsigned int section_loops;
 
 #define RSEQ_INJECT_INPUT						\
 	[section_loops] "m" (section_loops)
-#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
 #define RSEQ_INJECT_DELAY	TEST_DELAY_LOOP("section_loops")
 #define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
 #define RSEQ_INJECT_ASM_1

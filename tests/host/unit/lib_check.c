@@ -29,6 +29,7 @@
 #include "cases.h"
 #include "fake_module.h"
 #include "tap.h"
+#include "test_arch.h"
 
 #define BAD_ENUM	7	/* no enum of the library has this value */
 
@@ -40,7 +41,7 @@ static __attribute__((noinline)) void fill_stack(int byte)
 	unsigned char area[16384];
 
 	memset(area, byte, sizeof(area));
-	__asm__ volatile("" : : "r"(area) : "memory");
+	test_escape(area);
 }
 
 /* Did @call fail with @err without reaching the module? */
