@@ -84,7 +84,7 @@ static int check_mode(enum rseq_percpu_mode mode)
 	case RSEQ_PERCPU_CPU_ID:
 		return 0;
 	case RSEQ_PERCPU_MM_CID:
-		rseq_init();
+		rseqdev_init();
 		if (rseq_mm_cid_available())
 			return 0;
 		errno = EOPNOTSUPP;

@@ -539,10 +539,10 @@ static void test_unregistrable(void)
 
 int main(void)
 {
-	enum rseq_backend backend = rseq_init();
+	enum rseq_backend backend = rseqdev_init();
 
-	diag("backend %s, rseq_size %u, mm_cid %s", rseq_backend_name(backend),
-	     rseq_size, rseq_mm_cid_available() ? "available" : "not available");
+	diag("backend %s, rseqdev_rseq_size %u, mm_cid %s", rseqdev_backend_name(backend),
+	     rseqdev_rseq_size, rseq_mm_cid_available() ? "available" : "not available");
 	test_create_errors();
 	if (backend == RSEQ_BACKEND_NONE) {
 		test_unregistrable();

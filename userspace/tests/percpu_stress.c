@@ -622,7 +622,7 @@ static void check_paths(void)
 	if (!rseqdev_cpu_opv_usable(opt.mode)) {
 		ok(1, "# SKIP cpu_opv cannot serve %s mode with the %s backend",
 		   opt.mode == RSEQ_PERCPU_MM_CID ? "mm_cid" : "cpu_id",
-		   rseq_backend_name(rseq_get_backend()));
+		   rseqdev_backend_name(rseqdev_get_backend()));
 		return;
 	}
 	diag("forced threads: %llu commits, %llu fallbacks",
@@ -845,14 +845,14 @@ int main(int argc, char **argv)
 	double start;
 
 	parse_options(argc, argv);
-	backend = rseq_init();
+	backend = rseqdev_init();
 	if (backend == RSEQ_BACKEND_NONE) {
 		printf("1..0 # SKIP no rseq backend\n");
 		return 0;
 	}
 	if (opt.mode == RSEQ_PERCPU_MM_CID && !rseq_mm_cid_available()) {
 		printf("1..0 # SKIP the %s backend's area has no mm_cid\n",
-		       rseq_backend_name(backend));
+		       rseqdev_backend_name(backend));
 		return 0;
 	}
 	sigemptyset(&sa.sa_mask);

@@ -30,7 +30,7 @@ static struct rseq_abi_cs *section_desc;	/* the descriptor below */
  */
 static __attribute__((noinline)) int spin_in_section(int *committed)
 {
-	return test_rseq_spin(rseq_offset, &stop_spinning, committed,
+	return test_rseq_spin(rseqdev_rseq_offset, &stop_spinning, committed,
 			      (void **)&section_desc);
 }
 
@@ -256,7 +256,7 @@ static void set_cs_and_yield(void *arg)
 	struct bad_cs_case *c = arg;
 	struct rseq_abi *abi = rseq_get_abi();
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		_exit(5);
 	abi->flags = c->area_flags;
 	abi->rseq_cs = c->pointer ? c->pointer : (uintptr_t)&c->cs;
@@ -372,7 +372,7 @@ static void check_flags_inside_section(void)
 int main(void)
 {
 	require_backend();
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	install_handler();
 

@@ -161,13 +161,13 @@ static int child_main(char **argv)
 	pthread_t hostile;
 	int cpu;
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		return 3;
 	counter = rseq_percpu_counter_create(mode);
 	list = rseq_percpu_list_create(mode);
 	if (!counter || !list)
 		return 3;
-	cpu = rseq_current_cpu();
+	cpu = rseqdev_current_cpu();
 	if (pin_to_cpu(cpu))
 		return 4;
 	signal(SIGTERM, report_and_exit);

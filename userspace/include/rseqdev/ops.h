@@ -251,7 +251,7 @@ int rseq_load_add_store__ptr(enum rseq_mo rseq_mo,
  * @inc: the amount added, any sign
  * @cpu: the index the thread must run with
  *
- * *(intptr_t *)(*@ptr + @off) += @inc. With a fence (rseq_fence()) the
+ * *(intptr_t *)(*@ptr + @off) += @inc. With a fence (rseqdev_rseq_fence()) the
  * owner of *@ptr can switch it to other data and then know that no
  * sequence still adds to the old data.
  *

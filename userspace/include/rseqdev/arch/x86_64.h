@@ -11,8 +11,8 @@
  *	pointer to the descriptor (in __rseq_cs_ptr_array)
  *
  *	    leaq	descriptor(%rip), %rax
- *	    movq	%rax, %fs:rseq_cs(rseq_offset)
- *	1:  cmpl	index, %fs:cpu_id or mm_cid(rseq_offset)
+ *	    movq	%rax, %fs:rseq_cs(rseqdev_rseq_offset)
+ *	1:  cmpl	index, %fs:cpu_id or mm_cid(rseqdev_rseq_offset)
  *	    jnz		4f
  *	    ...		loads, compares (exit to the compare_failed C label),
  *	    ...		stores nobody sees until the commit
@@ -204,7 +204,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -248,7 +248,7 @@ int RSEQ_TEMPLATE_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expectnot] "er" (expectnot),
@@ -289,7 +289,7 @@ int RSEQ_TEMPLATE_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [count] "er" (count),
@@ -330,7 +330,7 @@ int RSEQ_TEMPLATE_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [ptr] "m" (*ptr),
 		  [off] "er" (off),
@@ -368,7 +368,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -411,7 +411,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -473,7 +473,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
