@@ -34,7 +34,7 @@ install:
 	$(MAKE) -C userspace install
 
 check: userspace
-	prove tests/host/build.t tests/host/style.t tests/host/uapi.t
+	prove tests/host/build.t tests/host/style.t tests/host/uapi.t tests/host/link.t
 
 demo:
 	scripts/demo.sh

@@ -105,6 +105,7 @@ add_job 150 build "$host/build.t"
 add_job 100 dkms "$host/dkms.t"
 add_job 60 style "$host/style.t"
 add_job 20 uapi "$host/uapi.t"
+add_job 10 link "$host/link.t"
 add_job 20 sanitize "$host/sanitize.t"
 add_job 40 fuzz "$host/fuzz.t"
 mapfile -t ordered < <(printf '%s\n' "${queue[@]}" | sort -rn | cut -d' ' -f2-)

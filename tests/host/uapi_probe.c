@@ -29,6 +29,8 @@
 #include <rseqdev/cpu_op.h>
 #include <rseqdev/rseqdev.h>
 
+#include "../../userspace/tests/test_arch.h"
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_ARG_BYTES	128	/* more than any ioctl struct holds */
 #define MAX_CAPTURES	4	/* ioctls of one entry point */
@@ -327,8 +329,8 @@ static void call_register(void)
 {
 	static struct rseq_abi area;
 
-	rseqdev_rseq(&area, sizeof(area), 0, 0x53053053);
-	rseqdev_rseq(&area, sizeof(area), RSEQ_ABI_FLAG_UNREGISTER, 0x53053053);
+	rseqdev_rseq(&area, sizeof(area), 0, RSEQ_SIG);
+	rseqdev_rseq(&area, sizeof(area), RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG);
 }
 
 static void call_fence(void)
@@ -365,7 +367,7 @@ static __attribute__((noinline)) void fill_stack(int byte)
 	unsigned char area[32768];
 
 	memset(area, byte, sizeof(area));
-	__asm__ volatile("" : : "r"(area) : "memory");
+	test_escape(area);
 }
 
 /*
@@ -377,7 +379,7 @@ static __attribute__((noinline)) void call_below(const struct entry *e,
 {
 	unsigned char gap[256];
 
-	__asm__ volatile("" : : "r"(gap) : "memory");
+	test_escape(gap);
 	if (e->op)
 		e->op(mode);
 	else

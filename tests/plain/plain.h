@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the programs of tests/plain share: TAP output, the rseq and
- * membarrier system calls, a registered area per thread, CPU pinning and
- * the frame of an x86-64 critical section. Like the programs, it uses libc
+ * membarrier system calls, a registered area per thread and CPU pinning
+ * (the critical sections are in ../../userspace/tests/test_arch.h). Like
+ * the programs, it uses libc
  * and kernel headers only: they stand for software written against the
  * plain system calls, which knows nothing of rseqdev. Include it first,
  * after #define _GNU_SOURCE, which CPU sets need.
@@ -23,10 +24,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* x86's signature, spelt as glibc's <sys/rseq.h> does: the two must agree. */
-#define RSEQ_SIG	0x53053053
-#define PLAIN_STR_1(x)	#x
-#define PLAIN_STR(x)	PLAIN_STR_1(x)
+/*
+ * RSEQ_SIG and the critical sections, in the instruction set: the tests'
+ * one architecture header, libc only like this one.
+ */
+#include "../../userspace/tests/test_arch.h"
 
 /* Per-CPU data: a slot for every CPU the cpu_id of an area may name. */
 #define NR_SLOTS	CPU_SETSIZE
@@ -162,46 +164,5 @@ static inline void wait_for(const int *round, int want)
 	while (__atomic_load_n(round, __ATOMIC_ACQUIRE) != want)
 		usleep(50);
 }
-
-/*
- * The frame of an x86-64 critical section, for asm goto with the operands
- * RSEQ_OPERANDS() names and a label "aborted":
- *
- *	asm goto(RSEQ_ENTER "body, the commit last" RSEQ_LEAVE
- *		 : : RSEQ_OPERANDS(area, cpu), ... : "rax", ... : aborted);
- *
- * RSEQ_ENTER points the area's rseq_cs at the section's descriptor, which
- * goes to __rseq_cs, and aborts when the thread is not on %[cpu]. The
- * section runs from label 1 to label 2, right after the commit.
- * RSEQ_LEAVE puts the abort handler in __rseq_failure, right after the
- * signature, which is the displacement of a ud1 instruction so that a
- * stray jump into it traps. The frame takes labels 1 to 4, and rax.
- */
-#define RSEQ_ENTER							\
-	".pushsection __rseq_cs, \"aw\"\n\t"				\
-	".balign 32\n"							\
-	"3:\n\t"							\
-	".long 0, 0\n\t"		/* version, flags */		\
-	".quad 1f, 2f - 1f, 4f\n\t"	/* start, post-commit offset, abort */ \
-	".popsection\n\t"						\
-	"leaq 3b(%%rip), %%rax\n\t"					\
-	"movq %%rax, %[rseq_cs]\n"					\
-	"1:\n\t"							\
-	"cmpl %[cpu], %[cpu_id]\n\t"					\
-	"jnz 4f\n\t"
-
-#define RSEQ_LEAVE							\
-	"2:\n\t"							\
-	".pushsection __rseq_failure, \"ax\"\n\t"			\
-	".byte 0x0f, 0xb9, 0x3d\n\t"	/* ud1 with the signature */	\
-	".long " PLAIN_STR(RSEQ_SIG) "\n"				\
-	"4:\n\t"							\
-	"jmp %l[aborted]\n\t"						\
-	".popsection"
-
-#define RSEQ_OPERANDS(area, on_cpu)					\
-	[rseq_cs] "m" ((area)->rseq_cs),				\
-	[cpu_id] "m" ((area)->cpu_id),					\
-	[cpu] "r" (on_cpu)
 
 #endif /* PLAIN_H */

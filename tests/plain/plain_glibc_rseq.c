@@ -48,25 +48,8 @@ static uint32_t glibc_len(void)
  */
 static int held_section(struct rseq *area, int cpu, int round)
 {
-	asm goto(RSEQ_ENTER
-		 "movl %[round], %[entered]\n"
-		 "5:\n\t"
-		 "pause\n\t"
-		 "cmpl %[round], %[go]\n\t"
-		 "jne 5b\n\t"
-		 "movl %[round], %[done]\n"	/* the commit */
-		 RSEQ_LEAVE
-		 :
-		 : RSEQ_OPERANDS(area, cpu),
-		   [round] "r" (round),
-		   [entered] "m" (entered_round),
-		   [go] "m" (go_round),
-		   [done] "m" (done_round)
-		 : "rax", "memory", "cc"
-		 : aborted);
-	return 0;
-aborted:
-	return -1;
+	return test_rseq_held(&area->rseq_cs, &area->cpu_id, cpu, round,
+			      &entered_round, &go_round, &done_round);
 }
 
 /* On CPU 1, in its glibc-registered area, one held section per round. */

@@ -61,37 +61,10 @@ static void check_result(long ret, int want_errno, const char *what)
  */
 static int increment_active(int cpu, int round, unsigned int spins)
 {
-	asm goto(RSEQ_ENTER
-		 "movq %[active], %%rax\n\t"
-		 "addq %[offset], %%rax\n\t"
-		 "movl %[round], %[entered]\n"
-		 "6:\n\t"			/* held until the manager says go */
-		 "cmpl %[round], %[go]\n\t"
-		 "je 7f\n\t"
-		 "pause\n\t"
-		 "jmp 6b\n"
-		 "7:\n\t"
-		 "movl %[spins], %%ecx\n"
-		 "5:\n\t"			/* widen the window */
-		 "subl $1, %%ecx\n\t"
-		 "jae 5b\n\t"
-		 "movq (%%rax), %%rcx\n\t"
-		 "addq $1, %%rcx\n\t"
-		 "movq %%rcx, (%%rax)\n"	/* the commit */
-		 RSEQ_LEAVE
-		 :
-		 : RSEQ_OPERANDS(&thread_area, cpu),
-		   [active] "m" (active),
-		   [offset] "r" ((long)cpu * (long)sizeof(struct slot)),
-		   [round] "r" (round),
-		   [entered] "m" (entered_round),
-		   [go] "m" (go_round),
-		   [spins] "r" (spins)
-		 : "rax", "rcx", "memory", "cc"
-		 : aborted);
-	return 0;
-aborted:
-	return -1;
+	return test_rseq_increment_active(&thread_area.rseq_cs, &thread_area.cpu_id,
+					  cpu, (void **)&active,
+					  (long)cpu * (long)sizeof(struct slot),
+					  round, &entered_round, &go_round, spins);
 }
 
 static void *worker(void *unused)

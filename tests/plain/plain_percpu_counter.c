@@ -35,19 +35,8 @@ static long signals_received;
  */
 static int percpu_increment(int cpu)
 {
-	asm goto(RSEQ_ENTER
-		 "movq %[count], %%rax\n\t"
-		 "addq $1, %%rax\n\t"
-		 "movq %%rax, %[count]\n"	/* the commit */
-		 RSEQ_LEAVE
-		 :
-		 : RSEQ_OPERANDS(&thread_area, cpu),
-		   [count] "m" (counters[cpu].count)
-		 : "rax", "memory", "cc"
-		 : aborted);
-	return 0;
-aborted:
-	return -1;
+	return test_rseq_increment(&thread_area.rseq_cs, &thread_area.cpu_id, cpu,
+				   &counters[cpu].count);
 }
 
 static void *worker(void *unused)

@@ -63,15 +63,15 @@ int bench_cpu(void)
 {
 	double area, glibc, sys;
 
-	if (rseq_register_current_thread()) {
-		bench_line("current CPU: cannot register (%s)", rseq_backend_name(rseq_init()));
+	if (rseqdev_register_current_thread()) {
+		bench_line("current CPU: cannot register (%s)", rseqdev_backend_name(rseqdev_init()));
 		return 1;
 	}
 	area = median_of(ns_per_area_read, bench_scale(2000000));
 	glibc = median_of(ns_per_sched_getcpu, bench_scale(2000000));
 	sys = median_of(ns_per_getcpu_syscall, bench_scale(200000));
 	bench_line("current CPU read (median of %d runs), %s area", bench_repetitions(),
-		   rseq_backend_name(rseq_init()));
+		   rseqdev_backend_name(rseqdev_init()));
 	bench_line("  %-28s %8.2f ns   1.00x", "rseq area (cpu_id)", area);
 	bench_line("  %-28s %8.2f ns %6.2fx", "sched_getcpu()", glibc, glibc / area);
 	bench_line("  %-28s %8.2f ns %6.2fx", "getcpu system call", sys, sys / area);

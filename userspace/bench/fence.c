@@ -88,7 +88,7 @@ static double ns_per_fence(enum fence_kind kind, long calls)
 static void *spinner(void *arg)
 {
 	bench_pin((int)(long)arg);
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		return NULL;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		if (!__atomic_load_n(&spinning, __ATOMIC_RELAXED))
@@ -124,9 +124,9 @@ static int fence_ready(int ncpus)
 		bench_line("rseq fence: not measured (one CPU online)");
 		return 0;
 	}
-	if (rseq_get_backend() != RSEQ_BACKEND_MODULE) {
+	if (rseqdev_get_backend() != RSEQ_BACKEND_MODULE) {
 		bench_line("rseq fence: not measured (backend %s, not the module)",
-			   rseq_backend_name(rseq_get_backend()));
+			   rseqdev_backend_name(rseqdev_get_backend()));
 		return 0;
 	}
 	if (rseqdev_fence_register() ||
@@ -146,7 +146,7 @@ int bench_fence(void)
 	int nr = ncpus - 1 > 64 ? 64 : ncpus - 1;
 
 	bench_pin(0);
-	if (rseq_register_current_thread() || !fence_ready(ncpus))
+	if (rseqdev_register_current_thread() || !fence_ready(ncpus))
 		return 0;
 	for (i = 0; i < nr; i++)
 		pthread_create(&threads[i], NULL, spinner, (void *)(long)(i + 1));

@@ -38,7 +38,7 @@ static void *count(void *arg)
 	struct worker *w = arg;
 	long i;
 
-	if (w->kind == RSEQ_PERCPU && rseq_register_current_thread())
+	if (w->kind == RSEQ_PERCPU && rseqdev_register_current_thread())
 		w->failed = 1;
 	pthread_barrier_wait(&start);
 	for (i = 0; i < per_thread_ops && !w->failed; i++) {

@@ -94,7 +94,7 @@ static int bench_latency(void)
 	double ns[NR_CALLS];
 
 	bench_pin(here);
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		return 1;
 	bench_line("cpu_opv latency, 2-operation vector (median of %d runs of %ld calls)",
 		   bench_repetitions(), calls);

@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence)
 		want_switch = want_cpu = want_ops = want_opv = want_fence = true;
 
-	bench_line("rseq_bench: backend %s, %ld CPUs", rseq_backend_name(rseq_init()),
+	bench_line("rseq_bench: backend %s, %ld CPUs", rseqdev_backend_name(rseqdev_init()),
 		   sysconf(_SC_NPROCESSORS_ONLN));
 	if (want_switch)
 		failed |= bench_switch(argv[0]);

@@ -40,8 +40,8 @@ static bool use_module;
 
 static void register_if_asked(void)
 {
-	if (use_module && rseq_register_current_thread()) {
-		perror("rseq_register_current_thread");
+	if (use_module && rseqdev_register_current_thread()) {
+		perror("rseqdev_register_current_thread");
 		exit(3);
 	}
 }

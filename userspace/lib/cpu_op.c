@@ -38,7 +38,7 @@ int rseqdev_cpu_opv_usable(enum rseq_percpu_mode percpu_mode)
 		return !!(features & RSEQDEV_FEATURE_CPU_OPV);
 	case RSEQ_PERCPU_MM_CID:
 		return (features & RSEQDEV_FEATURE_CPU_OPV_MM_CID) &&
-		       rseq_get_backend() == RSEQ_BACKEND_MODULE;
+		       rseqdev_get_backend() == RSEQ_BACKEND_MODULE;
 	}
 	return 0;
 }

@@ -84,7 +84,7 @@ static int check_mode(enum rseq_percpu_mode mode)
 	case RSEQ_PERCPU_CPU_ID:
 		return 0;
 	case RSEQ_PERCPU_MM_CID:
-		rseq_init();
+		rseqdev_init();
 		if (rseq_mm_cid_available())
 			return 0;
 		errno = EOPNOTSUPP;
@@ -418,27 +418,6 @@ static void rseq_percpu_policy_from_env(void)
 	rseq_percpu_set_slow_path(mode, limit);
 }
 
-/*
- * Is the trap flag set? A debugger single-stepping the thread sets it, and
- * then every sequence aborts: the thread stops after each instruction.
- * pushf writes below the stack pointer, so step over the red zone first.
- */
-static int single_stepping(void)
-{
-#if defined(__x86_64__)
-	unsigned long flags;
-
-	__asm__ __volatile__("lea -128(%%rsp), %%rsp\n\t"
-			     "pushfq\n\t"
-			     "popq %0\n\t"
-			     "lea 128(%%rsp), %%rsp"
-			     : "=r" (flags) : : "memory");
-	return !!(flags & 0x100);
-#else
-	return 0;
-#endif
-}
-
 int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts)
 {
 	switch (__atomic_load_n(&rseq_percpu_policy.slow_path, __ATOMIC_RELAXED)) {
@@ -447,9 +426,13 @@ int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts)
 	case RSEQ_PERCPU_SLOW_ALWAYS:
 		break;
 	case RSEQ_PERCPU_SLOW_AUTO:
+		/*
+		 * A thread a debugger single-steps aborts every sequence
+		 * (it stops after each instruction): go slow at once.
+		 */
 		if (aborts < __atomic_load_n(&rseq_percpu_policy.abort_limit,
 					     __ATOMIC_RELAXED) &&
-		    !single_stepping())
+		    !rseq_arch_single_stepping())
 			return 0;
 		break;
 	}

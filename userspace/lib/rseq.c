@@ -35,8 +35,8 @@
 #define AT_RSEQ_FEATURE_SIZE	27
 #endif
 
-ptrdiff_t rseq_offset;
-unsigned int rseq_size;
+ptrdiff_t rseqdev_rseq_offset;
+unsigned int rseqdev_rseq_size;
 
 static __thread struct rseq_abi rseq_area
 	__attribute__((tls_model("initial-exec"))) = {
@@ -88,8 +88,8 @@ static bool use_module(void)
 	if (!module_provides_rseq(&size))
 		return false;
 	backend = RSEQ_BACKEND_MODULE;
-	rseq_offset = offset_of_own_area();
-	rseq_size = size;
+	rseqdev_rseq_offset = offset_of_own_area();
+	rseqdev_rseq_size = size;
 	return true;
 }
 
@@ -106,11 +106,11 @@ static void adopt_glibc_area(void)
 {
 #if HAVE_GLIBC_RSEQ
 	glibc_owns_area = true;
-	rseq_offset = __rseq_offset;
+	rseqdev_rseq_offset = __rseq_offset;
 	/* glibc 2.40 says 20 for a 32-byte area; trust the kernel then. */
-	rseq_size = native_feature_size();
-	if (__rseq_size < 32 && rseq_size > __rseq_size)
-		rseq_size = __rseq_size;
+	rseqdev_rseq_size = native_feature_size();
+	if (__rseq_size < 32 && rseqdev_rseq_size > __rseq_size)
+		rseqdev_rseq_size = __rseq_size;
 #endif
 }
 
@@ -120,8 +120,8 @@ static bool use_native(void)
 		/* glibc registered every thread: adopt its area. */
 		adopt_glibc_area();
 	} else if (kernel_provides_rseq()) {
-		rseq_offset = offset_of_own_area();
-		rseq_size = native_feature_size();
+		rseqdev_rseq_offset = offset_of_own_area();
+		rseqdev_rseq_size = native_feature_size();
 	} else {
 		return false;
 	}
@@ -133,7 +133,7 @@ static void unregister_at_exit(void *unused)
 {
 	(void)unused;
 	if (thread_registered)
-		rseq_unregister_current_thread();
+		rseqdev_unregister_current_thread();
 }
 
 static void init_once_fn(void)
@@ -142,7 +142,7 @@ static void init_once_fn(void)
 	int saved_errno = errno;
 
 	pthread_key_create(&exit_key, unregister_at_exit);
-	rseq_offset = offset_of_own_area();
+	rseqdev_rseq_offset = offset_of_own_area();
 	if (want && !strcmp(want, "module"))
 		use_module();
 	else if (want && !strcmp(want, "native"))
@@ -152,7 +152,7 @@ static void init_once_fn(void)
 	errno = saved_errno;
 }
 
-enum rseq_backend rseq_init(void)
+enum rseq_backend rseqdev_init(void)
 {
 	pthread_once(&init_once, init_once_fn);
 	return backend;
@@ -160,15 +160,15 @@ enum rseq_backend rseq_init(void)
 
 __attribute__((constructor)) static void rseq_init_at_load(void)
 {
-	rseq_init();
+	rseqdev_init();
 }
 
-enum rseq_backend rseq_get_backend(void)
+enum rseq_backend rseqdev_get_backend(void)
 {
-	return rseq_init();
+	return rseqdev_init();
 }
 
-const char *rseq_backend_name(enum rseq_backend b)
+const char *rseqdev_backend_name(enum rseq_backend b)
 {
 	switch (b) {
 	case RSEQ_BACKEND_MODULE:
@@ -189,9 +189,9 @@ static int rseq_call(unsigned int flags)
 	return rseqdev_rseq(&rseq_area, sizeof(rseq_area), (int)flags, RSEQ_SIG);
 }
 
-int rseq_register_current_thread(void)
+int rseqdev_register_current_thread(void)
 {
-	if (rseq_init() == RSEQ_BACKEND_NONE) {
+	if (rseqdev_init() == RSEQ_BACKEND_NONE) {
 		errno = ENOSYS;
 		return -1;
 	}
@@ -205,7 +205,7 @@ int rseq_register_current_thread(void)
 	return 0;
 }
 
-int rseq_unregister_current_thread(void)
+int rseqdev_unregister_current_thread(void)
 {
 	if (!thread_registered) {
 		errno = EINVAL;
@@ -218,9 +218,9 @@ int rseq_unregister_current_thread(void)
 	return 0;
 }
 
-int rseq_fence_register(void)
+int rseqdev_rseq_fence_register(void)
 {
-	switch (rseq_init()) {
+	switch (rseqdev_init()) {
 	case RSEQ_BACKEND_MODULE:
 		return rseqdev_fence_register();
 	case RSEQ_BACKEND_NATIVE:
@@ -233,9 +233,9 @@ int rseq_fence_register(void)
 	}
 }
 
-int rseq_fence(int cpu)
+int rseqdev_rseq_fence(int cpu)
 {
-	switch (rseq_get_backend()) {
+	switch (rseqdev_get_backend()) {
 	case RSEQ_BACKEND_MODULE:
 		return rseqdev_fence(cpu < 0 ? 0 : RSEQDEV_FENCE_CPU, cpu);
 	case RSEQ_BACKEND_NATIVE:
@@ -247,13 +247,13 @@ int rseq_fence(int cpu)
 	}
 }
 
-int32_t rseq_current_cpu(void)
+int32_t rseqdev_current_cpu(void)
 {
 	int32_t cpu = rseq_current_cpu_raw();
 
 	if (cpu >= 0)
 		return cpu;
-	if (rseq_register_current_thread() == 0) {
+	if (rseqdev_register_current_thread() == 0) {
 		cpu = rseq_current_cpu_raw();
 		if (cpu >= 0)
 			return cpu;

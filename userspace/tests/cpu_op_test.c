@@ -264,7 +264,7 @@ static void policy_child(void)
 	for (i = 0; i < NR_STRUCT_OPS / 2; i++)
 		rseq_percpu_counter_add(counter, 1);
 	/* Pinned: every pop finds what this thread pushed. */
-	pin_to_cpu(rseq_current_cpu());
+	pin_to_cpu(rseqdev_current_cpu());
 	for (i = 0; i < NR_STRUCT_OPS / 4; i++)
 		rseq_percpu_list_push(list, &nodes[i]);
 	for (i = 0; i < NR_STRUCT_OPS / 4; i++)
@@ -427,7 +427,7 @@ static void check_stats_arguments(void)
 static void *register_and_exit(void *unused)
 {
 	(void)unused;
-	return (void *)(intptr_t)rseq_register_current_thread();
+	return (void *)(intptr_t)rseqdev_register_current_thread();
 }
 
 /* The object counts come back once the thread's state is freed. */
@@ -486,17 +486,17 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--policy-child"))
 		policy_child();
 	require_backend();
-	by_module = rseq_get_backend() == RSEQ_BACKEND_MODULE;
+	by_module = rseqdev_get_backend() == RSEQ_BACKEND_MODULE;
 	if (!rseqdev_cpu_opv_usable(RSEQ_PERCPU_CPU_ID))
 		tap_bail("the module does not provide cpu_opv");
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("register: %s", strerror(errno));
 	check_twins(RSEQ_PERCPU_CPU_ID);
 	if (rseqdev_cpu_opv_usable(RSEQ_PERCPU_MM_CID))
 		check_twins(RSEQ_PERCPU_MM_CID);
 	else
 		ok(by_module == false, "# SKIP mm_cid twins: the %s backend",
-		   rseq_backend_name(rseq_get_backend()));
+		   rseqdev_backend_name(rseqdev_get_backend()));
 	check_twin_arguments();
 	check_mm_cid_flag();
 	check_policy();

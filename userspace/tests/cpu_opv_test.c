@@ -292,7 +292,7 @@ static void *rseq_adder(void *arg)
 	long *count = arg, n = 0;
 	int cpu;
 
-	rseq_register_current_thread();
+	rseqdev_register_current_thread();
 	while (!RSEQ_READ_ONCE(stop_adding)) {
 		cpu = rseq_current_cpu_raw();
 		if (rseq_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,

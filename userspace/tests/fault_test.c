@@ -225,7 +225,7 @@ int main(void)
 {
 	if (access(PARAM_DIR "fail_alloc_mask", W_OK))
 		tap_bail("needs the selftest build of the module");
-	rseq_init();
+	rseqdev_init();
 	check_each_site();
 	check_fence_registration();
 	check_random_failures();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The rseq fence (rseq_fence(): the module's fence ioctl, or membarrier()
+ * The rseq fence (rseqdev_rseq_fence(): the module's fence ioctl, or membarrier()
  * with native rseq), tested the way the kernel's selftests test
  * membarrier's: worker threads add to per-CPU slots of the "active" array
  * with a sequence that loads the array's address inside the section; a
@@ -27,13 +27,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "delay_loop.h"
+#include "test_arch.h"
 
 static unsigned int section_loops = 3000;
 
 #define RSEQ_INJECT_INPUT						\
 	[section_loops] "m" (section_loops)
-#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
 #define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
 #define RSEQ_INJECT_ASM_1
 #define RSEQ_INJECT_ASM_2
@@ -81,7 +81,7 @@ static void *worker(void *arg)
 	struct worker_state *state = arg;
 	int cpu;
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("worker registration: %s", strerror(errno));
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		cpu = rseq_percpu_current_index(RSEQ_PERCPU_CPU_ID);
@@ -135,11 +135,11 @@ static int switch_rounds(int rounds, bool fence)
 		intptr_t before;
 
 		__atomic_store_n(&active, (intptr_t)next, __ATOMIC_RELEASE);
-		if (fence && round % 2 == 0 && rseq_fence(-1))
-			tap_bail("rseq_fence(-1): %s", strerror(errno));
+		if (fence && round % 2 == 0 && rseqdev_rseq_fence(-1))
+			tap_bail("rseqdev_rseq_fence(-1): %s", strerror(errno));
 		for (cpu = 0; fence && round % 2 && cpu < nr_cpus; cpu++) {
-			if (rseq_fence(cpu))
-				tap_bail("rseq_fence(%d): %s", cpu, strerror(errno));
+			if (rseqdev_rseq_fence(cpu))
+				tap_bail("rseqdev_rseq_fence(%d): %s", cpu, strerror(errno));
 		}
 		before = array_sum(old);
 		wait_for_workers();
@@ -217,11 +217,11 @@ static void check_fence_aborts(int rounds)
 
 	memset(arrays[0], 0, nr_cpus * sizeof(struct slot));
 	memset(arrays[1], 0, nr_cpus * sizeof(struct slot));
-	ipis = rseq_get_backend() == RSEQ_BACKEND_MODULE ? fence_ipis() : 0;
+	ipis = rseqdev_get_backend() == RSEQ_BACKEND_MODULE ? fence_ipis() : 0;
 	start_workers(threads, nr);
 	late = switch_rounds(rounds, true);
 	adds = stop_workers(threads);
-	if (rseq_get_backend() == RSEQ_BACKEND_MODULE) {
+	if (rseqdev_get_backend() == RSEQ_BACKEND_MODULE) {
 		uint64_t bound = (rounds + 1) / 2 * (online - 1) +
 				 rounds / 2 * (uint64_t)nr_cpus;
 
@@ -296,7 +296,7 @@ static void check_bad_input(void)
 static void *sleeper(void *unused)
 {
 	(void)unused;
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("sleeper registration: %s", strerror(errno));
 	pause();
 	return NULL;
@@ -323,13 +323,13 @@ static void check_interrupt_count(void)
 	usleep(20000);
 	before = fence_ipis();
 	for (i = 0; i < 50; i++)
-		rseq_fence(-1);
+		rseqdev_rseq_fence(-1);
 	ok(fence_ipis() - before == 0,
 	   "every-CPU fences with the other thread asleep interrupt no CPU");
 	before = fence_ipis();
 	for (i = 0; i < 10; i++) {
 		for (cpu = 0; cpu < nr_cpus; cpu++)
-			rseq_fence(cpu);
+			rseqdev_rseq_fence(cpu);
 	}
 	ok(fence_ipis() - before == 10,
 	   "per-CPU fences with the other thread asleep: only the caller's own CPU, once per sweep (%llu for 10)",
@@ -423,7 +423,7 @@ static void check_fork_and_exec(const char *self)
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(rseq_fence(-1) ? 1 : 0);
+		_exit(rseqdev_rseq_fence(-1) ? 1 : 0);
 	waitpid(pid, &status, 0);
 	ok(exited_with(status, 0), "a child forked by a registered thread inherits the registration");
 
@@ -438,11 +438,11 @@ static void check_fork_and_exec(const char *self)
 
 static int exec_child(void)
 {
-	if (rseq_init() != RSEQ_BACKEND_MODULE)
+	if (rseqdev_init() != RSEQ_BACKEND_MODULE)
 		return 4;
 	if (rseqdev_fence(0, 0) == 0 || errno != EPERM)
 		return 1;
-	return rseq_fence_register() || rseqdev_fence(0, 0) ? 2 : 0;
+	return rseqdev_rseq_fence_register() || rseqdev_fence(0, 0) ? 2 : 0;
 }
 
 static int hold(int nr)
@@ -450,7 +450,7 @@ static int hold(int nr)
 	pthread_t thread;
 	int i;
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		return 1;
 	for (i = 1; i < nr; i++) {
 		if (pthread_create(&thread, NULL, sleeper, NULL))
@@ -487,15 +487,15 @@ int main(int argc, char **argv)
 	nr_cpus = nr_possible_cpus();
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		tap_bail("the fence needs two online CPUs");
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("registration: %s", strerror(errno));
 
-	if (rseq_get_backend() == RSEQ_BACKEND_MODULE)
+	if (rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		check_bad_input();
 	else
-		ok(rseq_fence_register() == 0, "register (membarrier)");
+		ok(rseqdev_rseq_fence_register() == 0, "register (membarrier)");
 	check_fence_aborts(rounds);
-	if (rseq_get_backend() == RSEQ_BACKEND_MODULE) {
+	if (rseqdev_get_backend() == RSEQ_BACKEND_MODULE) {
 		check_interrupt_count();
 		check_threads();
 		check_fork_and_exec(argv[0]);

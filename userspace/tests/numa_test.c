@@ -234,7 +234,7 @@ static void *hop_and_add(void *arg)
 	struct hopper *h = arg;
 	int i;
 
-	if (rseq_register_current_thread()) {
+	if (rseqdev_register_current_thread()) {
 		h->failed = 1;
 		return NULL;
 	}
@@ -278,7 +278,7 @@ struct worker {
 /* Registers the worker's thread and pins it to its CPU. */
 static bool worker_ready(struct worker *w)
 {
-	if (rseq_register_current_thread() || pin_to_cpu(w->cpu)) {
+	if (rseqdev_register_current_thread() || pin_to_cpu(w->cpu)) {
 		w->failed = 1;
 		return false;
 	}
@@ -397,7 +397,7 @@ int main(void)
 		return 0;
 	}
 	diag("%d CPUs on %d nodes", nr_cpus, nr_nodes);
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	if (rseq_node_id_available()) {
 		check_pinned();

@@ -22,6 +22,7 @@ static unsigned long aborts_seen;
 #include <rseqdev/percpu.h>
 
 #include "tap.h"
+#include "test_arch.h"
 
 #define MAX_ATTEMPTS	1000
 #define GUARD_BYTE	0xa5
@@ -299,40 +300,25 @@ static void test_ops(void)
 	test_memcpy(RSEQ_MO_RELEASE, "RELEASE");
 }
 
-/* Bounds of the program's descriptors and pointer array, from the linker. */
+/* Bounds of the program's descriptors, from the linker. */
 static const struct rseq_abi_cs *cs_section(const struct rseq_abi_cs **stop)
 {
-	const struct rseq_abi_cs *start;
+	const void *start, *end;
 
-	/* Taken in asm: the linker defines the symbols when referenced. */
-	__asm__("leaq __start___rseq_cs(%%rip), %0\n\t"
-		"leaq __stop___rseq_cs(%%rip), %1"
-		: "=r" (start), "=r" (*stop));
-	return start;
-}
-
-static const uint64_t *cs_ptr_array(const uint64_t **stop)
-{
-	const uint64_t *start;
-
-	__asm__("leaq __start___rseq_cs_ptr_array(%%rip), %0\n\t"
-		"leaq __stop___rseq_cs_ptr_array(%%rip), %1"
-		: "=r" (start), "=r" (*stop));
+	start = test_rseq_cs_section(&end);
+	*stop = end;
 	return start;
 }
 
 static int descriptor_is_valid(const struct rseq_abi_cs *cs)
 {
-	static const unsigned char ud1_prefix[3] = { 0x0f, 0xb9, 0x3d };
 	const unsigned char *abort_ip = (const unsigned char *)(uintptr_t)cs->abort_ip;
-	uint32_t sig;
 
 	if (cs->version || cs->flags || !cs->start_ip || !cs->post_commit_offset)
 		return 0;
 	if (cs->abort_ip - cs->start_ip < cs->post_commit_offset)
 		return 0;
-	memcpy(&sig, abort_ip - 4, sizeof(sig));
-	return sig == RSEQ_SIG && !memcmp(abort_ip - 7, ud1_prefix, 3);
+	return test_abort_signature_ok(abort_ip);
 }
 
 static void test_descriptors(void)
@@ -357,11 +343,11 @@ static void test_descriptors(void)
 	   bad);
 
 	cs = cs_section(&stop);
-	ptr = cs_ptr_array(&ptr_stop);
+	ptr = test_rseq_cs_ptr_array(&ptr_stop);
 	for (; ptr < ptr_stop; ptr++)
 		if (*ptr < (uintptr_t)cs || *ptr >= (uintptr_t)stop || (*ptr & 31))
 			ptr_bad++;
-	ok((size_t)(ptr_stop - cs_ptr_array(&ptr_stop)) == n && !ptr_bad,
+	ok((size_t)(ptr_stop - test_rseq_cs_ptr_array(&ptr_stop)) == n && !ptr_bad,
 	   "__rseq_cs_ptr_array points at each descriptor");
 }
 
@@ -553,10 +539,10 @@ static void test_unregistrable(void)
 
 int main(void)
 {
-	enum rseq_backend backend = rseq_init();
+	enum rseq_backend backend = rseqdev_init();
 
-	diag("backend %s, rseq_size %u, mm_cid %s", rseq_backend_name(backend),
-	     rseq_size, rseq_mm_cid_available() ? "available" : "not available");
+	diag("backend %s, rseqdev_rseq_size %u, mm_cid %s", rseqdev_backend_name(backend),
+	     rseqdev_rseq_size, rseq_mm_cid_available() ? "available" : "not available");
 	test_create_errors();
 	if (backend == RSEQ_BACKEND_NONE) {
 		test_unregistrable();

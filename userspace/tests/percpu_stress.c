@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 /* The injection hooks must be in place before the rseqdev headers. */
-#include "delay_loop.h"
+#include "test_arch.h"
 
 #define NR_ASM_POINTS	6
 
@@ -46,7 +46,7 @@ static void c_action(void);
 	[asm_loops_4] "m" (asm_loops[4]),				\
 	[asm_loops_5] "m" (asm_loops[5]),				\
 	[asm_loops_6] "m" (asm_loops[6])
-#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
 #define RSEQ_INJECT_ASM(n)	TEST_DELAY_LOOP("asm_loops_" #n)
 #define RSEQ_INJECT_C(n)	c_action()
 #define RSEQ_INJECT_FAILED	(thread_aborts++)
@@ -262,7 +262,7 @@ static void increment_slowly(intptr_t *value)
 	int i;
 
 	for (i = 0; i < HOLD_LOOPS; i++)
-		__asm__ __volatile__("" : : : "memory");
+		test_compiler_barrier();
 	RSEQ_WRITE_ONCE(*value, v + 1);
 }
 
@@ -622,7 +622,7 @@ static void check_paths(void)
 	if (!rseqdev_cpu_opv_usable(opt.mode)) {
 		ok(1, "# SKIP cpu_opv cannot serve %s mode with the %s backend",
 		   opt.mode == RSEQ_PERCPU_MM_CID ? "mm_cid" : "cpu_id",
-		   rseq_backend_name(rseq_get_backend()));
+		   rseqdev_backend_name(rseqdev_get_backend()));
 		return;
 	}
 	diag("forced threads: %llu commits, %llu fallbacks",
@@ -845,14 +845,14 @@ int main(int argc, char **argv)
 	double start;
 
 	parse_options(argc, argv);
-	backend = rseq_init();
+	backend = rseqdev_init();
 	if (backend == RSEQ_BACKEND_NONE) {
 		printf("1..0 # SKIP no rseq backend\n");
 		return 0;
 	}
 	if (opt.mode == RSEQ_PERCPU_MM_CID && !rseq_mm_cid_available()) {
 		printf("1..0 # SKIP the %s backend's area has no mm_cid\n",
-		       rseq_backend_name(backend));
+		       rseqdev_backend_name(backend));
 		return 0;
 	}
 	sigemptyset(&sa.sa_mask);

@@ -17,6 +17,7 @@
 #include <ucontext.h>
 
 #include "rseq_test_util.h"
+#include "test_arch.h"
 
 static int stop_spinning;
 static struct rseq_abi_cs *section_desc;	/* the descriptor below */
@@ -24,40 +25,13 @@ static struct rseq_abi_cs *section_desc;	/* the descriptor below */
 /*
  * One critical section: it spins until stop_spinning is set, then commits
  * by storing 1 to *committed. Returns 0 when it committed, 1 when the
- * kernel sent it to its abort handler.
+ * kernel sent it to its abort handler. Never inlined: every call must run
+ * the one descriptor that section_desc names, which a test rewrites.
  */
-static int spin_in_section(int *committed)
+static __attribute__((noinline)) int spin_in_section(int *committed)
 {
-	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
-		"leaq 3b(%%rip), %%rax\n\t"
-		"movq %%rax, %[desc]\n\t"
-		"movq %%rax, %%fs:8(%[offset])\n\t"
-		"1:\n\t"
-		"cmpl $0, %[stop]\n\t"
-		"je 1b\n\t"
-		"movl $1, %[committed]\n\t"
-		"2:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		/* ud1 with the signature as displacement: traps if run. */
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long 0x53053053\n\t"
-		"4:\n\t"
-		"jmp %l[aborted]\n\t"
-		".popsection\n\t"
-		: /* asm goto: no outputs */
-		: [offset] "r" (rseq_offset), [stop] "m" (stop_spinning),
-		  [committed] "m" (*committed), [desc] "m" (section_desc)
-		: "memory", "cc", "rax"
-		: aborted);
-	return 0;
-aborted:
-	return 1;
+	return test_rseq_spin(rseqdev_rseq_offset, &stop_spinning, committed,
+			      (void **)&section_desc);
 }
 
 static uint64_t signal_saved_ip;
@@ -69,7 +43,7 @@ static void on_sigusr1(int sig, siginfo_t *info, void *ucontext)
 
 	(void)sig;
 	(void)info;
-	RSEQ_WRITE_ONCE(signal_saved_ip, uc->uc_mcontext.gregs[REG_RIP]);
+	RSEQ_WRITE_ONCE(signal_saved_ip, test_ucontext_ip(uc));
 	RSEQ_WRITE_ONCE(cpu_start_in_handler, rseq_get_abi()->cpu_id_start);
 }
 
@@ -282,7 +256,7 @@ static void set_cs_and_yield(void *arg)
 	struct bad_cs_case *c = arg;
 	struct rseq_abi *abi = rseq_get_abi();
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		_exit(5);
 	abi->flags = c->area_flags;
 	abi->rseq_cs = c->pointer ? c->pointer : (uintptr_t)&c->cs;
@@ -398,7 +372,7 @@ static void check_flags_inside_section(void)
 int main(void)
 {
 	require_backend();
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	install_handler();
 

@@ -49,7 +49,7 @@ static void check_coexistence(void)
 	const struct rseq *glibc_area;
 	int cpu, bad = 0, ncpus = nr_possible_cpus();
 
-	if (rseq_get_backend() != RSEQ_BACKEND_MODULE || __rseq_size == 0) {
+	if (rseqdev_get_backend() != RSEQ_BACKEND_MODULE || __rseq_size == 0) {
 		ok(1, "# SKIP needs the module backend beside glibc's registration");
 		return;
 	}
@@ -95,7 +95,7 @@ static void check_mm_cid_range(void)
 int main(void)
 {
 	require_backend();
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	check_cpu_ids();
 	check_coexistence();

@@ -72,7 +72,7 @@ static void *thread_registers_own_area(void *unused)
 
 	(void)unused;
 	if ((int32_t)abi->cpu_id != RSEQ_ABI_CPU_ID_UNINITIALIZED &&
-	    rseq_get_backend() == RSEQ_BACKEND_MODULE)
+	    rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		return (void *)1;
 	ret = raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG);
 	if (ret)
@@ -149,7 +149,7 @@ static void exec_with_old_area(void *self)
 	if (page != OLD_AREA_ADDR)
 		_exit(30);
 	/* The inherited registration is the library's; this one is at page. */
-	if (rseq_unregister_current_thread() ||
+	if (rseqdev_unregister_current_thread() ||
 	    raw_rseq((uintptr_t)page, 32, 0, RSEQ_SIG))
 		_exit(31);
 	execv(self, argv);
@@ -172,7 +172,7 @@ static void *short_life(void *arg)
 
 	if (by_library) {
 		/* Unregistered again by the library's thread-exit destructor. */
-		if (rseq_register_current_thread())
+		if (rseqdev_register_current_thread())
 			return (void *)1;
 	} else if (raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG)) {
 		/* Left registered: the kernel side cleans up at exit. */
@@ -282,7 +282,7 @@ int main(int argc, char **argv)
 		return after_exec();
 
 	require_backend();
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
 	signal(SIGUSR2, ignore);
 

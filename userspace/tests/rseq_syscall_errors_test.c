@@ -102,7 +102,7 @@ static void check_register_unregister(void)
  */
 static bool extended_areas_accepted(void)
 {
-	return rseq_get_backend() == RSEQ_BACKEND_MODULE ||
+	return rseqdev_get_backend() == RSEQ_BACKEND_MODULE ||
 	       getauxval(AT_RSEQ_FEATURE_SIZE) != 0;
 }
 
@@ -231,7 +231,7 @@ int main(void)
 	check_register_unregister();
 	check_extended_and_stale();
 	check_bad_areas();
-	if (rseq_get_backend() == RSEQ_BACKEND_MODULE)
+	if (rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		check_ioctl_struct();
 	return tap_done();
 }

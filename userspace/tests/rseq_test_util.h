@@ -40,7 +40,7 @@ static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
 		.sig = sig,
 	};
 
-	if (rseq_get_backend() == RSEQ_BACKEND_NATIVE)
+	if (rseqdev_get_backend() == RSEQ_BACKEND_NATIVE)
 		return syscall(__NR_rseq, (void *)(uintptr_t)area, len, flags, sig);
 	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_REGISTER, &reg);
 }
@@ -49,14 +49,14 @@ static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
 static inline void require_backend(void)
 {
 	const char *want = getenv(RSEQDEV_ENV_BACKEND);
-	enum rseq_backend have = rseq_init();
+	enum rseq_backend have = rseqdev_init();
 
-	diag("backend: %s", rseq_backend_name(have));
+	diag("backend: %s", rseqdev_backend_name(have));
 	if (have == RSEQ_BACKEND_NONE)
 		tap_bail("no rseq backend available");
-	if (want && strcmp(want, rseq_backend_name(have)))
+	if (want && strcmp(want, rseqdev_backend_name(have)))
 		tap_bail("asked for backend %s, got %s", want,
-			 rseq_backend_name(have));
+			 rseqdev_backend_name(have));
 }
 
 /*
@@ -165,7 +165,7 @@ static inline void *cid_watch_thread(void *arg)
 	struct cid_watch *w = arg;
 	uint32_t cid;
 
-	if (rseq_register_current_thread()) {
+	if (rseqdev_register_current_thread()) {
 		w->invalid = true;
 		return NULL;
 	}

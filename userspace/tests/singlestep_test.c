@@ -26,14 +26,14 @@
 #include <sys/ptrace.h>
 #include <time.h>
 
-#include "delay_loop.h"
+#include "test_arch.h"
 
 /* A delay loop at injection point 3, inside the critical sections. */
 static unsigned int section_loops;
 
 #define RSEQ_INJECT_INPUT						\
 	[section_loops] "m" (section_loops)
-#define RSEQ_INJECT_CLOBBER	"rdx"
+#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
 #define RSEQ_INJECT_DELAY	TEST_DELAY_LOOP("section_loops")
 #define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
 #define RSEQ_INJECT_ASM_1
@@ -161,13 +161,13 @@ static int child_main(char **argv)
 	pthread_t hostile;
 	int cpu;
 
-	if (rseq_register_current_thread())
+	if (rseqdev_register_current_thread())
 		return 3;
 	counter = rseq_percpu_counter_create(mode);
 	list = rseq_percpu_list_create(mode);
 	if (!counter || !list)
 		return 3;
-	cpu = rseq_current_cpu();
+	cpu = rseqdev_current_cpu();
 	if (pin_to_cpu(cpu))
 		return 4;
 	signal(SIGTERM, report_and_exit);

@@ -29,6 +29,7 @@
 #include "cases.h"
 #include "fake_module.h"
 #include "tap.h"
+#include "test_arch.h"
 
 #define BAD_ENUM	7	/* no enum of the library has this value */
 
@@ -40,7 +41,7 @@ static __attribute__((noinline)) void fill_stack(int byte)
 	unsigned char area[16384];
 
 	memset(area, byte, sizeof(area));
-	__asm__ volatile("" : : "r"(area) : "memory");
+	test_escape(area);
 }
 
 /* Did @call fail with @err without reaching the module? */
@@ -90,20 +91,20 @@ static void check_backend_none(void)
 {
 	int cpu = sched_getcpu();
 
-	ok(rseq_get_backend() == RSEQ_BACKEND_NONE, "backend none");
-	ok(!strcmp(rseq_backend_name(RSEQ_BACKEND_NONE), "none") &&
-	   !strcmp(rseq_backend_name(RSEQ_BACKEND_MODULE), "module") &&
-	   !strcmp(rseq_backend_name(RSEQ_BACKEND_NATIVE), "native") &&
-	   !strcmp(rseq_backend_name((enum rseq_backend)BAD_ENUM), "none"),
-	   "rseq_backend_name() of every backend and a bad one");
-	expect_errno(rseq_register_current_thread(), ENOSYS,
-		     "rseq_register_current_thread()");
-	expect_errno(rseq_unregister_current_thread(), EINVAL,
-		     "rseq_unregister_current_thread() unregistered");
-	expect_errno(rseq_fence_register(), ENOSYS, "rseq_fence_register()");
-	expect_errno(rseq_fence(-1), ENOSYS, "rseq_fence(-1)");
-	expect_errno(rseq_fence(0), ENOSYS, "rseq_fence(0)");
-	ok(rseq_current_cpu() >= 0 && cpu >= 0, "rseq_current_cpu(): sched_getcpu()'s");
+	ok(rseqdev_get_backend() == RSEQ_BACKEND_NONE, "backend none");
+	ok(!strcmp(rseqdev_backend_name(RSEQ_BACKEND_NONE), "none") &&
+	   !strcmp(rseqdev_backend_name(RSEQ_BACKEND_MODULE), "module") &&
+	   !strcmp(rseqdev_backend_name(RSEQ_BACKEND_NATIVE), "native") &&
+	   !strcmp(rseqdev_backend_name((enum rseq_backend)BAD_ENUM), "none"),
+	   "rseqdev_backend_name() of every backend and a bad one");
+	expect_errno(rseqdev_register_current_thread(), ENOSYS,
+		     "rseqdev_register_current_thread()");
+	expect_errno(rseqdev_unregister_current_thread(), EINVAL,
+		     "rseqdev_unregister_current_thread() unregistered");
+	expect_errno(rseqdev_rseq_fence_register(), ENOSYS, "rseqdev_rseq_fence_register()");
+	expect_errno(rseqdev_rseq_fence(-1), ENOSYS, "rseqdev_rseq_fence(-1)");
+	expect_errno(rseqdev_rseq_fence(0), ENOSYS, "rseqdev_rseq_fence(0)");
+	ok(rseqdev_current_cpu() >= 0 && cpu >= 0, "rseqdev_current_cpu(): sched_getcpu()'s");
 	ok(!rseq_percpu_fall_back(RSEQ_PERCPU_CPU_ID, 1000),
 	   "rseq_percpu_fall_back(): no slow path without cpu_opv");
 }
@@ -384,38 +385,38 @@ static void check_backend_module(void)
 {
 	struct rseqdev_register reg;
 
-	ok(rseq_get_backend() == RSEQ_BACKEND_MODULE, "backend module");
-	ok(rseq_size == offsetof(struct rseq_abi, end), "rseq_size is the module's");
+	ok(rseqdev_get_backend() == RSEQ_BACKEND_MODULE, "backend module");
+	ok(rseqdev_rseq_size == offsetof(struct rseq_abi, end), "rseqdev_rseq_size is the module's");
 	fake.fail_next = EPERM;
-	expect_errno(rseq_register_current_thread(), EPERM,
-		     "rseq_register_current_thread(): the module's EPERM");
-	expect_early(rseq_unregister_current_thread(), EINVAL,
-		     "rseq_unregister_current_thread() after a failed registration");
-	ok(!rseq_register_current_thread(), "rseq_register_current_thread()");
+	expect_errno(rseqdev_register_current_thread(), EPERM,
+		     "rseqdev_register_current_thread(): the module's EPERM");
+	expect_early(rseqdev_unregister_current_thread(), EINVAL,
+		     "rseqdev_unregister_current_thread() after a failed registration");
+	ok(!rseqdev_register_current_thread(), "rseqdev_register_current_thread()");
 	reg = (struct rseqdev_register) { .size = sizeof(reg),
 					  .rseq = (uintptr_t)rseq_get_abi(),
 					  .rseq_len = sizeof(struct rseq_abi),
 					  .sig = RSEQ_SIG };
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "registration: the thread's area, 32 bytes, RSEQ_SIG");
-	ok(rseq_current_cpu_raw() == 0 && rseq_current_cpu() == 0,
+	ok(rseq_current_cpu_raw() == 0 && rseqdev_current_cpu() == 0,
 	   "the CPU the module wrote");
 	{
 		unsigned int calls = fake.calls;
 
-		ok(!rseq_register_current_thread() && fake.calls == calls,
+		ok(!rseqdev_register_current_thread() && fake.calls == calls,
 		   "registering again: 0, no ioctl");
 	}
-	ok(!rseq_unregister_current_thread(), "rseq_unregister_current_thread()");
+	ok(!rseqdev_unregister_current_thread(), "rseqdev_unregister_current_thread()");
 	reg.flags = RSEQ_ABI_FLAG_UNREGISTER;
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "unregistration: UNREGISTER, same area and signature");
-	expect_early(rseq_unregister_current_thread(), EINVAL,
-		     "rseq_unregister_current_thread() twice");
-	ok(!rseq_fence_register(), "rseq_fence_register()");
-	ok(!rseq_fence(-1) && fake.last.arg[4] == 0, "rseq_fence(-1): every CPU");
-	ok(!rseq_fence(2) && fake.last.arg[4] == RSEQDEV_FENCE_CPU &&
-	   fake.last.arg[8] == 2, "rseq_fence(2): that CPU");
+	expect_early(rseqdev_unregister_current_thread(), EINVAL,
+		     "rseqdev_unregister_current_thread() twice");
+	ok(!rseqdev_rseq_fence_register(), "rseqdev_rseq_fence_register()");
+	ok(!rseqdev_rseq_fence(-1) && fake.last.arg[4] == 0, "rseqdev_rseq_fence(-1): every CPU");
+	ok(!rseqdev_rseq_fence(2) && fake.last.arg[4] == RSEQDEV_FENCE_CPU &&
+	   fake.last.arg[8] == 2, "rseqdev_rseq_fence(2): that CPU");
 	ok(rseqdev_cpu_opv_usable(RSEQ_PERCPU_CPU_ID) &&
 	   rseqdev_cpu_opv_usable(RSEQ_PERCPU_MM_CID) &&
 	   !rseqdev_cpu_opv_usable((enum rseq_percpu_mode)BAD_ENUM),
@@ -536,7 +537,7 @@ static void run_fake(void)
 	ok(!rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_ALWAYS, 1), "slow path always");
 	check_slow_path(RSEQ_PERCPU_CPU_ID, "cpu_id");
 	check_slow_path(RSEQ_PERCPU_MM_CID, "mm_cid");
-	ok(!rseq_unregister_current_thread(), "unregistered at the end");
+	ok(!rseqdev_unregister_current_thread(), "unregistered at the end");
 }
 
 static int run_env(const char *mode, const char *limit)

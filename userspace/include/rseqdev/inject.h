@@ -18,7 +18,7 @@
  *			such as the loop counts RSEQ_INJECT_ASM() reads:
  *			[loops_3] "m" (loops[3]), [loops_4] "m" (loops[4])
  * RSEQ_INJECT_CLOBBER	extra clobbers, a comma-separated list naming every
- *			register RSEQ_INJECT_ASM() modifies: "rdx". Flags
+ *			register RSEQ_INJECT_ASM() modifies. Flags
  *			("cc") and memory are clobbered already.
  * RSEQ_INJECT_C(n)	a C expression, run as a statement. Point 7 runs on
  *			entry to every operation, after the caller chose
@@ -31,9 +31,10 @@
  * immediate, a repeated "memory" clobber).
  *
  * Rules for RSEQ_INJECT_ASM(): modify only the registers listed in
- * RSEQ_INJECT_CLOBBER, never %rax or %rcx (the sequences' scratch
- * registers), and use local labels numbered 100 or above: the sequences
- * use 1 to 9 and refer to them by "f"/"b" across the injected text.
+ * RSEQ_INJECT_CLOBBER, never the sequences' scratch registers (named in
+ * the architecture's header under rseqdev/arch/), and use local labels
+ * numbered 100 or above: the sequences use 1 to 9 and refer to them by
+ * "f"/"b" across the injected text.
  */
 #ifndef RSEQDEV_INJECT_H
 #define RSEQDEV_INJECT_H

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rseqdev/arch.h>
 #include <rseqdev/inject.h>
 #include <rseqdev/rseq.h>
 
@@ -59,13 +60,60 @@ enum rseq_percpu_mode {
 	RSEQ_PERCPU_MM_CID,
 };
 
-#define RSEQDEV_OPS_H_INSIDE
-#if defined(__x86_64__)
-#include <rseqdev/arch/x86_64.h>
-#else
-#error "librseqdev's per-CPU operations support x86-64 only"
-#endif
-#undef RSEQDEV_OPS_H_INSIDE
+/*
+ * The critical sections come from the architecture's header, instantiated
+ * here once for every memory order and index field. The template
+ * parameters an arch header sees:
+ *
+ *   RSEQ_TEMPLATE_MO		relaxed or release, and one of
+ *				RSEQ_TEMPLATE_MO_RELAXED, RSEQ_TEMPLATE_MO_RELEASE
+ *				defined: the order of the commit store
+ *   RSEQ_TEMPLATE_INDEX	cpu_id or mm_cid, and one of
+ *				RSEQ_TEMPLATE_INDEX_CPU_ID,
+ *				RSEQ_TEMPLATE_INDEX_MM_CID defined: the field of
+ *				struct rseq_abi the index is checked against
+ *
+ * RSEQ_TEMPLATE_NAME(op) names its instance of @op,
+ * rseq_arch_<op>__<mo>_<index>, with these arguments: those of the
+ * operation below after @percpu_mode, and the index last (never
+ * negative). It returns what the operation returns. An arch header
+ * provides all seven operations for every combination; the dispatchers
+ * below decide which combinations the API offers.
+ */
+#define RSEQ_TEMPLATE_NAME_1(op, mo, index)	rseq_arch_##op##__##mo##_##index
+#define RSEQ_TEMPLATE_NAME_2(op, mo, index)	RSEQ_TEMPLATE_NAME_1(op, mo, index)
+#define RSEQ_TEMPLATE_NAME(op)						\
+	RSEQ_TEMPLATE_NAME_2(op, RSEQ_TEMPLATE_MO, RSEQ_TEMPLATE_INDEX)
+
+#define RSEQ_TEMPLATE_MO		relaxed
+#define RSEQ_TEMPLATE_MO_RELAXED
+#define RSEQ_TEMPLATE_INDEX		cpu_id
+#define RSEQ_TEMPLATE_INDEX_CPU_ID
+#include RSEQ_ARCH_HEADER
+#undef RSEQ_TEMPLATE_INDEX
+#undef RSEQ_TEMPLATE_INDEX_CPU_ID
+#define RSEQ_TEMPLATE_INDEX		mm_cid
+#define RSEQ_TEMPLATE_INDEX_MM_CID
+#include RSEQ_ARCH_HEADER
+#undef RSEQ_TEMPLATE_INDEX
+#undef RSEQ_TEMPLATE_INDEX_MM_CID
+#undef RSEQ_TEMPLATE_MO
+#undef RSEQ_TEMPLATE_MO_RELAXED
+
+#define RSEQ_TEMPLATE_MO		release
+#define RSEQ_TEMPLATE_MO_RELEASE
+#define RSEQ_TEMPLATE_INDEX		cpu_id
+#define RSEQ_TEMPLATE_INDEX_CPU_ID
+#include RSEQ_ARCH_HEADER
+#undef RSEQ_TEMPLATE_INDEX
+#undef RSEQ_TEMPLATE_INDEX_CPU_ID
+#define RSEQ_TEMPLATE_INDEX		mm_cid
+#define RSEQ_TEMPLATE_INDEX_MM_CID
+#include RSEQ_ARCH_HEADER
+#undef RSEQ_TEMPLATE_INDEX
+#undef RSEQ_TEMPLATE_INDEX_MM_CID
+#undef RSEQ_TEMPLATE_MO
+#undef RSEQ_TEMPLATE_MO_RELEASE
 
 /**
  * rseq_percpu_current_index() - the index the calling thread runs with
@@ -123,9 +171,9 @@ int rseq_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 		return -1;
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_cbne_store__cpu_id(v, expect, newv, cpu);
+		return rseq_arch_load_cbne_store__relaxed_cpu_id(v, expect, newv, cpu);
 	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_cbne_store__mm_cid(v, expect, newv, cpu);
+		return rseq_arch_load_cbne_store__relaxed_mm_cid(v, expect, newv, cpu);
 	}
 	return -1;
 }
@@ -156,10 +204,10 @@ int rseq_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 		return -1;
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_cbeq_store_add_load_store__cpu_id(v,
+		return rseq_arch_load_cbeq_store_add_load_store__relaxed_cpu_id(v,
 				expectnot, voffp, load, cpu);
 	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_cbeq_store_add_load_store__mm_cid(v,
+		return rseq_arch_load_cbeq_store_add_load_store__relaxed_mm_cid(v,
 				expectnot, voffp, load, cpu);
 	}
 	return -1;
@@ -186,9 +234,9 @@ int rseq_load_add_store__ptr(enum rseq_mo rseq_mo,
 		return -1;
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_add_store__cpu_id(v, count, cpu);
+		return rseq_arch_load_add_store__relaxed_cpu_id(v, count, cpu);
 	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_add_store__mm_cid(v, count, cpu);
+		return rseq_arch_load_add_store__relaxed_mm_cid(v, count, cpu);
 	}
 	return -1;
 }
@@ -203,7 +251,7 @@ int rseq_load_add_store__ptr(enum rseq_mo rseq_mo,
  * @inc: the amount added, any sign
  * @cpu: the index the thread must run with
  *
- * *(intptr_t *)(*@ptr + @off) += @inc. With a fence (rseq_fence()) the
+ * *(intptr_t *)(*@ptr + @off) += @inc. With a fence (rseqdev_rseq_fence()) the
  * owner of *@ptr can switch it to other data and then know that no
  * sequence still adds to the old data.
  *
@@ -219,10 +267,10 @@ int rseq_load_add_load_add_store__ptr(enum rseq_mo rseq_mo,
 		return -1;
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_add_load_add_store__cpu_id(ptr, off, inc,
+		return rseq_arch_load_add_load_add_store__relaxed_cpu_id(ptr, off, inc,
 								cpu);
 	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_add_load_add_store__mm_cid(ptr, off, inc,
+		return rseq_arch_load_add_load_add_store__relaxed_mm_cid(ptr, off, inc,
 								cpu);
 	}
 	return -1;
@@ -252,17 +300,29 @@ int rseq_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
 				    intptr_t *v2, intptr_t newv2,
 				    intptr_t newv, int cpu)
 {
-	/* x86-64 orders stores: RELEASE is the same sequence. */
-	if ((rseq_mo != RSEQ_MO_RELAXED && rseq_mo != RSEQ_MO_RELEASE) ||
-	    cpu < 0)
+	if (cpu < 0)
 		return -1;
-	switch (percpu_mode) {
-	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_cbne_store_store__cpu_id(v, expect, v2,
-				newv2, newv, cpu);
-	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_cbne_store_store__mm_cid(v, expect, v2,
-				newv2, newv, cpu);
+	switch (rseq_mo) {
+	case RSEQ_MO_RELAXED:
+		switch (percpu_mode) {
+		case RSEQ_PERCPU_CPU_ID:
+			return rseq_arch_load_cbne_store_store__relaxed_cpu_id(v, expect, v2,
+					newv2, newv, cpu);
+		case RSEQ_PERCPU_MM_CID:
+			return rseq_arch_load_cbne_store_store__relaxed_mm_cid(v, expect, v2,
+					newv2, newv, cpu);
+		}
+		break;
+	case RSEQ_MO_RELEASE:
+		switch (percpu_mode) {
+		case RSEQ_PERCPU_CPU_ID:
+			return rseq_arch_load_cbne_store_store__release_cpu_id(v, expect, v2,
+					newv2, newv, cpu);
+		case RSEQ_PERCPU_MM_CID:
+			return rseq_arch_load_cbne_store_store__release_mm_cid(v, expect, v2,
+					newv2, newv, cpu);
+		}
+		break;
 	}
 	return -1;
 }
@@ -293,10 +353,10 @@ int rseq_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 		return -1;
 	switch (percpu_mode) {
 	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_cbne_load_cbne_store__cpu_id(v, expect,
+		return rseq_arch_load_cbne_load_cbne_store__relaxed_cpu_id(v, expect,
 				v2, expect2, newv, cpu);
 	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_cbne_load_cbne_store__mm_cid(v, expect,
+		return rseq_arch_load_cbne_load_cbne_store__relaxed_mm_cid(v, expect,
 				v2, expect2, newv, cpu);
 	}
 	return -1;
@@ -328,17 +388,29 @@ int rseq_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
 				     void *dst, void *src, size_t len,
 				     intptr_t newv, int cpu)
 {
-	/* x86-64 orders stores: RELEASE is the same sequence. */
-	if ((rseq_mo != RSEQ_MO_RELAXED && rseq_mo != RSEQ_MO_RELEASE) ||
-	    cpu < 0)
+	if (cpu < 0)
 		return -1;
-	switch (percpu_mode) {
-	case RSEQ_PERCPU_CPU_ID:
-		return rseq_x86_load_cbne_memcpy_store__cpu_id(v, expect, dst,
-				src, len, newv, cpu);
-	case RSEQ_PERCPU_MM_CID:
-		return rseq_x86_load_cbne_memcpy_store__mm_cid(v, expect, dst,
-				src, len, newv, cpu);
+	switch (rseq_mo) {
+	case RSEQ_MO_RELAXED:
+		switch (percpu_mode) {
+		case RSEQ_PERCPU_CPU_ID:
+			return rseq_arch_load_cbne_memcpy_store__relaxed_cpu_id(v, expect, dst,
+					src, len, newv, cpu);
+		case RSEQ_PERCPU_MM_CID:
+			return rseq_arch_load_cbne_memcpy_store__relaxed_mm_cid(v, expect, dst,
+					src, len, newv, cpu);
+		}
+		break;
+	case RSEQ_MO_RELEASE:
+		switch (percpu_mode) {
+		case RSEQ_PERCPU_CPU_ID:
+			return rseq_arch_load_cbne_memcpy_store__release_cpu_id(v, expect, dst,
+					src, len, newv, cpu);
+		case RSEQ_PERCPU_MM_CID:
+			return rseq_arch_load_cbne_memcpy_store__release_mm_cid(v, expect, dst,
+					src, len, newv, cpu);
+		}
+		break;
 	}
 	return -1;
 }

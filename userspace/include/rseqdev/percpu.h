@@ -402,7 +402,7 @@ static inline void rseq_percpu_spin_wait(unsigned int *busy)
 	if (++*busy % RSEQ_PERCPU_SPIN_BEFORE_YIELD == 0)
 		sched_yield();
 	else
-		__builtin_ia32_pause();
+		rseq_arch_cpu_relax();
 }
 
 static inline __attribute__((always_inline)) enum rseq_percpu_step

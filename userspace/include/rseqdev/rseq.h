@@ -4,7 +4,7 @@
  * or through the kernel's own rseq system call.
  *
  * Each thread has one struct rseq_abi at a fixed offset from its thread
- * pointer (rseq_offset), whoever registered it. The per-CPU operations read
+ * pointer (rseqdev_rseq_offset), whoever registered it. The per-CPU operations read
  * the current CPU from it and name it in their critical sections; only
  * registration goes through the device.
  *
@@ -21,19 +21,10 @@
 #include <stdint.h>
 
 #include <linux/rseqdev.h>
+#include <rseqdev/arch.h>	/* RSEQ_SIG, the abort signature */
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-#if defined(__x86_64__)
-/*
- * The signature before every abort handler. It is the 32-bit displacement
- * of a "ud1" instruction, so a stray jump to the handler's prefix traps.
- */
-#define RSEQ_SIG	0x53053053
-#else
-#error "librseqdev supports x86-64 only"
 #endif
 
 #define RSEQDEV_ENV_BACKEND	"RSEQDEV_BACKEND"
@@ -45,41 +36,41 @@ enum rseq_backend {
 };
 
 /* Offset from the thread pointer to the thread's struct rseq_abi. */
-extern ptrdiff_t rseq_offset;
+extern ptrdiff_t rseqdev_rseq_offset;
 
 /*
  * Feature size of the area in use (offsetof(struct rseq_abi, end) or less);
  * 0 when rseq is unavailable. Fields past it are not maintained.
  */
-extern unsigned int rseq_size;
+extern unsigned int rseqdev_rseq_size;
 
 /**
- * rseq_init() - choose the backend; idempotent, thread-safe
+ * rseqdev_init() - choose the backend; idempotent, thread-safe
  *
  * Runs by itself when the library loads; call it from code that may run
  * before library constructors.
  *
  * Return: the backend chosen.
  */
-enum rseq_backend rseq_init(void);
+enum rseq_backend rseqdev_init(void);
 
 /**
- * rseq_get_backend() - the backend chosen for this process
+ * rseqdev_get_backend() - the backend chosen for this process
  *
  * Return: RSEQ_BACKEND_MODULE, RSEQ_BACKEND_NATIVE or RSEQ_BACKEND_NONE.
  */
-enum rseq_backend rseq_get_backend(void);
+enum rseq_backend rseqdev_get_backend(void);
 
 /**
- * rseq_backend_name() - a backend as a word: "module", "native", "none"
+ * rseqdev_backend_name() - a backend as a word: "module", "native", "none"
  * @backend: the backend
  *
  * Return: a static string.
  */
-const char *rseq_backend_name(enum rseq_backend backend);
+const char *rseqdev_backend_name(enum rseq_backend backend);
 
 /**
- * rseq_register_current_thread() - register the calling thread
+ * rseqdev_register_current_thread() - register the calling thread
  *
  * Idempotent: a thread the library registered already gets 0. When glibc
  * owns the thread's registration (native backend), nothing is done. Threads
@@ -88,10 +79,10 @@ const char *rseq_backend_name(enum rseq_backend backend);
  * Return: 0, or -1 with errno: ENOSYS when no backend provides rseq, or the
  * error of the registration ioctl or system call.
  */
-int rseq_register_current_thread(void);
+int rseqdev_register_current_thread(void);
 
 /**
- * rseq_fence_register() - register the process for rseq_fence()
+ * rseqdev_rseq_fence_register() - register the process for rseqdev_rseq_fence()
  *
  * Once per process, before the first fence; idempotent.
  *
@@ -99,10 +90,10 @@ int rseq_register_current_thread(void);
  * membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ) or of the
  * module's fence ioctl.
  */
-int rseq_fence_register(void);
+int rseqdev_rseq_fence_register(void);
 
 /**
- * rseq_fence() - abort the critical sections of the process's threads that
+ * rseqdev_rseq_fence() - abort the critical sections of the process's threads that
  *	run on other CPUs
  * @cpu: one CPU, or -1 for every CPU
  *
@@ -114,24 +105,24 @@ int rseq_fence_register(void);
  * ioctl, which interrupts only CPUs running a registered thread of the
  * process.
  *
- * Return: 0, or -1 with errno: EPERM before rseq_fence_register(), EINVAL
+ * Return: 0, or -1 with errno: EPERM before rseqdev_rseq_fence_register(), EINVAL
  * for a CPU out of range with the module (membarrier returns 0 there).
  */
-int rseq_fence(int cpu);
+int rseqdev_rseq_fence(int cpu);
 
 /**
- * rseq_unregister_current_thread() - undo rseq_register_current_thread()
+ * rseqdev_unregister_current_thread() - undo rseqdev_register_current_thread()
  *
  * Return: 0, or -1 with errno (EINVAL when the library did not register
  * the thread).
  */
-int rseq_unregister_current_thread(void);
+int rseqdev_unregister_current_thread(void);
 
 static inline __attribute__((always_inline))
 struct rseq_abi *rseq_get_abi(void)
 {
 	return (struct rseq_abi *)((uintptr_t)__builtin_thread_pointer() +
-				   rseq_offset);
+				   rseqdev_rseq_offset);
 }
 
 /* A single, untorn access the compiler may neither repeat nor elide. */
@@ -160,11 +151,11 @@ static inline __attribute__((always_inline)) uint32_t rseq_cpu_start(void)
 }
 
 /**
- * rseq_current_cpu() - the current CPU, registering the thread if needed
+ * rseqdev_current_cpu() - the current CPU, registering the thread if needed
  *
  * Return: the CPU number; sched_getcpu()'s answer when rseq is unavailable.
  */
-int32_t rseq_current_cpu(void);
+int32_t rseqdev_current_cpu(void);
 
 /**
  * rseq_node_id_available() - does the area in use carry node_id?
@@ -173,7 +164,7 @@ int32_t rseq_current_cpu(void);
  */
 static inline int rseq_node_id_available(void)
 {
-	return rseq_size >= offsetof(struct rseq_abi, node_id) + sizeof(uint32_t);
+	return rseqdev_rseq_size >= offsetof(struct rseq_abi, node_id) + sizeof(uint32_t);
 }
 
 /**
@@ -183,7 +174,7 @@ static inline int rseq_node_id_available(void)
  */
 static inline int rseq_mm_cid_available(void)
 {
-	return rseq_size >= offsetof(struct rseq_abi, mm_cid) + sizeof(uint32_t);
+	return rseqdev_rseq_size >= offsetof(struct rseq_abi, mm_cid) + sizeof(uint32_t);
 }
 
 /**
@@ -216,13 +207,13 @@ static inline __attribute__((always_inline)) uint32_t rseq_current_mm_cid(void)
  * The lazy registration every per-CPU operation starts with: one load when
  * the thread is registered already.
  *
- * Return: 0, or -1 with errno as rseq_register_current_thread().
+ * Return: 0, or -1 with errno as rseqdev_register_current_thread().
  */
 static inline __attribute__((always_inline)) int rseq_thread_ready(void)
 {
 	if (__builtin_expect(rseq_current_cpu_raw() >= 0, 1))
 		return 0;
-	return rseq_register_current_thread();
+	return rseqdev_register_current_thread();
 }
 
 #ifdef __cplusplus

@@ -4,6 +4,19 @@
  *
  * Functions return 0 (or a descriptor) on success and -1 with errno set on
  * failure, as system calls do.
+ *
+ * The library exports names under three prefixes only (the version
+ * script userspace/lib/librseqdev.map says the same):
+ *
+ *   rseqdev_		the device, registration, backends, fences, cpu_opv
+ *   rseq_percpu_	the per-CPU data structures and the slow-path policy
+ *   cpu_op_		the cpu_opv twins of the per-CPU operations
+ *
+ * The bare rseq_ prefix is librseq's: the rseq_* names of these headers
+ * (the per-CPU operations, rseq_get_abi(), ...) are static inline and
+ * export nothing, so that a program can link librseq and librseqdev
+ * together. Registration is rseqdev_register_current_thread(), the area's
+ * offset rseqdev_rseq_offset.
  */
 #ifndef RSEQDEV_RSEQDEV_H
 #define RSEQDEV_RSEQDEV_H
@@ -80,7 +93,7 @@ int rseqdev_fence_register(void);
  * @cpu:	with RSEQDEV_FENCE_CPU, the CPU, or -1 for every CPU
  *
  * See struct rseqdev_fence. Only threads registered through the module
- * are concerned; rseq_fence() covers either backend.
+ * are concerned; rseqdev_rseq_fence() covers either backend.
  *
  * Return: 0, or -1 with errno set (EPERM before rseqdev_fence_register()).
  */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-only OR MIT */
 /*
- * x86-64 critical sections of the per-CPU operations in <rseqdev/ops.h>.
+ * x86-64: the abort signature, the CPU-relax hint, the single-step check,
+ * and the critical sections of the per-CPU operations in <rseqdev/ops.h>.
+ * Included through <rseqdev/arch.h> only (see there for the contract).
  *
  * Every sequence has the same shape:
  *
@@ -9,8 +11,8 @@
  *	pointer to the descriptor (in __rseq_cs_ptr_array)
  *
  *	    leaq	descriptor(%rip), %rax
- *	    movq	%rax, %fs:rseq_cs(rseq_offset)
- *	1:  cmpl	index, %fs:cpu_id or mm_cid(rseq_offset)
+ *	    movq	%rax, %fs:rseq_cs(rseqdev_rseq_offset)
+ *	1:  cmpl	index, %fs:cpu_id or mm_cid(rseqdev_rseq_offset)
  *	    jnz		4f
  *	    ...		loads, compares (exit to the compare_failed C label),
  *	    ...		stores nobody sees until the commit
@@ -28,20 +30,22 @@
  * else can touch that index's data until the commit. The signature is the
  * displacement of a ud1 instruction so that a stray jump to it traps.
  *
- * The file includes itself once per index field: the second half is a
- * template whose functions compare cpu_id (rseq_x86_*__cpu_id) or mm_cid
- * (rseq_x86_*__mm_cid). The offsets must be literal in the assembler text,
- * and an "i" operand fed from an inline function's argument does not
- * compile at -O0 with every compiler.
+ * The second half of the file is the template <rseqdev/ops.h> instantiates
+ * once per memory order and index field. The offsets must be literal in
+ * the assembler text, and an "i" operand fed from an inline function's
+ * argument does not compile at -O0 with every compiler: hence a template
+ * rather than an index argument.
  *
  * Local labels: 1 start, 2 post-commit, 3 descriptor, 4 abort, 5-9 loops
- * inside a sequence. %rax and %rcx are the scratch registers.
+ * inside a sequence. %rax and %rcx are the scratch registers: code given
+ * to RSEQ_INJECT_ASM() (<rseqdev/inject.h>) must leave them alone and use
+ * labels from 100 on.
  */
-#ifndef RSEQDEV_OPS_H_INSIDE
-#error "Never include <rseqdev/arch/x86_64.h> directly; include <rseqdev/ops.h>"
+#ifndef RSEQDEV_ARCH_H
+#error "Never include <rseqdev/arch/x86_64.h> directly; include <rseqdev/arch.h>"
 #endif
 
-#ifndef RSEQ_X86_TEMPLATE_INDEX
+#ifndef RSEQ_TEMPLATE_INDEX
 
 #ifndef RSEQDEV_ARCH_X86_64_H
 #define RSEQDEV_ARCH_X86_64_H
@@ -49,15 +53,41 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <rseqdev/inject.h>
-#include <rseqdev/rseq.h>
+#include <linux/rseqdev.h>
+
+/*
+ * The signature before every abort handler. It is the 32-bit displacement
+ * of a "ud1" instruction, so a stray jump to the handler's prefix traps.
+ * glibc's <sys/rseq.h> uses the same value, which lets the library adopt
+ * glibc's registration.
+ */
+#define RSEQ_SIG	0x53053053
+
+/* Between two tries of a spin loop: lets a sibling hyperthread run. */
+static inline __attribute__((always_inline)) void rseq_arch_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+/*
+ * Is the trap flag set? A debugger single-stepping the thread sets it, and
+ * then every sequence aborts: the thread stops after each instruction.
+ * pushf writes below the stack pointer, so step over the red zone first.
+ */
+static inline int rseq_arch_single_stepping(void)
+{
+	unsigned long flags;
+
+	__asm__ __volatile__("lea -128(%%rsp), %%rsp\n\t"
+			     "pushfq\n\t"
+			     "popq %0\n\t"
+			     "lea 128(%%rsp), %%rsp"
+			     : "=r" (flags) : : "memory");
+	return !!(flags & 0x100);
+}
 
 #define RSEQ_X86_STR_1(x)	#x
 #define RSEQ_X86_STR(x)		RSEQ_X86_STR_1(x)
-
-#define RSEQ_X86_NAME_1(op, index)	rseq_x86_##op##__##index
-#define RSEQ_X86_NAME_2(op, index)	RSEQ_X86_NAME_1(op, index)
-#define RSEQ_X86_NAME(op)		RSEQ_X86_NAME_2(op, RSEQ_X86_TEMPLATE_INDEX)
 
 /* Offsets in struct rseq_abi named in the assembler text. */
 #define RSEQ_X86_CPU_ID_OFFSET	4
@@ -121,52 +151,60 @@ RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, mm_cid) == RSEQ_X86_MM_CID_OFFS
 	"jmp %l[aborted]\n\t"						\
 	".popsection\n\t"
 
-/* One instance of the template per index field. */
-#define RSEQ_X86_TEMPLATE_INDEX		cpu_id
-#define RSEQ_X86_TEMPLATE_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_CPU_ID_OFFSET)
-#include "x86_64.h"
-#undef RSEQ_X86_TEMPLATE_INDEX
-#undef RSEQ_X86_TEMPLATE_INDEX_OFFSET
-
-#define RSEQ_X86_TEMPLATE_INDEX		mm_cid
-#define RSEQ_X86_TEMPLATE_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_MM_CID_OFFSET)
-#include "x86_64.h"
-#undef RSEQ_X86_TEMPLATE_INDEX
-#undef RSEQ_X86_TEMPLATE_INDEX_OFFSET
-
 #endif /* RSEQDEV_ARCH_X86_64_H */
 
-#else /* RSEQ_X86_TEMPLATE_INDEX: the sequences for one index field */
+#else /* RSEQ_TEMPLATE_INDEX: the sequences for one memory order and index */
+
+/* The template parameters, as the assembler text needs them. */
+#if defined(RSEQ_TEMPLATE_INDEX_CPU_ID)
+#define RSEQ_X86_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_CPU_ID_OFFSET)
+#elif defined(RSEQ_TEMPLATE_INDEX_MM_CID)
+#define RSEQ_X86_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_MM_CID_OFFSET)
+#else
+#error "x86_64.h: unknown RSEQ_TEMPLATE_INDEX"
+#endif
+
+/*
+ * RELEASE needs no instruction before the commit store on x86-64: stores
+ * are not reordered with older stores, and the "memory" clobber keeps the
+ * compiler from sinking earlier C stores past the commit. The point is
+ * still marked in every sequence, where a weaker architecture puts its
+ * barrier or turns the commit into a store-release.
+ */
+#if defined(RSEQ_TEMPLATE_MO_RELEASE) || defined(RSEQ_TEMPLATE_MO_RELAXED)
+#define RSEQ_X86_ASM_RELEASE
+#else
+#error "x86_64.h: unknown RSEQ_TEMPLATE_MO"
+#endif
 
 /*
  * asm goto takes no output operands with older compilers, so every memory
  * operand is an input and the "memory" clobber tells the compiler that the
- * sequence writes it. RELEASE needs nothing more on x86-64: stores are
- * not reordered with older stores, and the clobber keeps the compiler from
- * sinking earlier C stores past the commit.
+ * sequence writes it.
  */
 
 /* if (*v != expect) fail; *v = newv */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
-				   intptr_t newv, int index)
+int RSEQ_TEMPLATE_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
+					intptr_t newv, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"cmpq %[expect], %[v]\n\t"
 		"jnz %l[compare_failed]\n\t"
 		RSEQ_INJECT_ASM(4)
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %[newv], %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -185,16 +223,16 @@ compare_failed:
 
 /* if (*v == expectnot) fail; *load = *v; *v = *(intptr_t *)(*v + voffp) */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
-						  intptr_t expectnot,
-						  long voffp, intptr_t *load,
-						  int index)
+int RSEQ_TEMPLATE_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
+						       intptr_t expectnot,
+						       long voffp, intptr_t *load,
+						       int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"movq %[v], %%rax\n\t"
 		"cmpq %[expectnot], %%rax\n\t"
@@ -205,11 +243,12 @@ int RSEQ_X86_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
 		"movq (%%rax), %%rax\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %%rax, %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expectnot] "er" (expectnot),
@@ -232,24 +271,25 @@ compare_failed:
  * missed abort between the load and the store loses an update visibly.
  */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
+int RSEQ_TEMPLATE_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"movq %[v], %%rax\n\t"
 		RSEQ_INJECT_ASM(4)
 		"addq %[count], %%rax\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %%rax, %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [count] "er" (count),
@@ -269,14 +309,14 @@ aborted:
  * that loaded the old pointer and has not committed yet.
  */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
-					   intptr_t inc, int index)
+int RSEQ_TEMPLATE_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
+						intptr_t inc, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"movq %[ptr], %%rax\n\t"
 		"addq %[off], %%rax\n\t"
@@ -285,11 +325,12 @@ int RSEQ_X86_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
 		"addq %[inc], %%rcx\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %%rcx, (%%rax)\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [ptr] "m" (*ptr),
 		  [off] "er" (off),
@@ -306,15 +347,15 @@ aborted:
 
 /* if (*v != expect) fail; *v2 = newv2; *v = newv */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
-					 intptr_t *v2, intptr_t newv2,
-					 intptr_t newv, int index)
+int RSEQ_TEMPLATE_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
+					      intptr_t *v2, intptr_t newv2,
+					      intptr_t newv, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"cmpq %[expect], %[v]\n\t"
 		"jnz %l[compare_failed]\n\t"
@@ -322,11 +363,12 @@ int RSEQ_X86_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
 		"movq %[newv2], %[v2]\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %[newv], %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -347,15 +389,15 @@ compare_failed:
 
 /* if (*v != expect || *v2 != expect2) fail; *v = newv */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
-					     intptr_t *v2, intptr_t expect2,
-					     intptr_t newv, int index)
+int RSEQ_TEMPLATE_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
+						  intptr_t *v2, intptr_t expect2,
+						  intptr_t newv, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"cmpq %[expect], %[v]\n\t"
 		"jnz %l[compare_failed]\n\t"
@@ -364,11 +406,12 @@ int RSEQ_X86_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
 		"jnz %l[compare_failed]\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %[newv], %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -393,15 +436,15 @@ compare_failed:
  * counts the bytes copied, %rax carries them.
  */
 static inline __attribute__((always_inline))
-int RSEQ_X86_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
-					  void *dst, void *src, size_t len,
-					  intptr_t newv, int index)
+int RSEQ_TEMPLATE_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
+					       void *dst, void *src, size_t len,
+					       intptr_t newv, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
 		RSEQ_X86_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
-		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_TEMPLATE_INDEX_OFFSET)
+		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
 		"cmpq %[expect], %[v]\n\t"
 		"jnz %l[compare_failed]\n\t"
@@ -425,11 +468,12 @@ int RSEQ_X86_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
 		"7:\n\t"
 		RSEQ_INJECT_ASM(5)
 		RSEQ_INJECT_ASM(6)
+		RSEQ_X86_ASM_RELEASE
 		"movq %[newv], %[v]\n\t"
 		"2:\n\t"
 		RSEQ_X86_ASM_ABORT
 		: /* no outputs */
-		: [rseq_offset] "r" (rseq_offset),
+		: [rseq_offset] "r" (rseqdev_rseq_offset),
 		  [index] "r" (index),
 		  [v] "m" (*v),
 		  [expect] "er" (expect),
@@ -449,4 +493,7 @@ compare_failed:
 	return 1;
 }
 
-#endif /* RSEQ_X86_TEMPLATE_INDEX */
+#undef RSEQ_X86_INDEX_OFFSET
+#undef RSEQ_X86_ASM_RELEASE
+
+#endif /* RSEQ_TEMPLATE_INDEX */

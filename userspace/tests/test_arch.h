@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Everything the tests write in the instruction set: the test programs
+ * (userspace/tests, tests/plain, tests/host) hold no assembler text of
+ * their own, so that another architecture needs a section here and no
+ * change to a test. The library's own architecture layer is
+ * <rseqdev/arch.h>; this header stands beside it for the tests, and uses
+ * libc only, because the programs of tests/plain stand for software that
+ * knows nothing of rseqdev.
+ *
+ * What a section provides:
+ *
+ * RSEQ_SIG			the signature, spelt as glibc's <sys/rseq.h>
+ *				and <rseqdev/arch.h> spell it
+ * TEST_DELAY_LOOP(count)	assembler text for RSEQ_INJECT_ASM() that
+ *				spins as many times as the "m" input operand
+ *				named @count says (0: no delay)
+ * TEST_DELAY_LOOP_CLOBBER	what RSEQ_INJECT_CLOBBER must then name
+ * test_ucontext_ip()		the interrupted instruction pointer in a
+ *				signal handler's context
+ * test_rseq_cs_section()	bounds of the program's __rseq_cs and
+ * test_rseq_cs_ptr_array()	__rseq_cs_ptr_array sections
+ * test_abort_signature_ok()	whether the bytes before an abort_ip are
+ *				the signature as the library lays it out
+ * test_rseq_*()		hand-written critical sections, for the
+ *				tests that check the kernel's side of rseq
+ *				without the library's sequences
+ */
+#ifndef RSEQDEV_TESTS_TEST_ARCH_H
+#define RSEQDEV_TESTS_TEST_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <ucontext.h>
+
+#define TEST_STR_1(x)	#x
+#define TEST_STR(x)	TEST_STR_1(x)
+
+/*
+ * Keeps the compiler from dropping or merging a loop that does nothing but
+ * take time.
+ */
+static inline void test_compiler_barrier(void)
+{
+	__asm__ __volatile__("" : : : "memory");
+}
+
+/*
+ * Makes the compiler believe that @p is read and its memory written: the
+ * stores before it are kept, and @p's object may not be optimised away.
+ * Not a const pointer: gcc at -O0 warns when an array nobody wrote goes to
+ * a const one, and handing over such an array is the point of some callers.
+ */
+static inline void test_escape(void *p)
+{
+	__asm__ __volatile__("" : : "r" (p) : "memory");
+}
+
+#if defined(__x86_64__)
+
+/* ud1's displacement, so that a stray jump into the signature traps. */
+#define RSEQ_SIG	0x53053053
+
+#define TEST_DELAY_LOOP(count)						\
+	"movl %[" count "], %%edx\n\t"					\
+	"testl %%edx, %%edx\n\t"					\
+	"jz 101f\n\t"							\
+	"100:\n\t"							\
+	"decl %%edx\n\t"						\
+	"jnz 100b\n\t"							\
+	"101:\n\t"
+
+#define TEST_DELAY_LOOP_CLOBBER	"rdx"
+
+static inline uint64_t test_ucontext_ip(const ucontext_t *uc)
+{
+	return uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* Taken in asm: the linker defines the symbols when referenced. */
+static inline const void *test_rseq_cs_section(const void **stop)
+{
+	const void *start;
+
+	__asm__("leaq __start___rseq_cs(%%rip), %0\n\t"
+		"leaq __stop___rseq_cs(%%rip), %1"
+		: "=r" (start), "=r" (*stop));
+	return start;
+}
+
+static inline const uint64_t *test_rseq_cs_ptr_array(const uint64_t **stop)
+{
+	const uint64_t *start;
+
+	__asm__("leaq __start___rseq_cs_ptr_array(%%rip), %0\n\t"
+		"leaq __stop___rseq_cs_ptr_array(%%rip), %1"
+		: "=r" (start), "=r" (*stop));
+	return start;
+}
+
+/* "ud1 RSEQ_SIG(%rip), %edi" ends right at abort_ip. */
+static inline int test_abort_signature_ok(const unsigned char *abort_ip)
+{
+	static const unsigned char ud1_prefix[3] = { 0x0f, 0xb9, 0x3d };
+	uint32_t sig;
+
+	memcpy(&sig, abort_ip - 4, sizeof(sig));
+	return sig == RSEQ_SIG && !memcmp(abort_ip - 7, ud1_prefix, 3);
+}
+
+/*
+ * The frame of a critical section, for asm goto with the operands
+ * TEST_RSEQ_OPERANDS() names and a label "aborted":
+ *
+ *	asm goto(TEST_RSEQ_ENTER "body, the commit last" TEST_RSEQ_LEAVE
+ *		 : : TEST_RSEQ_OPERANDS(rseq_cs, cpu_id, cpu), ...
+ *		 : "rax", ... : aborted);
+ *
+ * TEST_RSEQ_ENTER points the area's rseq_cs at the section's descriptor,
+ * which goes to __rseq_cs, and aborts when the thread is not on %[cpu].
+ * The section runs from label 1 to label 2, right after the commit.
+ * TEST_RSEQ_LEAVE puts the abort handler in __rseq_failure, right after
+ * the signature, which is the displacement of a ud1 instruction so that a
+ * stray jump into it traps. The frame takes labels 1 to 4, and rax.
+ */
+#define TEST_RSEQ_ENTER							\
+	".pushsection __rseq_cs, \"aw\"\n\t"				\
+	".balign 32\n"							\
+	"3:\n\t"							\
+	".long 0, 0\n\t"		/* version, flags */		\
+	".quad 1f, 2f - 1f, 4f\n\t"	/* start, post-commit offset, abort */ \
+	".popsection\n\t"						\
+	"leaq 3b(%%rip), %%rax\n\t"					\
+	"movq %%rax, %[rseq_cs]\n"					\
+	"1:\n\t"							\
+	"cmpl %[cpu], %[cpu_id]\n\t"					\
+	"jnz 4f\n\t"
+
+#define TEST_RSEQ_LEAVE							\
+	"2:\n\t"							\
+	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	".byte 0x0f, 0xb9, 0x3d\n\t"	/* ud1 with the signature */	\
+	".long " TEST_STR(RSEQ_SIG) "\n"				\
+	"4:\n\t"							\
+	"jmp %l[aborted]\n\t"						\
+	".popsection"
+
+#define TEST_RSEQ_OPERANDS(rseq_cs_field, cpu_id_field, on_cpu)	\
+	[rseq_cs] "m" (*(uint64_t *)(rseq_cs_field)),			\
+	[cpu_id] "m" (*(uint32_t *)(cpu_id_field)),			\
+	[cpu] "r" (on_cpu)
+
+/*
+ * ++*@count as one critical section on the area whose rseq_cs and cpu_id
+ * fields are given (struct rseq or struct rseq_abi, which one the caller
+ * uses): 0 once committed, -1 when aborted or not on @cpu.
+ */
+static inline int test_rseq_increment(void *rseq_cs, void *cpu_id,
+				      int cpu, long *count)
+{
+	__asm__ __volatile__ goto(TEST_RSEQ_ENTER
+		 "movq %[count], %%rax\n\t"
+		 "addq $1, %%rax\n\t"
+		 "movq %%rax, %[count]\n"	/* the commit */
+		 TEST_RSEQ_LEAVE
+		 :
+		 : TEST_RSEQ_OPERANDS(rseq_cs, cpu_id, cpu),
+		   [count] "m" (*count)
+		 : "rax", "memory", "cc"
+		 : aborted);
+	return 0;
+aborted:
+	return -1;
+}
+
+/*
+ * A critical section that says it entered @round (*@entered = @round),
+ * waits inside for *@go == @round, and commits *@done = @round: 0 once
+ * committed, -1 when aborted or not on @cpu.
+ */
+static inline int test_rseq_held(void *rseq_cs, void *cpu_id,
+				 int cpu, int round, int *entered,
+				 int *go, int *done)
+{
+	__asm__ __volatile__ goto(TEST_RSEQ_ENTER
+		 "movl %[round], %[entered]\n"
+		 "5:\n\t"
+		 "pause\n\t"
+		 "cmpl %[round], %[go]\n\t"
+		 "jne 5b\n\t"
+		 "movl %[round], %[done]\n"	/* the commit */
+		 TEST_RSEQ_LEAVE
+		 :
+		 : TEST_RSEQ_OPERANDS(rseq_cs, cpu_id, cpu),
+		   [round] "r" (round),
+		   [entered] "m" (*entered),
+		   [go] "m" (*go),
+		   [done] "m" (*done)
+		 : "rax", "memory", "cc"
+		 : aborted);
+	return 0;
+aborted:
+	return -1;
+}
+
+/*
+ * ++*(long *)(*@active + @offset) as one critical section, the pointer
+ * loaded inside it: 0 once committed, -1 when aborted or not on @cpu.
+ * Between the load of the pointer and the commit it says it entered
+ * @round, waits for *@go == @round, then spins @spins times.
+ */
+static inline int test_rseq_increment_active(void *rseq_cs,
+					     void *cpu_id, int cpu,
+					     void **active, long offset,
+					     int round, int *entered, int *go,
+					     unsigned int spins)
+{
+	__asm__ __volatile__ goto(TEST_RSEQ_ENTER
+		 "movq %[active], %%rax\n\t"
+		 "addq %[offset], %%rax\n\t"
+		 "movl %[round], %[entered]\n"
+		 "6:\n\t"			/* held until the manager says go */
+		 "cmpl %[round], %[go]\n\t"
+		 "je 7f\n\t"
+		 "pause\n\t"
+		 "jmp 6b\n"
+		 "7:\n\t"
+		 "movl %[spins], %%ecx\n"
+		 "5:\n\t"			/* widen the window */
+		 "subl $1, %%ecx\n\t"
+		 "jae 5b\n\t"
+		 "movq (%%rax), %%rcx\n\t"
+		 "addq $1, %%rcx\n\t"
+		 "movq %%rcx, (%%rax)\n"	/* the commit */
+		 TEST_RSEQ_LEAVE
+		 :
+		 : TEST_RSEQ_OPERANDS(rseq_cs, cpu_id, cpu),
+		   [active] "m" (*active),
+		   [offset] "r" (offset),
+		   [round] "r" (round),
+		   [entered] "m" (*entered),
+		   [go] "m" (*go),
+		   [spins] "r" (spins)
+		 : "rax", "rcx", "memory", "cc"
+		 : aborted);
+	return 0;
+aborted:
+	return -1;
+}
+
+/*
+ * One critical section on the thread's area at @area_offset from the
+ * thread pointer: it spins until *@stop is set, then commits by storing 1
+ * to *@committed. It stores its descriptor's address to *@desc first.
+ * Returns 0 when it committed, 1 when the kernel sent it to its abort
+ * handler. It checks no CPU: only a preemption, migration or signal ends
+ * it early.
+ */
+static inline int test_rseq_spin(ptrdiff_t area_offset, int *stop,
+				 int *committed, void **desc)
+{
+	__asm__ __volatile__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n\t"
+		"3:\n\t"
+		".long 0, 0\n\t"
+		".quad 1f, (2f - 1f), 4f\n\t"
+		".popsection\n\t"
+		"leaq 3b(%%rip), %%rax\n\t"
+		"movq %%rax, %[desc]\n\t"
+		"movq %%rax, %%fs:8(%[offset])\n\t"
+		"1:\n\t"
+		"cmpl $0, %[stop]\n\t"
+		"je 1b\n\t"
+		"movl $1, %[committed]\n\t"
+		"2:\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		/* ud1 with the signature as displacement: traps if run. */
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long " TEST_STR(RSEQ_SIG) "\n\t"
+		"4:\n\t"
+		"jmp %l[aborted]\n\t"
+		".popsection\n\t"
+		: /* asm goto: no outputs */
+		: [offset] "r" (area_offset), [stop] "m" (*stop),
+		  [committed] "m" (*committed), [desc] "m" (*desc)
+		: "memory", "cc", "rax"
+		: aborted);
+	return 0;
+aborted:
+	return 1;
+}
+
+#else
+#error "tests: no test_arch.h section for this architecture"
+#endif
+
+#endif /* RSEQDEV_TESTS_TEST_ARCH_H */
