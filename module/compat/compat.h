@@ -13,6 +13,7 @@
  * Files, one concern each:
  *   events.c	 kprobe and tracepoints: signal delivery, fork, exec, exit
  *   notifiers.c preempt notifiers: context switches
+ *   access.c	 the kernel's ptrace read check, for inspecting a process
  *   regs.c	 user registers: system call restart
  *   facility.c	 the load-time report of a missing facility
  */
@@ -55,7 +56,8 @@ struct rseqdev_compat_events {
  * Checks every facility first and logs one line naming each one missing:
  * the kprobe on get_signal() (signal delivery), preempt notifiers (context
  * switches) and the sched_process_{fork,exec,exit} tracepoints; then
- * attaches @events to them.
+ * attaches @events to them. Also looks up the kernel's ptrace check for
+ * rseqdev_compat_may_inspect(); its absence only narrows that check.
  *
  * Return: 0, -EOPNOTSUPP when a facility is missing, or another errno.
  */
@@ -98,6 +100,20 @@ void rseqdev_compat_notifier_detach(struct preempt_notifier *notifier);
  */
 struct preempt_notifier *rseqdev_compat_notifier_find(struct task_struct *task,
 						      struct preempt_ops *ops);
+
+/**
+ * rseqdev_compat_may_inspect() - may current read @task's details, as it
+ *	may read /proc/PID/maps or /proc/PID/environ of it?
+ * @task: any task, referenced by the caller
+ *
+ * The kernel's own decision, ptrace_may_access(PTRACE_MODE_READ_FSCREDS):
+ * credentials, dumpability, CAP_SYS_PTRACE in the target's namespace and
+ * every LSM's ptrace hook (Yama, AppArmor, SELinux...). When the kernel's
+ * check cannot be reached, only current's own process may be inspected.
+ *
+ * Return: true when allowed.
+ */
+bool rseqdev_compat_may_inspect(struct task_struct *task);
 
 /**
  * rseqdev_compat_forget_syscall_restart() - make an interrupted system call

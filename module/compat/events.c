@@ -153,6 +153,7 @@ int rseqdev_compat_hooks_install(const struct rseqdev_compat_events *events)
 		unregister_kprobe(&signal_kprobe);
 		return ret;
 	}
+	rseqdev_compat_access_init();
 	return 0;
 }
 

@@ -19,4 +19,7 @@ bool rseqdev_compat_notifiers_available(void);
 void rseqdev_compat_notifiers_start(void);
 void rseqdev_compat_notifiers_stop(void);
 
+/* access.c */
+void rseqdev_compat_access_init(void);
+
 #endif /* RSEQDEV_COMPAT_LAYER_H */
