@@ -145,12 +145,9 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
 struct rseqdev_cpu_opv;
 long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req);
 
-/* Event entry points, called by the hooks in compat/hooks.c. */
-void rseqdev_on_signal_delivery(void);
-void rseqdev_on_fork(struct task_struct *parent, struct task_struct *child);
-void rseqdev_on_exec(void);
-void rseqdev_on_exit(void);
-extern struct preempt_ops rseqdev_preempt_ops;
+/* rseq_thread.c: the event entry points, handed to compat at install. */
+struct rseqdev_compat_events;
+extern const struct rseqdev_compat_events rseqdev_thread_events;
 
 /* selftest.c: test-only injections; empty unless built for the harness. */
 enum rseqdev_alloc_site {

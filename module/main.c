@@ -16,7 +16,7 @@ static int __init rseqdev_init(void)
 {
 	int ret;
 
-	ret = rseqdev_compat_hooks_install();
+	ret = rseqdev_compat_hooks_install(&rseqdev_thread_events);
 	if (ret) {
 		if (ret == -EOPNOTSUPP)
 			pr_err(RSEQDEV_NAME ": not loading: this kernel lacks a facility listed above\n");

@@ -28,6 +28,7 @@
 #include "internal.h"
 
 static void rseqdev_resume_work_fn(struct callback_head *work);
+static struct preempt_ops rseqdev_preempt_ops;
 
 struct rseqdev_thread *rseqdev_thread_of_current(void)
 {
@@ -128,7 +129,7 @@ static void rseqdev_sched_in(struct preempt_notifier *notifier, int cpu)
 	rseqdev_fence_note_running(t->rmm);
 }
 
-struct preempt_ops rseqdev_preempt_ops = {
+static struct preempt_ops rseqdev_preempt_ops = {
 	.sched_in = rseqdev_sched_in,
 	.sched_out = rseqdev_sched_out,
 };
@@ -294,7 +295,7 @@ static void rseqdev_resume_work_fn(struct callback_head *work)
 		force_sig(SIGSEGV);
 }
 
-void rseqdev_on_signal_delivery(void)
+static void rseqdev_on_signal_delivery(void)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
@@ -344,7 +345,7 @@ static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 	rseqdev_queue_resume(t, child);
 }
 
-void rseqdev_on_fork(struct task_struct *parent, struct task_struct *child)
+static void rseqdev_on_fork(struct task_struct *parent, struct task_struct *child)
 {
 	struct rseqdev_thread *t;
 
@@ -360,7 +361,7 @@ void rseqdev_on_fork(struct task_struct *parent, struct task_struct *child)
  * The new program must register again; the old area is gone with the mm,
  * which may have lost its last user, and with it its fence registration.
  */
-void rseqdev_on_exec(void)
+static void rseqdev_on_exec(void)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
@@ -370,7 +371,7 @@ void rseqdev_on_exec(void)
 }
 
 /* Called after the task has left its mm, maybe the mm's last user. */
-void rseqdev_on_exit(void)
+static void rseqdev_on_exit(void)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
@@ -378,3 +379,12 @@ void rseqdev_on_exit(void)
 		rseqdev_thread_teardown(t);
 	rseqdev_mm_reap_soon();
 }
+
+/* What the compatibility layer's hooks report, and where. */
+const struct rseqdev_compat_events rseqdev_thread_events = {
+	.signal_delivery = rseqdev_on_signal_delivery,
+	.fork = rseqdev_on_fork,
+	.exec = rseqdev_on_exec,
+	.exit = rseqdev_on_exit,
+	.facility_hidden = rseqdev_selftest_hides,
+};

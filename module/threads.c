@@ -8,8 +8,6 @@
  * after it. Counters are read without stopping their owners: each is a
  * value it held during the call.
  */
-#include <linux/cred.h>
-#include <linux/capability.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -20,37 +18,17 @@
 
 #include <linux/rseqdev.h>
 
+#include "compat/compat.h"
 #include "internal.h"
 
 /* Bounds the kernel buffer; a caller with more threads calls in chunks. */
 #define RSEQDEV_THREADS_MAX	4096
 
 /*
- * The ptrace read check's core, which modules cannot call: the caller runs
- * as the owner of a dumpable process, or has CAP_SYS_PTRACE.
+ * The mm of thread @pid (0: current), referenced, or an ERR_PTR. Reading
+ * another process's registrations takes what reading its /proc/PID/maps
+ * takes.
  */
-static bool rseqdev_may_inspect(struct task_struct *task, struct mm_struct *mm)
-{
-	const struct cred *cred;
-	bool same_owner;
-
-	if (task->tgid == current->tgid)
-		return true;
-	rcu_read_lock();
-	cred = __task_cred(task);
-	same_owner = uid_eq(current_uid(), cred->euid) &&
-		     uid_eq(current_uid(), cred->suid) &&
-		     uid_eq(current_uid(), cred->uid) &&
-		     gid_eq(current_gid(), cred->egid) &&
-		     gid_eq(current_gid(), cred->sgid) &&
-		     gid_eq(current_gid(), cred->gid);
-	rcu_read_unlock();
-	if (same_owner && get_dumpable(mm) == SUID_DUMP_USER)
-		return true;
-	return capable(CAP_SYS_PTRACE);
-}
-
-/* The mm of thread @pid (0: current), referenced, or an ERR_PTR. */
 static struct mm_struct *rseqdev_threads_mm(pid_t pid)
 {
 	struct task_struct *task;
@@ -71,7 +49,7 @@ static struct mm_struct *rseqdev_threads_mm(pid_t pid)
 	mm = get_task_mm(task);
 	if (!mm)
 		mm = ERR_PTR(-ESRCH);
-	else if (!rseqdev_may_inspect(task, mm)) {
+	else if (!rseqdev_compat_may_inspect(task)) {
 		mmput(mm);
 		mm = ERR_PTR(-EPERM);
 	}

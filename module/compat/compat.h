@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The compatibility layer: every difference between kernel versions and
- * flavours, every use of a kernel internal, and every facility a kernel
- * may lack sits behind the plain helpers declared here. The rest of the
- * module includes no version header and tests no kernel version.
+ * flavours, every architecture detail, every use of a kernel internal, and
+ * every facility a kernel may lack sits behind the plain helpers declared
+ * here. The rest of the module includes no version header and tests no
+ * kernel version or configuration.
+ *
+ * The layer is a leaf: it includes nothing of the core and calls nothing
+ * of it by name. What it must deliver to the core (the events it hooks)
+ * goes through the table of callbacks the core hands it at install time.
+ *
+ * Files, one concern each:
+ *   events.c	 kprobe and tracepoints: signal delivery, fork, exec, exit
+ *   notifiers.c preempt notifiers: context switches
+ *   access.c	 the kernel's ptrace read check, for inspecting a process
+ *   regs.c	 user registers: system call restart
+ *   facility.c	 the load-time report of a missing facility
  */
 #ifndef RSEQDEV_COMPAT_H
 #define RSEQDEV_COMPAT_H
+
+#include <linux/types.h>
 
 struct preempt_notifier;
 struct preempt_ops;
@@ -14,16 +28,40 @@ struct pt_regs;
 struct task_struct;
 
 /**
+ * struct rseqdev_compat_events - what the core wants to hear about
+ * @signal_delivery:	current is about to dequeue a signal (get_signal()),
+ *			preemption off; its pending task_work runs right after
+ * @fork:		@child, a new task that has not run yet, was forked by
+ *			@parent (current); preemption off
+ * @exec:		current replaced its program; preemption off
+ * @exit:		current is exiting and has left its mm; preemption off
+ * @facility_hidden:	test-only, may be NULL: true to treat the facility
+ *			named @name as missing
+ *
+ * Every callback but @facility_hidden may run on any CPU, concurrently.
+ */
+struct rseqdev_compat_events {
+	void (*signal_delivery)(void);
+	void (*fork)(struct task_struct *parent, struct task_struct *child);
+	void (*exec)(void);
+	void (*exit)(void);
+	bool (*facility_hidden)(const char *name);
+};
+
+/**
  * rseqdev_compat_hooks_install() - attach the module to the kernel's events
+ * @events: the core's callbacks; must stay valid until
+ *	    rseqdev_compat_hooks_remove() returns
  *
  * Checks every facility first and logs one line naming each one missing:
  * the kprobe on get_signal() (signal delivery), preempt notifiers (context
  * switches) and the sched_process_{fork,exec,exit} tracepoints; then
- * attaches the rseqdev_on_*() entry points of internal.h to them.
+ * attaches @events to them. Also looks up the kernel's ptrace check for
+ * rseqdev_compat_may_inspect(); its absence only narrows that check.
  *
  * Return: 0, -EOPNOTSUPP when a facility is missing, or another errno.
  */
-int rseqdev_compat_hooks_install(void);
+int rseqdev_compat_hooks_install(const struct rseqdev_compat_events *events);
 
 /**
  * rseqdev_compat_hooks_remove() - detach from every event, and wait until no
@@ -32,12 +70,19 @@ int rseqdev_compat_hooks_install(void);
 void rseqdev_compat_hooks_remove(void);
 
 /**
+ * rseqdev_compat_wait_module_text_unused() - wait until no task can still be
+ * preempted inside this module's code (a task_work callback that dropped
+ * the last reference to the module, say), before the code is freed
+ */
+void rseqdev_compat_wait_module_text_unused(void);
+
+/**
  * rseqdev_compat_notifier_attach() - register a preempt notifier on a task
  * @task:	current, or a task fork has created that has never run
  * @notifier:	initialised with preempt_notifier_init()
  */
 void rseqdev_compat_notifier_attach(struct task_struct *task,
-			    struct preempt_notifier *notifier);
+				    struct preempt_notifier *notifier);
 
 /**
  * rseqdev_compat_notifier_detach() - unregister a notifier of current
@@ -54,7 +99,21 @@ void rseqdev_compat_notifier_detach(struct preempt_notifier *notifier);
  * Return: the notifier, or NULL.
  */
 struct preempt_notifier *rseqdev_compat_notifier_find(struct task_struct *task,
-					      struct preempt_ops *ops);
+						      struct preempt_ops *ops);
+
+/**
+ * rseqdev_compat_may_inspect() - may current read @task's details, as it
+ *	may read /proc/PID/maps or /proc/PID/environ of it?
+ * @task: any task, referenced by the caller
+ *
+ * The kernel's own decision, ptrace_may_access(PTRACE_MODE_READ_FSCREDS):
+ * credentials, dumpability, CAP_SYS_PTRACE in the target's namespace and
+ * every LSM's ptrace hook (Yama, AppArmor, SELinux...). When the kernel's
+ * check cannot be reached, only current's own process may be inspected.
+ *
+ * Return: true when allowed.
+ */
+bool rseqdev_compat_may_inspect(struct task_struct *task);
 
 /**
  * rseqdev_compat_forget_syscall_restart() - make an interrupted system call
@@ -62,12 +121,5 @@ struct preempt_notifier *rseqdev_compat_notifier_find(struct task_struct *task,
  * @regs: the user registers of current
  */
 void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs);
-
-/**
- * rseqdev_compat_wait_module_text_unused() - wait until no task can still be
- * preempted inside this module's code (a task_work callback that dropped
- * the last reference to the module, say), before the code is freed
- */
-void rseqdev_compat_wait_module_text_unused(void);
 
 #endif /* RSEQDEV_COMPAT_H */
