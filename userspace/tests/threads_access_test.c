@@ -88,7 +88,9 @@ static pid_t start_target(void)
 	if (pid < 0)
 		tap_bail("fork: %s", strerror(errno));
 	if (pid == 0) {
-		become(USER, USER);
+		/* An inspector's child inherits the user and dumpability. */
+		if (geteuid() == 0)
+			become(USER, USER);
 		for (;;)
 			pause();
 	}
