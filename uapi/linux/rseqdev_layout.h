@@ -155,6 +155,20 @@ _Static_assert(RSEQDEV_FENCE_SIZE_VER0 == 16, "fence: first size");
 _Static_assert(RSEQDEV_THREADS_SIZE_VER0 == 32, "threads: first size");
 _Static_assert(RSEQDEV_THREAD_INFO_SIZE_VER0 == 56, "thread_info: first size");
 
+/* The operation types: their values are the ABI (a vector names them). */
+_Static_assert(RSEQDEV_CPU_OP_COMPARE_EQ == 0, "COMPARE_EQ");
+_Static_assert(RSEQDEV_CPU_OP_COMPARE_NE == 1, "COMPARE_NE");
+_Static_assert(RSEQDEV_CPU_OP_MEMCPY == 2, "MEMCPY");
+_Static_assert(RSEQDEV_CPU_OP_MEMCPY_RELEASE == 3, "MEMCPY_RELEASE");
+_Static_assert(RSEQDEV_CPU_OP_ADD == 4, "ADD");
+_Static_assert(RSEQDEV_CPU_OP_ADD_RELEASE == 5, "ADD_RELEASE");
+_Static_assert(RSEQDEV_CPU_OP_OR == 6, "OR");
+_Static_assert(RSEQDEV_CPU_OP_AND == 7, "AND");
+_Static_assert(RSEQDEV_CPU_OP_XOR == 8, "XOR");
+_Static_assert(RSEQDEV_CPU_OP_LSHIFT == 9, "LSHIFT");
+_Static_assert(RSEQDEV_CPU_OP_RSHIFT == 10, "RSHIFT");
+_Static_assert(RSEQDEV_CPU_OP_MB == 11, "MB");
+
 /*
  * The ioctl numbers, each with its struct's first size. (Between the
  * fence's addition and this freeze, headers gave RSEQDEV_IOC_STATS the
