@@ -188,28 +188,79 @@ struct rseqdev_register {
  * critical section and no other cpu_opv on that CPU can interleave with.
  * Operations run in order; the first compare that fails stops the vector.
  */
+
+/* The rules for the len of an operation. */
+#define RSEQDEV_CPU_OP_WIDTH_NONE	0	/* len 0: no operand */
+#define RSEQDEV_CPU_OP_WIDTH_BYTES	1	/* 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN */
+#define RSEQDEV_CPU_OP_WIDTH_WORD	2	/* 1, 2, 4 or 8, naturally aligned */
+
+/* How many user addresses each form of struct rseqdev_cpu_op::u holds. */
+#define RSEQDEV_CPU_OP_OPERANDS_compare		2	/* a, b */
+#define RSEQDEV_CPU_OP_OPERANDS_memcpy		2	/* dst, src */
+#define RSEQDEV_CPU_OP_OPERANDS_arithmetic	1	/* p */
+#define RSEQDEV_CPU_OP_OPERANDS_bitwise		1	/* p */
+#define RSEQDEV_CPU_OP_OPERANDS_shift		1	/* p */
+#define RSEQDEV_CPU_OP_OPERANDS_none		0	/* u.reserved */
+
+/*
+ * Every operation type, one row each, in the order of their values (new
+ * types go last; values never change):
+ *
+ * X(NAME, form, WIDTH, writes, release, action)
+ *  NAME:	the type is RSEQDEV_CPU_OP_<NAME>
+ *  form:	the member of struct rseqdev_cpu_op::u that holds its operands
+ *		(none: u.reserved, all zero)
+ *  WIDTH:	the rule for its len, RSEQDEV_CPU_OP_WIDTH_<WIDTH>
+ *  writes:	1 when its first operand is written
+ *  release:	1 when every earlier operation of the vector is visible before
+ *		it is
+ *  action:	what it does with its operands, one word that the module (and
+ *		any other implementation) names its code after
+ *
+ * The rows live in this header, as a list for the caller to expand, because
+ * it is the one file the module and user space share: the module's table of
+ * operations, the enum below, and the checks and fuzzers of user space are
+ * all expansions of this list, so a new operation of an existing form is one
+ * row here and, for a new action, its code.
+ */
+#define RSEQDEV_CPU_OPS(X)						\
+	/* fails unless a[0..len) == b[0..len) */			\
+	X(COMPARE_EQ,		compare,	BYTES, 0, 0, eq)	\
+	/* fails if a[0..len) == b[0..len) */				\
+	X(COMPARE_NE,		compare,	BYTES, 0, 0, ne)	\
+	/* dst[0..len) = src[0..len) */					\
+	X(MEMCPY,		memcpy,		BYTES, 1, 0, copy)	\
+	X(MEMCPY_RELEASE,	memcpy,		BYTES, 1, 1, copy)	\
+	/* *p += count */						\
+	X(ADD,			arithmetic,	WORD, 1, 0, add)	\
+	X(ADD_RELEASE,		arithmetic,	WORD, 1, 1, add)	\
+	/* *p |= mask, &= mask, ^= mask */				\
+	X(OR,			bitwise,	WORD, 1, 0, bit_or)	\
+	X(AND,			bitwise,	WORD, 1, 0, bit_and)	\
+	X(XOR,			bitwise,	WORD, 1, 0, bit_xor)	\
+	/* *p <<= bits, >>= bits (logical); bits < 8 * len */		\
+	X(LSHIFT,		shift,		WORD, 1, 0, lshift)	\
+	X(RSHIFT,		shift,		WORD, 1, 0, rshift)	\
+	/* a full memory barrier */					\
+	X(MB,			none,		NONE, 0, 0, mb)
+
+#define RSEQDEV_CPU_OP_ENUM_(name, form, width, writes, release, action) \
+	RSEQDEV_CPU_OP_##name,
+
 enum rseqdev_cpu_op_type {
-	RSEQDEV_CPU_OP_COMPARE_EQ,	/* fails unless a[0..len) == b[0..len) */
-	RSEQDEV_CPU_OP_COMPARE_NE,	/* fails if a[0..len) == b[0..len) */
-	RSEQDEV_CPU_OP_MEMCPY,		/* dst[0..len) = src[0..len) */
-	RSEQDEV_CPU_OP_MEMCPY_RELEASE,	/* the same, ordered after earlier ops */
-	RSEQDEV_CPU_OP_ADD,		/* *p += count (len 1, 2, 4 or 8) */
-	RSEQDEV_CPU_OP_ADD_RELEASE,	/* the same, ordered after earlier ops */
-	RSEQDEV_CPU_OP_OR,		/* *p |= mask */
-	RSEQDEV_CPU_OP_AND,		/* *p &= mask */
-	RSEQDEV_CPU_OP_XOR,		/* *p ^= mask */
-	RSEQDEV_CPU_OP_LSHIFT,		/* *p <<= bits (bits < 8 * len) */
-	RSEQDEV_CPU_OP_RSHIFT,		/* *p >>= bits, logical */
-	RSEQDEV_CPU_OP_MB,		/* full memory barrier; len 0 */
+	RSEQDEV_CPU_OPS(RSEQDEV_CPU_OP_ENUM_)
 	RSEQDEV_NR_CPU_OPS,
 };
+
+#undef RSEQDEV_CPU_OP_ENUM_
 
 /**
  * struct rseqdev_cpu_op - one operation of a cpu_opv vector (32 bytes)
  * @op:		enum rseqdev_cpu_op_type
- * @len:	operand length in bytes: 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN for
- *		compares and copies, 1, 2, 4 or 8 (naturally aligned) for
- *		arithmetic, bitwise and shifts, 0 for MB
+ * @len:	operand length in bytes, by the type's WIDTH in RSEQDEV_CPU_OPS:
+ *		1 to RSEQDEV_CPU_OPV_MAX_OP_LEN for compares and copies, 1, 2,
+ *		4 or 8 (naturally aligned) for arithmetic, bitwise and shifts,
+ *		0 for MB
  * @u:		operands; addresses are user addresses in 64-bit slots.
  *		An expect_fault_* byte set to 1 turns a fault on that operand
  *		into EAGAIN (a pointer loaded from memory that another thread
