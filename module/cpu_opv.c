@@ -36,12 +36,12 @@
 
 static DEFINE_MUTEX(offline_cpu_lock);
 
-static bool opv_len_ok(enum rseqdev_opv_width width, u32 len)
+static bool opv_len_ok(u8 width, u32 len)
 {
 	switch (width) {
-	case RSEQDEV_OPV_WIDTH_NONE:
+	case RSEQDEV_CPU_OP_WIDTH_NONE:
 		return len == 0;
-	case RSEQDEV_OPV_WIDTH_BYTES:
+	case RSEQDEV_CPU_OP_WIDTH_BYTES:
 		return len && len <= RSEQDEV_CPU_OPV_MAX_OP_LEN;
 	default:
 		return len == 1 || len == 2 || len == 4 || len == 8;
@@ -53,6 +53,16 @@ static bool opv_pad_zero(const struct rseqdev_cpu_op *op,
 			 const struct rseqdev_opv_form *form)
 {
 	return !memchr_inv((const u8 *)op + form->pad, 0, form->pad_len);
+}
+
+/* The rules of @op's fields: its width, its form's pad and own rule. */
+static bool opv_fields_ok(const struct rseqdev_opv_kind *kind,
+			  const struct rseqdev_cpu_op *op)
+{
+	const struct rseqdev_opv_form *form = kind->form;
+
+	return opv_len_ok(kind->width, op->len) && opv_pad_zero(op, form) &&
+	       (!form->valid || form->valid(op));
 }
 
 /* Operand @i of @op as its form places it, unpinned. */
@@ -82,8 +92,7 @@ static int opv_prepare(struct rseqdev_opv_op *o)
 	const struct rseqdev_opv_kind *kind = rseqdev_opv_kind(op->op);
 	int i, ret;
 
-	if (!kind || !opv_len_ok(kind->width, op->len) ||
-	    !opv_pad_zero(op, kind->form) || (kind->valid && !kind->valid(op)))
+	if (!kind || !opv_fields_ok(kind, op))
 		return -EINVAL;
 	for (i = 0; i < kind->form->nr_operands; i++) {
 		ret = opv_describe_operand(o, kind, i, &o->operand[i]);
@@ -91,7 +100,7 @@ static int opv_prepare(struct rseqdev_opv_op *o)
 			return ret;
 	}
 	/* Word operations are single accesses: they never cross a page. */
-	if (kind->width == RSEQDEV_OPV_WIDTH_WORD &&
+	if (kind->width == RSEQDEV_CPU_OP_WIDTH_WORD &&
 	    !IS_ALIGNED(o->operand[0].uaddr, op->len))
 		return -EINVAL;
 	return 0;

@@ -24,42 +24,36 @@ struct rseqdev_opv_op {
 	struct rseqdev_opv_operand operand[2];	/* compare: a, b; memcpy: dst, src */
 };
 
-/* What the length of an operation may be. */
-enum rseqdev_opv_width {
-	RSEQDEV_OPV_WIDTH_NONE,		/* 0: no operand */
-	RSEQDEV_OPV_WIDTH_BYTES,	/* 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN, any alignment */
-	RSEQDEV_OPV_WIDTH_WORD,		/* 1, 2, 4 or 8, naturally aligned */
-};
-
 /*
  * Where one form of struct rseqdev_cpu_op::u keeps its operands: offsets
  * into struct rseqdev_cpu_op of each operand's address and expect_fault
- * byte, and of the pad (or reserved) bytes that must be zero.
+ * byte, and of the pad (or reserved) bytes that must be zero; and a rule
+ * of the form's own beyond those (@valid, or NULL).
  */
 struct rseqdev_opv_form {
 	u8 nr_operands;
 	u8 addr[2];
 	u8 expect_fault[2];
 	u8 pad, pad_len;
+	bool (*valid)(const struct rseqdev_cpu_op *op);
 };
 
 /**
  * struct rseqdev_opv_kind - one operation type, as validation, pinning and
  *	execution see it
+ *	(each one a row of RSEQDEV_CPU_OPS in <linux/rseqdev.h>)
  * @form:	layout of its fields
- * @width:	rule for its length
+ * @width:	rule for its length: RSEQDEV_CPU_OP_WIDTH_*
  * @writes:	its first operand is written (pinned for writing)
  * @release:	every earlier operation of the vector is visible before it
- * @valid:	a rule of its own beyond the form's, or NULL
  * @compute:	for word operations: the new value from the old one
  * @run:	runs it on pinned operands; false when a compare fails
  */
 struct rseqdev_opv_kind {
 	const struct rseqdev_opv_form *form;
-	enum rseqdev_opv_width width;
+	u8 width;
 	bool writes;
 	bool release;
-	bool (*valid)(const struct rseqdev_cpu_op *op);
 	u64 (*compute)(const struct rseqdev_cpu_op *op, u64 v);
 	bool (*run)(const struct rseqdev_opv_kind *kind, const struct rseqdev_opv_op *o);
 };

@@ -190,17 +190,17 @@ static u64 opv_add(const struct rseqdev_cpu_op *op, u64 v)
 	return v + (u64)op->u.arithmetic.count;
 }
 
-static u64 opv_or(const struct rseqdev_cpu_op *op, u64 v)
+static u64 opv_bit_or(const struct rseqdev_cpu_op *op, u64 v)
 {
 	return v | op->u.bitwise.mask;
 }
 
-static u64 opv_and(const struct rseqdev_cpu_op *op, u64 v)
+static u64 opv_bit_and(const struct rseqdev_cpu_op *op, u64 v)
 {
 	return v & op->u.bitwise.mask;
 }
 
-static u64 opv_xor(const struct rseqdev_cpu_op *op, u64 v)
+static u64 opv_bit_xor(const struct rseqdev_cpu_op *op, u64 v)
 {
 	return v ^ op->u.bitwise.mask;
 }
@@ -226,101 +226,75 @@ static bool opv_shift_in_width(const struct rseqdev_cpu_op *op)
 			.pad_len = sizeof_field(struct rseqdev_cpu_op, u.field)
 
 static const struct rseqdev_opv_form opv_form_compare = {
-	.nr_operands = 2,
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_compare,
 	.addr = { OPV_AT(compare.a), OPV_AT(compare.b) },
 	.expect_fault = { OPV_AT(compare.expect_fault_a), OPV_AT(compare.expect_fault_b) },
 	OPV_PAD(compare.pad),
 };
 
 static const struct rseqdev_opv_form opv_form_memcpy = {
-	.nr_operands = 2,
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_memcpy,
 	.addr = { OPV_AT(memcpy.dst), OPV_AT(memcpy.src) },
 	.expect_fault = { OPV_AT(memcpy.expect_fault_dst), OPV_AT(memcpy.expect_fault_src) },
 	OPV_PAD(memcpy.pad),
 };
 
 static const struct rseqdev_opv_form opv_form_arithmetic = {
-	.nr_operands = 1,
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_arithmetic,
 	.addr = { OPV_AT(arithmetic.p) },
 	.expect_fault = { OPV_AT(arithmetic.expect_fault_p) },
 	OPV_PAD(arithmetic.pad),
 };
 
 static const struct rseqdev_opv_form opv_form_bitwise = {
-	.nr_operands = 1,
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_bitwise,
 	.addr = { OPV_AT(bitwise.p) },
 	.expect_fault = { OPV_AT(bitwise.expect_fault_p) },
 	OPV_PAD(bitwise.pad),
 };
 
 static const struct rseqdev_opv_form opv_form_shift = {
-	.nr_operands = 1,
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_shift,
 	.addr = { OPV_AT(shift.p) },
 	.expect_fault = { OPV_AT(shift.expect_fault_p) },
 	OPV_PAD(shift.pad),
+	.valid = opv_shift_in_width,
 };
 
 static const struct rseqdev_opv_form opv_form_none = {
+	.nr_operands = RSEQDEV_CPU_OP_OPERANDS_none,
 	OPV_PAD(reserved),
 };
 
 /*
- * Every operation type: adding one to the ABI means one row here (and a
- * compute or run function when no existing one fits). A type without a
- * row is refused.
+ * How each form's operations run, from the action word of their row:
+ * compares and the barrier by a run function of their own, copies by
+ * opv_run_copy(), and the word operations by a compute function that
+ * opv_run_word() applies.
+ */
+#define OPV_DO_compare(action)		.run = opv_run_compare_##action
+#define OPV_DO_memcpy(action)		.run = opv_run_##action
+#define OPV_DO_arithmetic(action)	.compute = opv_##action, .run = opv_run_word
+#define OPV_DO_bitwise(action)		.compute = opv_##action, .run = opv_run_word
+#define OPV_DO_shift(action)		.compute = opv_##action, .run = opv_run_word
+#define OPV_DO_none(action)		.run = opv_run_##action
+
+#define OPV_KIND(name, form_, width_, writes_, release_, action)	\
+	[RSEQDEV_CPU_OP_##name] = {					\
+		.form = &opv_form_##form_,				\
+		.width = RSEQDEV_CPU_OP_WIDTH_##width_,			\
+		.writes = writes_,					\
+		.release = release_,					\
+		OPV_DO_##form_(action),					\
+	},
+
+/*
+ * Every operation type, one row each of RSEQDEV_CPU_OPS in the ABI header:
+ * adding one there gives it a row here, and needs code here only for an
+ * action no earlier operation has. A type without a row is refused.
  */
 static const struct rseqdev_opv_kind opv_kinds[RSEQDEV_NR_CPU_OPS] = {
-	[RSEQDEV_CPU_OP_COMPARE_EQ] = {
-		.form = &opv_form_compare, .width = RSEQDEV_OPV_WIDTH_BYTES,
-		.run = opv_run_compare_eq,
-	},
-	[RSEQDEV_CPU_OP_COMPARE_NE] = {
-		.form = &opv_form_compare, .width = RSEQDEV_OPV_WIDTH_BYTES,
-		.run = opv_run_compare_ne,
-	},
-	[RSEQDEV_CPU_OP_MEMCPY] = {
-		.form = &opv_form_memcpy, .width = RSEQDEV_OPV_WIDTH_BYTES,
-		.writes = true, .run = opv_run_copy,
-	},
-	[RSEQDEV_CPU_OP_MEMCPY_RELEASE] = {
-		.form = &opv_form_memcpy, .width = RSEQDEV_OPV_WIDTH_BYTES,
-		.writes = true, .release = true, .run = opv_run_copy,
-	},
-	[RSEQDEV_CPU_OP_ADD] = {
-		.form = &opv_form_arithmetic, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .compute = opv_add, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_ADD_RELEASE] = {
-		.form = &opv_form_arithmetic, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .release = true, .compute = opv_add,
-		.run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_OR] = {
-		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .compute = opv_or, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_AND] = {
-		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .compute = opv_and, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_XOR] = {
-		.form = &opv_form_bitwise, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .compute = opv_xor, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_LSHIFT] = {
-		.form = &opv_form_shift, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .valid = opv_shift_in_width,
-		.compute = opv_lshift, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_RSHIFT] = {
-		.form = &opv_form_shift, .width = RSEQDEV_OPV_WIDTH_WORD,
-		.writes = true, .valid = opv_shift_in_width,
-		.compute = opv_rshift, .run = opv_run_word,
-	},
-	[RSEQDEV_CPU_OP_MB] = {
-		.form = &opv_form_none, .width = RSEQDEV_OPV_WIDTH_NONE,
-		.run = opv_run_mb,
-	},
+	RSEQDEV_CPU_OPS(OPV_KIND)
 };
 
 /* The row of operation @type, or NULL for a type the module does not run. */
