@@ -188,87 +188,209 @@ static int do_threads(struct rseqdev_threads *t)
 	return 0;
 }
 
-static bool valid_word_len(uint32_t len, uint64_t p)
+/*
+ * Every form keeps its first operand's address in the first 8 bytes of
+ * u, and a second one (compare b, memcpy src) with its expect_fault byte
+ * where compare's are: the checks below read them through those fields.
+ */
+_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.dst) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.arithmetic.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.bitwise.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.shift.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a),
+	       "the first operand's address");
+_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.src) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.b) &&
+	       offsetof(struct rseqdev_cpu_op, u.memcpy.expect_fault_src) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.expect_fault_b),
+	       "the second operand");
+
+/* The rules of each form's fields but the length: NULL, or why not. */
+static const char *check_compare(const struct rseqdev_cpu_op *op)
 {
-	return (len == 1 || len == 2 || len == 4 || len == 8) && !(p % len);
+	if (op->u.compare.expect_fault_a > 1 || op->u.compare.expect_fault_b > 1 ||
+	    !all_zero(op->u.compare.pad, sizeof(op->u.compare.pad)))
+		return "op: compare pad";
+	return NULL;
+}
+
+static const char *check_memcpy(const struct rseqdev_cpu_op *op)
+{
+	if (op->u.memcpy.expect_fault_dst > 1 || op->u.memcpy.expect_fault_src > 1 ||
+	    !all_zero(op->u.memcpy.pad, sizeof(op->u.memcpy.pad)))
+		return "op: copy pad";
+	return NULL;
+}
+
+static const char *check_arithmetic(const struct rseqdev_cpu_op *op)
+{
+	if (op->u.arithmetic.expect_fault_p > 1 ||
+	    !all_zero(op->u.arithmetic.pad, sizeof(op->u.arithmetic.pad)))
+		return "op: arithmetic pad";
+	return NULL;
+}
+
+static const char *check_bitwise(const struct rseqdev_cpu_op *op)
+{
+	if (op->u.bitwise.expect_fault_p > 1 ||
+	    !all_zero(op->u.bitwise.pad, sizeof(op->u.bitwise.pad)))
+		return "op: bitwise pad";
+	return NULL;
+}
+
+static const char *check_shift(const struct rseqdev_cpu_op *op)
+{
+	if (op->u.shift.bits >= 8 * op->len)
+		return "op: shift bits";
+	if (op->u.shift.expect_fault_p > 1 ||
+	    !all_zero(op->u.shift.pad, sizeof(op->u.shift.pad)))
+		return "op: shift pad";
+	return NULL;
+}
+
+static const char *check_none(const struct rseqdev_cpu_op *op)
+{
+	if (!all_zero(op->u.reserved, sizeof(op->u.reserved)))
+		return "op: barrier reserved";
+	return NULL;
+}
+
+/* What the word operations make of the old value (truncated on store). */
+static uint64_t compute_add(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v + (uint64_t)op->u.arithmetic.count;
+}
+
+static uint64_t compute_bit_or(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v | op->u.bitwise.mask;
+}
+
+static uint64_t compute_bit_and(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v & op->u.bitwise.mask;
+}
+
+static uint64_t compute_bit_xor(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v ^ op->u.bitwise.mask;
+}
+
+static uint64_t compute_lshift(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v << op->u.shift.bits;
+}
+
+static uint64_t compute_rshift(const struct rseqdev_cpu_op *op, uint64_t v)
+{
+	return v >> op->u.shift.bits;
+}
+
+/* The other actions: false when a compare fails. */
+static bool run_eq(const struct rseqdev_cpu_op *op)
+{
+	return !memcmp((const void *)(uintptr_t)op->u.compare.a,
+		       (const void *)(uintptr_t)op->u.compare.b, op->len);
+}
+
+static bool run_ne(const struct rseqdev_cpu_op *op)
+{
+	return !run_eq(op);
+}
+
+static bool run_copy(const struct rseqdev_cpu_op *op)
+{
+	memmove((void *)(uintptr_t)op->u.memcpy.dst,
+		(const void *)(uintptr_t)op->u.memcpy.src, op->len);
+	return true;
+}
+
+static bool run_mb(const struct rseqdev_cpu_op *op)
+{
+	(void)op;	/* the barrier has no operand */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return true;
+}
+
+/* How each form's operations run, from their action word (as the module). */
+#define FAKE_DO_compare(action)		.run = run_##action
+#define FAKE_DO_memcpy(action)		.run = run_##action
+#define FAKE_DO_arithmetic(action)	.compute = compute_##action
+#define FAKE_DO_bitwise(action)		.compute = compute_##action
+#define FAKE_DO_shift(action)		.compute = compute_##action
+#define FAKE_DO_none(action)		.run = run_##action
+
+/* An operation type as the fake checks and runs it: a row of RSEQDEV_CPU_OPS. */
+struct fake_op {
+	unsigned int width;
+	unsigned int nr_operands;
+	bool release;
+	const char *(*check)(const struct rseqdev_cpu_op *op);
+	uint64_t (*compute)(const struct rseqdev_cpu_op *op, uint64_t v);
+	bool (*run)(const struct rseqdev_cpu_op *op);
+};
+
+#define FAKE_OP(name, form, width_, writes, release_, action)		\
+	[RSEQDEV_CPU_OP_##name] = {					\
+		.width = RSEQDEV_CPU_OP_WIDTH_##width_,			\
+		.nr_operands = RSEQDEV_CPU_OP_OPERANDS_##form,		\
+		.release = release_,					\
+		.check = check_##form,					\
+		FAKE_DO_##form(action),					\
+	},
+
+static const struct fake_op fake_ops[RSEQDEV_NR_CPU_OPS] = {
+	RSEQDEV_CPU_OPS(FAKE_OP)
+};
+
+static const struct fake_op *fake_op(int32_t type)
+{
+	if (type < 0 || type >= RSEQDEV_NR_CPU_OPS)
+		return NULL;
+	return &fake_ops[type];
+}
+
+/* @len against a width rule; @p is the first operand (word alignment). */
+static bool valid_len(unsigned int width, uint32_t len, uint64_t p)
+{
+	switch (width) {
+	case RSEQDEV_CPU_OP_WIDTH_NONE:
+		return !len;
+	case RSEQDEV_CPU_OP_WIDTH_BYTES:
+		return len && len <= RSEQDEV_CPU_OPV_MAX_OP_LEN;
+	default:
+		return (len == 1 || len == 2 || len == 4 || len == 8) && !(p % len);
+	}
 }
 
 /* One operation, by the rules of struct rseqdev_cpu_op. */
 static int check_op(const struct rseqdev_cpu_op *op, uint32_t *total)
 {
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_COMPARE_EQ:
-	case RSEQDEV_CPU_OP_COMPARE_NE:
-	case RSEQDEV_CPU_OP_MEMCPY:
-	case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
-		/* compare and memcpy share one layout. */
-		if (!op->len || op->len > RSEQDEV_CPU_OPV_MAX_OP_LEN)
-			return refuse("op: compare or copy length");
-		if (op->u.compare.expect_fault_a > 1 ||
-		    op->u.compare.expect_fault_b > 1 ||
-		    !all_zero(op->u.compare.pad, sizeof(op->u.compare.pad)))
-			return refuse("op: compare or copy pad");
-		break;
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-	case RSEQDEV_CPU_OP_OR:
-	case RSEQDEV_CPU_OP_AND:
-	case RSEQDEV_CPU_OP_XOR:
-		/* arithmetic and bitwise share one layout too. */
-		if (!valid_word_len(op->len, op->u.arithmetic.p))
-			return refuse("op: arithmetic length or alignment");
-		if (op->u.arithmetic.expect_fault_p > 1 ||
-		    !all_zero(op->u.arithmetic.pad, sizeof(op->u.arithmetic.pad)))
-			return refuse("op: arithmetic pad");
-		break;
-	case RSEQDEV_CPU_OP_LSHIFT:
-	case RSEQDEV_CPU_OP_RSHIFT:
-		if (!valid_word_len(op->len, op->u.shift.p) ||
-		    op->u.shift.bits >= 8 * op->len)
-			return refuse("op: shift length or bits");
-		if (op->u.shift.expect_fault_p > 1 ||
-		    !all_zero(op->u.shift.pad, sizeof(op->u.shift.pad)))
-			return refuse("op: shift pad");
-		break;
-	case RSEQDEV_CPU_OP_MB:
-		if (op->len || !all_zero(op->u.reserved, sizeof(op->u.reserved)))
-			return refuse("op: barrier length or reserved");
-		break;
-	default:
+	const struct fake_op *f = fake_op(op->op);
+	const char *why;
+
+	if (!f)
 		return refuse("op: unknown operation");
-	}
+	if (!valid_len(f->width, op->len, op->u.compare.a))
+		return refuse("op: length or alignment");
+	why = f->check(op);
+	if (why)
+		return refuse(why);
 	*total += op->len;
 	return 0;
 }
 
-/* The word operations on @len bytes at @p: enough for what the library builds. */
-static void run_word(const struct rseqdev_cpu_op *op)
+/* A word operation on @len bytes at @p: enough for what the library builds. */
+static void run_word(const struct fake_op *f, const struct rseqdev_cpu_op *op)
 {
-	uint64_t v = 0, x = (uint64_t)op->u.arithmetic.count;
+	uint64_t v = 0;
 	void *p = (void *)(uintptr_t)op->u.arithmetic.p;
 
 	memcpy(&v, p, op->len);
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		v += x;
-		break;
-	case RSEQDEV_CPU_OP_OR:
-		v |= x;
-		break;
-	case RSEQDEV_CPU_OP_AND:
-		v &= x;
-		break;
-	case RSEQDEV_CPU_OP_XOR:
-		v ^= x;
-		break;
-	case RSEQDEV_CPU_OP_LSHIFT:
-		v <<= op->u.shift.bits;
-		break;
-	case RSEQDEV_CPU_OP_RSHIFT:
-		v >>= op->u.shift.bits;
-		break;
-	}
+	v = f->compute(op, v);
 	memcpy(p, &v, op->len);
 }
 
@@ -278,48 +400,30 @@ static int run_ops(const struct rseqdev_cpu_op *ops, unsigned int nr)
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		const struct rseqdev_cpu_op *op = &ops[i];
-		const void *a = (const void *)(uintptr_t)op->u.compare.a;
-		const void *b = (const void *)(uintptr_t)op->u.compare.b;
+		const struct fake_op *f = fake_op(ops[i].op);
 
-		switch (op->op) {
-		case RSEQDEV_CPU_OP_COMPARE_EQ:
-			if (memcmp(a, b, op->len))
-				return i + 1;
-			break;
-		case RSEQDEV_CPU_OP_COMPARE_NE:
-			if (!memcmp(a, b, op->len))
-				return i + 1;
-			break;
-		case RSEQDEV_CPU_OP_MEMCPY:
-		case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
-			memmove((void *)(uintptr_t)op->u.memcpy.dst,
-				(const void *)(uintptr_t)op->u.memcpy.src, op->len);
-			break;
-		case RSEQDEV_CPU_OP_MB:
+		if (f->release)
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
-			break;
-		default:
-			run_word(op);
-		}
+		if (f->compute)
+			run_word(f, &ops[i]);
+		else if (!f->run(&ops[i]))
+			return i + 1;
 	}
 	return 0;
 }
 
 /*
- * A word the library pointed an operation at (b of a compare, src of a
- * copy that may not fault): its value now, while the library's frame
- * holding it is live.
+ * A word the library pointed an operation at (the second operand: b of a
+ * compare, src of a copy, unless it may fault): its value now, while the
+ * library's frame holding it is live.
  */
 static void snapshot_operand(const struct rseqdev_cpu_op *op, uint64_t *word)
 {
-	bool copy = op->op == RSEQDEV_CPU_OP_MEMCPY ||
-		    op->op == RSEQDEV_CPU_OP_MEMCPY_RELEASE;
+	const struct fake_op *f = fake_op(op->op);
 
 	if (op->len != sizeof(*word) || fake.foreign_vectors)
 		return;
-	if (op->op == RSEQDEV_CPU_OP_COMPARE_EQ || op->op == RSEQDEV_CPU_OP_COMPARE_NE ||
-	    (copy && !op->u.memcpy.expect_fault_src))
+	if (f->nr_operands == 2 && !op->u.compare.expect_fault_b)
 		memcpy(word, (const void *)(uintptr_t)op->u.compare.b, sizeof(*word));
 }
 
