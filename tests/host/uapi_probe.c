@@ -142,44 +142,61 @@ static bool all_zero(const unsigned char *bytes, size_t len)
 	} while (0)
 
 /*
- * The bytes of @op that opv_prepare() in module/cpu_opv.c refuses (its pad
- * and expect_fault checks), as offsets into the op.
+ * The bytes of an operation of each form that opv_prepare() in
+ * module/cpu_opv.c refuses (its pad and expect_fault checks), as offsets
+ * into the op.
  */
+static void refuse_compare(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_expect_fault(op, u.compare.expect_fault_a, refused);
+	refuse_expect_fault(op, u.compare.expect_fault_b, refused);
+	refuse_pad(op, u.compare.pad, refused);
+}
+
+static void refuse_memcpy(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_expect_fault(op, u.memcpy.expect_fault_dst, refused);
+	refuse_expect_fault(op, u.memcpy.expect_fault_src, refused);
+	refuse_pad(op, u.memcpy.pad, refused);
+}
+
+static void refuse_arithmetic(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_expect_fault(op, u.arithmetic.expect_fault_p, refused);
+	refuse_pad(op, u.arithmetic.pad, refused);
+}
+
+static void refuse_bitwise(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_expect_fault(op, u.bitwise.expect_fault_p, refused);
+	refuse_pad(op, u.bitwise.pad, refused);
+}
+
+static void refuse_shift(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_expect_fault(op, u.shift.expect_fault_p, refused);
+	refuse_pad(op, u.shift.pad, refused);
+}
+
+static void refuse_none(const struct rseqdev_cpu_op *op, bool *refused)
+{
+	refuse_pad(op, u.reserved, refused);
+}
+
+/* Each operation type's form, from its row of RSEQDEV_CPU_OPS. */
+#define PROBE_FORM(name, form, width, writes, release, action)		\
+	[RSEQDEV_CPU_OP_##name] = refuse_##form,
+
+static void (*const refuse_form[RSEQDEV_NR_CPU_OPS])(const struct rseqdev_cpu_op *op,
+						      bool *refused) = {
+	RSEQDEV_CPU_OPS(PROBE_FORM)
+};
+
+/* The bytes of @op that the module refuses; none of an unknown type's. */
 static void refused_bytes(const struct rseqdev_cpu_op *op, bool *refused)
 {
-	switch (op->op) {
-	case RSEQDEV_CPU_OP_COMPARE_EQ:
-	case RSEQDEV_CPU_OP_COMPARE_NE:
-		refuse_expect_fault(op, u.compare.expect_fault_a, refused);
-		refuse_expect_fault(op, u.compare.expect_fault_b, refused);
-		refuse_pad(op, u.compare.pad, refused);
-		break;
-	case RSEQDEV_CPU_OP_MEMCPY:
-	case RSEQDEV_CPU_OP_MEMCPY_RELEASE:
-		refuse_expect_fault(op, u.memcpy.expect_fault_dst, refused);
-		refuse_expect_fault(op, u.memcpy.expect_fault_src, refused);
-		refuse_pad(op, u.memcpy.pad, refused);
-		break;
-	case RSEQDEV_CPU_OP_ADD:
-	case RSEQDEV_CPU_OP_ADD_RELEASE:
-		refuse_expect_fault(op, u.arithmetic.expect_fault_p, refused);
-		refuse_pad(op, u.arithmetic.pad, refused);
-		break;
-	case RSEQDEV_CPU_OP_OR:
-	case RSEQDEV_CPU_OP_AND:
-	case RSEQDEV_CPU_OP_XOR:
-		refuse_expect_fault(op, u.bitwise.expect_fault_p, refused);
-		refuse_pad(op, u.bitwise.pad, refused);
-		break;
-	case RSEQDEV_CPU_OP_LSHIFT:
-	case RSEQDEV_CPU_OP_RSHIFT:
-		refuse_expect_fault(op, u.shift.expect_fault_p, refused);
-		refuse_pad(op, u.shift.pad, refused);
-		break;
-	case RSEQDEV_CPU_OP_MB:
-		refuse_pad(op, u.reserved, refused);
-		break;
-	}
+	if (op->op >= 0 && op->op < RSEQDEV_NR_CPU_OPS)
+		refuse_form[op->op](op, refused);
 }
 
 /* The same for the reserved fields of the other ioctls (fence.c, threads.c). */
