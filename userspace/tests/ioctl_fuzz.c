@@ -31,6 +31,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,6 +339,73 @@ static void fuzz_register(struct worker *w, int fd)
 							  sizeof(reg))), 0);
 }
 
+/*
+ * The fields of each form but the operands' addresses: @valid asks for
+ * values the module accepts, else any (shift counts past the width too).
+ */
+static void fill_compare(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	(void)w, (void)op, (void)valid;	/* addresses only */
+}
+
+static void fill_memcpy(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	(void)w, (void)op, (void)valid;	/* addresses only */
+}
+
+static void fill_arithmetic(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	(void)valid;
+	op->u.arithmetic.count = (int64_t)next(w);
+}
+
+static void fill_bitwise(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	(void)valid;
+	op->u.bitwise.mask = next(w);
+}
+
+static void fill_shift(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	op->u.shift.bits = below(w, valid ? 8 * op->len : 70);
+}
+
+static void fill_none(struct worker *w, struct rseqdev_cpu_op *op, bool valid)
+{
+	(void)w, (void)op, (void)valid;	/* no field at all */
+}
+
+/* An operation type as the fuzzer builds it: its row of RSEQDEV_CPU_OPS. */
+struct fuzz_op {
+	unsigned int width;
+	unsigned int nr_operands;
+	void (*fill)(struct worker *w, struct rseqdev_cpu_op *op, bool valid);
+};
+
+#define FUZZ_OP(name, form, width_, writes, release, action)		\
+	[RSEQDEV_CPU_OP_##name] = {					\
+		.width = RSEQDEV_CPU_OP_WIDTH_##width_,			\
+		.nr_operands = RSEQDEV_CPU_OP_OPERANDS_##form,		\
+		.fill = fill_##form,					\
+	},
+
+static const struct fuzz_op fuzz_ops[RSEQDEV_NR_CPU_OPS] = {
+	RSEQDEV_CPU_OPS(FUZZ_OP)
+};
+
+/* Every form keeps its operands' addresses where compare keeps a and b. */
+_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.dst) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.memcpy.src) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.b) &&
+	       offsetof(struct rseqdev_cpu_op, u.arithmetic.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.bitwise.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
+	       offsetof(struct rseqdev_cpu_op, u.shift.p) ==
+	       offsetof(struct rseqdev_cpu_op, u.compare.a),
+	       "operand addresses");
+
 static void random_op(struct worker *w, struct rseqdev_cpu_op *op)
 {
 	static const uint32_t lens[] = { 0, 1, 2, 3, 4, 8, 16, 64, 4096, 4097 };
@@ -349,10 +417,8 @@ static void random_op(struct worker *w, struct rseqdev_cpu_op *op)
 				  (uint32_t)next(w);
 	op->u.compare.a = any_pointer(w, op->len < 4096 ? op->len : 4096);
 	op->u.compare.b = any_pointer(w, op->len < 4096 ? op->len : 4096);
-	if (op->op >= RSEQDEV_CPU_OP_ADD && op->op <= RSEQDEV_CPU_OP_XOR)
-		op->u.arithmetic.count = (int64_t)next(w);
-	if (op->op == RSEQDEV_CPU_OP_LSHIFT || op->op == RSEQDEV_CPU_OP_RSHIFT)
-		op->u.shift.bits = below(w, 70);
+	if (op->op >= 0 && op->op < RSEQDEV_NR_CPU_OPS)
+		fuzz_ops[op->op].fill(w, op, false);
 	op->u.compare.expect_fault_a = chance(w, 80) ? 0 : below(w, 3);
 	op->u.compare.expect_fault_b = chance(w, 80) ? 0 : below(w, 3);
 	if (chance(w, 5))
@@ -360,31 +426,35 @@ static void random_op(struct worker *w, struct rseqdev_cpu_op *op)
 			op->u.compare.pad[i] = (uint8_t)next(w);
 }
 
+/* An operand of @len bytes inside scratch, aligned to @len for words. */
+static uint64_t valid_operand(struct worker *w, unsigned int width, uint32_t len)
+{
+	uint64_t base = (uint64_t)(uintptr_t)scratch;
+
+	if (width == RSEQDEV_CPU_OP_WIDTH_WORD)
+		return base + len * below(w, 2 * page_size / len);
+	return base + below(w, 2 * page_size - len + 1);
+}
+
 /* An operation the module accepts: operands aligned inside scratch. */
 static void valid_op(struct worker *w, struct rseqdev_cpu_op *op)
 {
 	static const uint32_t word_lens[] = { 1, 2, 4, 8 };
-	uint64_t base = (uint64_t)(uintptr_t)scratch;
-	uint32_t len;
+	const struct fuzz_op *f;
 
 	memset(op, 0, sizeof(*op));
 	op->op = (int32_t)below(w, RSEQDEV_NR_CPU_OPS);
-	if (op->op == RSEQDEV_CPU_OP_MB)
-		return;
-	if (op->op >= RSEQDEV_CPU_OP_ADD) {
-		len = word_lens[below(w, ARRAY_SIZE(word_lens))];
-		op->len = len;
-		op->u.arithmetic.p = base + len * below(w, 2 * page_size / len);
-		if (op->op == RSEQDEV_CPU_OP_LSHIFT || op->op == RSEQDEV_CPU_OP_RSHIFT)
-			op->u.shift.bits = below(w, 8 * len);
-		else
-			op->u.arithmetic.count = (int64_t)next(w);
-		return;
-	}
-	/* Compares and copies: short mostly, a whole page now and then. */
-	op->len = chance(w, 95) ? 1 + below(w, 64) : 4096;
-	op->u.compare.a = base + below(w, 2 * page_size - op->len + 1);
-	op->u.compare.b = base + below(w, 2 * page_size - op->len + 1);
+	f = &fuzz_ops[op->op];
+	if (f->width == RSEQDEV_CPU_OP_WIDTH_WORD)
+		op->len = word_lens[below(w, ARRAY_SIZE(word_lens))];
+	else if (f->width == RSEQDEV_CPU_OP_WIDTH_BYTES)
+		/* Short mostly, a whole page now and then. */
+		op->len = chance(w, 95) ? 1 + below(w, 64) : 4096;
+	if (f->nr_operands > 0)
+		op->u.compare.a = valid_operand(w, f->width, op->len);
+	if (f->nr_operands > 1)
+		op->u.compare.b = valid_operand(w, f->width, op->len);
+	f->fill(w, op, true);
 }
 
 static void fuzz_cpu_opv(struct worker *w, int fd)
