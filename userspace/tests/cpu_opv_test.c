@@ -44,12 +44,42 @@ static struct rseqdev_cpu_op op_copy(int type, void *dst, void *src, uint32_t le
 	return op_cmp(type, dst, src, len);
 }
 
+/* Whether a form's value field is a shift's bit count (u32), not 64 bits. */
+#define FORM_SHIFT_compare	false
+#define FORM_SHIFT_memcpy	false
+#define FORM_SHIFT_arithmetic	false
+#define FORM_SHIFT_bitwise	false
+#define FORM_SHIFT_shift	true
+#define FORM_SHIFT_none		false
+
+/* Each operation type's row of RSEQDEV_CPU_OPS, as the tests use it. */
+struct row {
+	const char *name;
+	bool shift;
+	unsigned int width;
+	unsigned int nr_operands;
+	bool writes;
+};
+
+#define ROW(name_, form, width_, writes_, release, action)		\
+	[RSEQDEV_CPU_OP_##name_] = {					\
+		.name = #name_,						\
+		.shift = FORM_SHIFT_##form,				\
+		.width = RSEQDEV_CPU_OP_WIDTH_##width_,			\
+		.nr_operands = RSEQDEV_CPU_OP_OPERANDS_##form,		\
+		.writes = writes_,					\
+	},
+
+static const struct row rows[RSEQDEV_NR_CPU_OPS] = {
+	RSEQDEV_CPU_OPS(ROW)
+};
+
 static struct rseqdev_cpu_op op_arith(int type, void *p, uint32_t len, uint64_t arg)
 {
 	struct rseqdev_cpu_op op = { .op = type, .len = len };
 
 	op.u.arithmetic.p = (uintptr_t)p;
-	if (type == RSEQDEV_CPU_OP_LSHIFT || type == RSEQDEV_CPU_OP_RSHIFT)
+	if (rows[type].shift)
 		op.u.shift.bits = (uint32_t)arg;
 	else
 		op.u.arithmetic.count = (int64_t)arg;	/* mask: same slot */
@@ -146,6 +176,82 @@ static void check_compare_and_copy(void)
 			diag("length %u failed", len);
 	}
 	ok(bad == 0, "compare-eq, compare-ne, memcpy, memcpy-release at lengths 1 to 4096");
+	munmap(buf, 3 * page_size);
+}
+
+/* One operation of type @type, its operands (if any) at @p, values zero. */
+static struct rseqdev_cpu_op row_op(int type, void *p, uint32_t len)
+{
+	struct rseqdev_cpu_op op = { .op = type, .len = len };
+
+	/* Every form keeps its addresses where compare keeps a and b. */
+	if (rows[type].nr_operands > 0)
+		op.u.compare.a = (uintptr_t)p;
+	if (rows[type].nr_operands > 1)
+		op.u.compare.b = (uintptr_t)p;
+	return op;
+}
+
+/* The module accepts the operation (whether a compare fails or not). */
+static bool runs(int type, void *p, uint32_t len)
+{
+	struct rseqdev_cpu_op op = row_op(type, p, len);
+
+	return opv(&op, 1, 0) >= 0;
+}
+
+static bool refused(int type, void *p, uint32_t len, int err)
+{
+	struct rseqdev_cpu_op op = row_op(type, p, len);
+
+	return opv(&op, 1, 0) == -1 && errno == err;
+}
+
+/* The lengths the row's width rule allows run; the nearest others do not. */
+static bool width_rule_holds(int type, uint8_t *p)
+{
+	switch (rows[type].width) {
+	case RSEQDEV_CPU_OP_WIDTH_NONE:
+		return runs(type, NULL, 0) && refused(type, NULL, 1, EINVAL);
+	case RSEQDEV_CPU_OP_WIDTH_BYTES:
+		return runs(type, p, 1) && runs(type, p + 1, 3) &&
+		       runs(type, p, RSEQDEV_CPU_OPV_MAX_OP_LEN) &&
+		       refused(type, p, 0, EINVAL) &&
+		       refused(type, p, RSEQDEV_CPU_OPV_MAX_OP_LEN + 1, EINVAL);
+	default:
+		return runs(type, p, 1) && runs(type, p, 2) && runs(type, p, 4) &&
+		       runs(type, p, 8) && refused(type, p, 0, EINVAL) &&
+		       refused(type, p, 3, EINVAL) && refused(type, p, 16, EINVAL) &&
+		       refused(type, p + 1, 4, EINVAL);
+	}
+}
+
+/* In a read-only page: a type that writes faults, any other runs. */
+static bool writes_rule_holds(int type, uint8_t *ro)
+{
+	if (!rows[type].nr_operands)
+		return true;
+	if (rows[type].writes)
+		return refused(type, ro, 8, EFAULT);
+	return runs(type, ro, 8);
+}
+
+/*
+ * Every row of RSEQDEV_CPU_OPS as the module applies it: its width rule,
+ * and whether it writes. A new operation is checked here with no change.
+ */
+static void check_rows(void)
+{
+	uint8_t *buf = two_pages(), *ro = buf + page_size;
+	int type;
+
+	mprotect(ro, page_size, PROT_READ);
+	for (type = 0; type < RSEQDEV_NR_CPU_OPS; type++) {
+		ok(width_rule_holds(type, buf), "%s: its width rule", rows[type].name);
+		ok(writes_rule_holds(type, ro), "%s: %s", rows[type].name,
+		   rows[type].writes ? "refuses a read-only operand" :
+				       "runs on a read-only operand");
+	}
 	munmap(buf, 3 * page_size);
 }
 
@@ -415,6 +521,7 @@ int main(void)
 	ncpus = nr_possible_cpus();
 	if (rseqdev_query(&q) || !(q.features & RSEQDEV_FEATURE_CPU_OPV))
 		tap_bail("the module does not provide cpu_opv");
+	check_rows();
 	check_arithmetic();
 	check_compare_and_copy();
 	check_vector_semantics();
