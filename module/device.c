@@ -89,6 +89,7 @@ static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
 		.cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS,
 		.cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN,
 		.cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
+		.cpu_opv_nr_op_types = RSEQDEV_NR_CPU_OPS,
 	};
 	return copy_ioctl_arg_to_user(uarg, query, sizeof(*query), usize);
 }

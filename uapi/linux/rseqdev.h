@@ -76,7 +76,10 @@
  * @cpu_opv_max_ops:	out: RSEQDEV_CPU_OPV_MAX_OPS
  * @cpu_opv_max_op_len:	out: RSEQDEV_CPU_OPV_MAX_OP_LEN
  * @cpu_opv_max_total_len: out: RSEQDEV_CPU_OPV_MAX_TOTAL_LEN
- * @reserved:		out: zero
+ * @cpu_opv_nr_op_types: out: RSEQDEV_NR_CPU_OPS of the module: it runs
+ *			the operation types below it. 0 from a module older
+ *			than this field (it was reserved, zero), which runs
+ *			the types up to RSEQDEV_CPU_OP_MB.
  */
 struct rseqdev_query {
 	__u32 size;
@@ -89,7 +92,7 @@ struct rseqdev_query {
 	__u32 cpu_opv_max_ops;
 	__u32 cpu_opv_max_op_len;
 	__u32 cpu_opv_max_total_len;
-	__u32 reserved;
+	__u32 cpu_opv_nr_op_types;
 };
 
 #define RSEQDEV_QUERY_SIZE_VER0	48	/* sizeof first published version */

@@ -37,7 +37,7 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_query, nr_cpu_ids, 28, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_ops, 32, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_op_len, 36, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_total_len, 40, 4);
-RSEQDEV_LAYOUT_FIELD(rseqdev_query, reserved, 44, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_nr_op_types, 44, 4);
 
 /* Mainline's struct rseq_cs and struct rseq, alignment included. */
 RSEQDEV_LAYOUT_SIZE(rseq_abi_cs, 32);

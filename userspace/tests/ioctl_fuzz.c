@@ -406,12 +406,33 @@ _Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.dst) ==
 	       offsetof(struct rseqdev_cpu_op, u.compare.a),
 	       "operand addresses");
 
+/*
+ * How many operation types the module runs, from its query; a module
+ * older than the query's field runs those of the first ABI, up to MB.
+ * Well-formed vectors use the ones this program has a row for, random
+ * vectors any of them and the first unknown one.
+ */
+static int32_t module_op_types = RSEQDEV_CPU_OP_MB + 1;
+
+static void learn_op_types(void)
+{
+	struct rseqdev_query q;
+
+	if (!rseqdev_query(&q) && q.cpu_opv_nr_op_types)
+		module_op_types = (int32_t)q.cpu_opv_nr_op_types;
+}
+
+static int32_t known_op_types(void)
+{
+	return module_op_types < RSEQDEV_NR_CPU_OPS ? module_op_types : RSEQDEV_NR_CPU_OPS;
+}
+
 static void random_op(struct worker *w, struct rseqdev_cpu_op *op)
 {
 	static const uint32_t lens[] = { 0, 1, 2, 3, 4, 8, 16, 64, 4096, 4097 };
 	size_t i;
 
-	op->op = chance(w, 90) ? (int32_t)below(w, RSEQDEV_NR_CPU_OPS) :
+	op->op = chance(w, 90) ? (int32_t)below(w, module_op_types + 1) :
 				 (int32_t)next(w);
 	op->len = chance(w, 90) ? lens[below(w, ARRAY_SIZE(lens))] :
 				  (uint32_t)next(w);
@@ -443,7 +464,7 @@ static void valid_op(struct worker *w, struct rseqdev_cpu_op *op)
 	const struct fuzz_op *f;
 
 	memset(op, 0, sizeof(*op));
-	op->op = (int32_t)below(w, RSEQDEV_NR_CPU_OPS);
+	op->op = (int32_t)below(w, known_op_types());
 	f = &fuzz_ops[op->op];
 	if (f->width == RSEQDEV_CPU_OP_WIDTH_WORD)
 		op->len = word_lens[below(w, ARRAY_SIZE(word_lens))];
@@ -779,6 +800,7 @@ static int exec_child_main(const char *seed)
 
 	if (map_call_memory())
 		return 2;
+	learn_op_types();
 	fuzz_calls(&w, 50);
 	return w.bad ? 1 : 0;
 }
@@ -861,6 +883,7 @@ int main(int argc, char **argv)
 	/* Held open for the whole run: the module cannot go away meanwhile. */
 	if (rseqdev_device_fd() < 0)
 		tap_bail("cannot open %s: %s", rseqdev_device_path(), strerror(errno));
+	learn_op_types();
 	/* This line also tells a watching script that the device is held. */
 	diag("seed %llu: %d processes x %d threads x %ld calls (replay: %s -s %llu -n %ld -p %d -t %d)",
 	     (unsigned long long)opt.seed, opt.processes, opt.threads,

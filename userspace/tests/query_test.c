@@ -75,7 +75,8 @@ static void check_values(int fd)
 	   "cpu_opv max op len %u", q.cpu_opv_max_op_len);
 	ok(q.cpu_opv_max_total_len == RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
 	   "cpu_opv max total len %u", q.cpu_opv_max_total_len);
-	ok(q.reserved == 0, "reserved is zero");
+	ok(q.cpu_opv_nr_op_types == RSEQDEV_NR_CPU_OPS, "cpu_opv operation types %u",
+	   q.cpu_opv_nr_op_types);
 }
 
 static void check_library(void)

@@ -82,6 +82,9 @@ static void print_info(const struct rseqdev_query *q)
 	printf("%-32s %u ops, %u bytes per op, %u bytes per vector\n",
 	       "cpu_opv limits", q->cpu_opv_max_ops, q->cpu_opv_max_op_len,
 	       q->cpu_opv_max_total_len);
+	/* 0: a module from before the field, with the first ABI's types. */
+	printf("%-32s %u\n", "cpu_opv operation types",
+	       q->cpu_opv_nr_op_types ? q->cpu_opv_nr_op_types : RSEQDEV_CPU_OP_MB + 1);
 }
 
 static int open_device(void)

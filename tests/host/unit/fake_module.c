@@ -96,6 +96,7 @@ static int do_query(struct rseqdev_query *q)
 	q->cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS;
 	q->cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN;
 	q->cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN;
+	q->cpu_opv_nr_op_types = RSEQDEV_NR_CPU_OPS;
 	return 0;
 }
 
