@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/rseqdev_layout.h>
 #include <rseqdev/rseq.h>
 #include <rseqdev/rseqdev.h>
 
@@ -393,18 +394,10 @@ static const struct fuzz_op fuzz_ops[RSEQDEV_NR_CPU_OPS] = {
 	RSEQDEV_CPU_OPS(FUZZ_OP)
 };
 
-/* Every form keeps its operands' addresses where compare keeps a and b. */
-_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.dst) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.memcpy.src) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.b) &&
-	       offsetof(struct rseqdev_cpu_op, u.arithmetic.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.bitwise.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.shift.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a),
-	       "operand addresses");
+/*
+ * Every form keeps its operands' addresses where compare keeps a and b
+ * (offsets <linux/rseqdev_layout.h> fixes).
+ */
 
 /*
  * How many operation types the module runs, from its query; a module

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <linux/rseqdev_layout.h>
+
 #include "fake_module.h"
 
 struct fake_module fake = {
@@ -192,22 +194,9 @@ static int do_threads(struct rseqdev_threads *t)
 /*
  * Every form keeps its first operand's address in the first 8 bytes of
  * u, and a second one (compare b, memcpy src) with its expect_fault byte
- * where compare's are: the checks below read them through those fields.
+ * where compare's are (offsets <linux/rseqdev_layout.h> fixes): the checks
+ * below read them through those fields.
  */
-_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.dst) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.arithmetic.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.bitwise.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a) &&
-	       offsetof(struct rseqdev_cpu_op, u.shift.p) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.a),
-	       "the first operand's address");
-_Static_assert(offsetof(struct rseqdev_cpu_op, u.memcpy.src) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.b) &&
-	       offsetof(struct rseqdev_cpu_op, u.memcpy.expect_fault_src) ==
-	       offsetof(struct rseqdev_cpu_op, u.compare.expect_fault_b),
-	       "the second operand");
 
 /* The rules of each form's fields but the length: NULL, or why not. */
 static const char *check_compare(const struct rseqdev_cpu_op *op)
