@@ -63,6 +63,18 @@
 #define RSEQDEV_CPU_OPV_MAX_OP_LEN	4096
 #define RSEQDEV_CPU_OPV_MAX_TOTAL_LEN	(4096 + 15 * 8)
 
+/*
+ * The auxiliary vector's entries for the layout of struct rseq (Linux 6.3),
+ * for C libraries whose headers predate them: the library and the preload
+ * shim answer them for the module's area, from the query below.
+ */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE	27
+#endif
+#ifndef AT_RSEQ_ALIGN
+#define AT_RSEQ_ALIGN		28
+#endif
+
 /**
  * struct rseqdev_query - what the loaded module provides
  * @size:		in: sizeof(struct rseqdev_query) as the caller knows it

@@ -31,10 +31,6 @@
 #include <rseqdev/rseq.h>
 #include <rseqdev/rseqdev.h>
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-
 ptrdiff_t rseqdev_rseq_offset;
 unsigned int rseqdev_rseq_size;
 

@@ -27,13 +27,6 @@
 
 #include "preload.h"
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define PRELOAD_ENV_MODE	"RSEQDEV_PRELOAD_RSEQ"
 

@@ -35,14 +35,6 @@ struct fake_kernel {
 
 extern struct fake_kernel kernel;
 
-/* The auxv types of rseq's layout, for libc headers older than 2.35. */
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
 /* Where the library and the shim look for the device ($RSEQDEV_DEVICE). */
 #define MISSING_DEVICE	"/nonexistent/rseq"
 #define FAKE_DEVICE	"/dev/null"	/* its ioctls reach fake_module.c */
