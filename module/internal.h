@@ -82,7 +82,7 @@ struct rseqdev_thread {
 	u64 nr_preempts;
 	u64 nr_signals;
 	u64 nr_fences;
-	struct rseq_abi __user *area;
+	struct rseqdev_rseq __user *area;
 	u32 len;
 	u32 sig;
 	struct rseqdev_mm *rmm;
@@ -94,7 +94,7 @@ struct rseqdev_thread {
 };
 
 struct rseqdev_thread *rseqdev_thread_of_current(void);
-int rseqdev_thread_register(struct rseq_abi __user *area, u32 len, u32 sig);
+int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig);
 void rseqdev_thread_teardown(struct rseqdev_thread *t);
 int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
@@ -111,9 +111,9 @@ struct rseqdev_threads;
 long rseqdev_threads_report(const struct rseqdev_threads *req);
 
 /* rseq_resume.c: the work done before a thread returns to user space. */
-int rseqdev_clear_stale_cs(struct rseq_abi __user *area);
+int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area);
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
-int rseqdev_reset_ids(struct rseq_abi __user *area);
+int rseqdev_reset_ids(struct rseqdev_rseq __user *area);
 
 /* stats.c: counters for RSEQDEV_IOC_STATS. */
 enum rseqdev_event {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Per-process state of processes that use the module: their concurrency
- * ids (struct rseq_abi::mm_cid), their fence registration, and the list of
+ * ids (struct rseqdev_rseq::mm_cid), their fence registration, and the list of
  * their registered threads.
  *
  * Concurrency ids, for kernels that have none of their own or whose ids

@@ -38,9 +38,9 @@
 #include "compat/compat.h"
 #include "internal.h"
 
-#define RSEQ_CS_FLAGS_DEPRECATED (RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT | \
-				  RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL |  \
-				  RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE)
+#define RSEQ_CS_FLAGS_DEPRECATED (RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT | \
+				  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL |  \
+				  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE)
 
 /*
  * Mainline 6.0 made the NO_RESTART flags fatal; so are they here. Any bit
@@ -60,7 +60,7 @@ static bool rseqdev_flags_invalid(u32 flags, const char *where)
 }
 
 /* Mainline's checks, in mainline's order. */
-static int rseqdev_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
+static int rseqdev_validate_cs(const struct rseqdev_rseq_cs *cs, u32 sig)
 {
 	u64 post_commit_ip = cs->start_ip + cs->post_commit_offset;
 	u32 __user *sig_addr;
@@ -89,7 +89,7 @@ static int rseqdev_validate_cs(const struct rseq_abi_cs *cs, u32 sig)
 
 /* Reads and validates the descriptor at @cs_ptr (non-zero). */
 static int rseqdev_get_cs(struct rseqdev_thread *t, u64 cs_ptr,
-		       struct rseq_abi_cs *cs)
+		       struct rseqdev_rseq_cs *cs)
 {
 	if (cs_ptr >= TASK_SIZE)
 		return -EINVAL;
@@ -98,13 +98,13 @@ static int rseqdev_get_cs(struct rseqdev_thread *t, u64 cs_ptr,
 	return rseqdev_validate_cs(cs, t->sig);
 }
 
-static int rseqdev_clear_cs(struct rseq_abi __user *area)
+static int rseqdev_clear_cs(struct rseqdev_rseq __user *area)
 {
 	return put_user(0ULL, &area->rseq_cs) ? -EFAULT : 0;
 }
 
 /* One unsigned comparison: a zero-length section contains nothing. */
-static bool rseqdev_ip_in_cs(const struct rseq_abi_cs *cs, unsigned long ip)
+static bool rseqdev_ip_in_cs(const struct rseqdev_rseq_cs *cs, unsigned long ip)
 {
 	return ip - cs->start_ip < cs->post_commit_offset;
 }
@@ -136,7 +136,7 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 			 u64 cs_ptr)
 {
 	unsigned long ip = instruction_pointer(regs);
-	struct rseq_abi_cs cs;
+	struct rseqdev_rseq_cs cs;
 	int ret;
 
 	ret = rseqdev_get_cs(t, cs_ptr, &cs);
@@ -178,7 +178,7 @@ struct rseqdev_ids {
 		unsafe_put_user((ids)->cid, &(area)->mm_cid, efault);		\
 	} while (0)
 
-static int rseqdev_write_ids(struct rseq_abi __user *area,
+static int rseqdev_write_ids(struct rseqdev_rseq __user *area,
 			  const struct rseqdev_ids *ids)
 {
 	if (!user_write_access_begin(area, sizeof(*area)))
@@ -192,7 +192,7 @@ efault:
 }
 
 /* The common case in one user access: read rseq_cs, write the IDs. */
-static int rseqdev_exchange(struct rseq_abi __user *area,
+static int rseqdev_exchange(struct rseqdev_rseq __user *area,
 			 const struct rseqdev_ids *ids, u64 *cs_ptr)
 {
 	if (!user_access_begin(area, sizeof(*area)))
@@ -249,7 +249,7 @@ int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
  *
  * Return: 0 or -EFAULT.
  */
-int rseqdev_clear_stale_cs(struct rseq_abi __user *area)
+int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area)
 {
 	u64 cs_ptr;
 
@@ -264,10 +264,10 @@ int rseqdev_clear_stale_cs(struct rseq_abi __user *area)
  *
  * Return: 0 or -EFAULT.
  */
-int rseqdev_reset_ids(struct rseq_abi __user *area)
+int rseqdev_reset_ids(struct rseqdev_rseq __user *area)
 {
 	static const struct rseqdev_ids unregistered = {
-		.cpu = (u32)RSEQ_ABI_CPU_ID_UNINITIALIZED,
+		.cpu = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
 	};
 
 	return rseqdev_write_ids(area, &unregistered);

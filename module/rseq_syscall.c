@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-static int rseqdev_unregister(struct rseqdev_thread *t, struct rseq_abi __user *area,
+static int rseqdev_unregister(struct rseqdev_thread *t, struct rseqdev_rseq __user *area,
 			   u32 len, u32 sig)
 {
 	int ret;
@@ -31,23 +31,23 @@ static int rseqdev_unregister(struct rseqdev_thread *t, struct rseq_abi __user *
 
 /*
  * The original 32-byte area must be 32-byte aligned; an extended one must
- * be aligned as struct rseq_abi and hold at least its features.
+ * be aligned as struct rseqdev_rseq and hold at least its features.
  */
 static bool rseqdev_area_shape_valid(u64 addr, u32 len)
 {
-	if (len < RSEQ_ABI_ORIG_SIZE)
+	if (len < RSEQDEV_RSEQ_ORIG_SIZE)
 		return false;
-	if (len == RSEQ_ABI_ORIG_SIZE)
-		return IS_ALIGNED(addr, RSEQ_ABI_ORIG_SIZE);
-	return IS_ALIGNED(addr, __alignof__(struct rseq_abi)) &&
-	       len >= offsetof(struct rseq_abi, end);
+	if (len == RSEQDEV_RSEQ_ORIG_SIZE)
+		return IS_ALIGNED(addr, RSEQDEV_RSEQ_ORIG_SIZE);
+	return IS_ALIGNED(addr, __alignof__(struct rseqdev_rseq)) &&
+	       len >= offsetof(struct rseqdev_rseq, end);
 }
 
 /**
  * rseqdev_rseq_call() - the rseq system call, for the calling thread
- * @addr:	the struct rseq_abi of the thread
+ * @addr:	the struct rseqdev_rseq of the thread
  * @len:	its length
- * @flags:	0 or RSEQ_ABI_FLAG_UNREGISTER
+ * @flags:	0 or RSEQDEV_RSEQ_FLAG_UNREGISTER
  * @sig:	abort signature
  *
  * Return: 0, -EINVAL, -EPERM, -EBUSY, -EFAULT or -ENOMEM.
@@ -55,11 +55,11 @@ static bool rseqdev_area_shape_valid(u64 addr, u32 len)
 long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
-	struct rseq_abi __user *area = u64_to_user_ptr(addr);
+	struct rseqdev_rseq __user *area = u64_to_user_ptr(addr);
 	int ret;
 
-	if (flags & RSEQ_ABI_FLAG_UNREGISTER) {
-		if (flags & ~RSEQ_ABI_FLAG_UNREGISTER)
+	if (flags & RSEQDEV_RSEQ_FLAG_UNREGISTER) {
+		if (flags & ~RSEQDEV_RSEQ_FLAG_UNREGISTER)
 			return -EINVAL;
 		return rseqdev_unregister(t, area, len, sig);
 	}

@@ -134,7 +134,7 @@ static struct preempt_ops rseqdev_preempt_ops = {
 	.sched_out = rseqdev_sched_out,
 };
 
-static void rseqdev_thread_init(struct rseqdev_thread *t, struct rseq_abi __user *area,
+static void rseqdev_thread_init(struct rseqdev_thread *t, struct rseqdev_rseq __user *area,
 			     u32 len, u32 sig)
 {
 	preempt_notifier_init(&t->notifier, &rseqdev_preempt_ops);
@@ -164,7 +164,7 @@ static int rseqdev_thread_fill_spares(struct rseqdev_thread *t, gfp_t gfp)
 
 /**
  * rseqdev_thread_register() - register current, checks already done
- * @area:	the thread's struct rseq_abi
+ * @area:	the thread's struct rseqdev_rseq
  * @len:	its registered length
  * @sig:	abort signature
  *
@@ -173,7 +173,7 @@ static int rseqdev_thread_fill_spares(struct rseqdev_thread *t, gfp_t gfp)
  *
  * Return: 0 or -ENOMEM.
  */
-int rseqdev_thread_register(struct rseq_abi __user *area, u32 len, u32 sig)
+int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig)
 {
 	struct rseqdev_mm *rmm = rseqdev_mm_alloc(GFP_KERNEL);
 	struct rseqdev_thread *t = rseqdev_thread_alloc(GFP_KERNEL);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # libFuzzer on the library's and the shim's argument handling, on the
 # host, without the module (issue 12). tests/host/unit/fuzz_args.c turns
-# arbitrary bytes into the arguments of the cpu_op_*() vector builders,
+# arbitrary bytes into the arguments of the rseqdev_cpu_op_*() vector builders,
 # the rseqdev_*() device calls, the shim's syscall(rseq / membarrier) and
 # getauxval(), and the per-CPU creators, with the device missing or
 # faked, and aborts where a result departs from what the library

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # librseqdev and librseq in one program (issue 13). On the host, no VM:
-#  - librseqdev.so and librseqdev.a define names under the documented
-#    prefixes only (rseqdev_, rseq_percpu_, cpu_op_: see
-#    userspace/lib/librseqdev.map), so no name of librseq's;
+#  - librseqdev.so and librseqdev.a define names under the rseqdev_
+#    prefix only (see userspace/lib/librseqdev.map), so no name of
+#    librseq's;
 #  - a program linked against librseqdev and a stand-in for librseq that
 #    defines librseq's public names (rseq_offset, rseq_size, rseq_flags,
-#    rseq_register_current_thread, ...), and that reads glibc's
+#    rseq_register_current_thread, its per-CPU allocator's
+#    rseq_percpu_malloc, ...), and that reads glibc's
 #    __rseq_offset, __rseq_size and __rseq_flags through <sys/rseq.h>,
 #    links in either library order, dynamically and statically, and each
 #    call reaches its own library: the stand-in's return marker values,
@@ -16,7 +17,7 @@
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 lib=$work/userspace
-prefixes='^(rseqdev_|rseq_percpu_|cpu_op_)'
+prefixes='^rseqdev_'
 
 out=$(make -s -C "$RSEQDEV_TOP/userspace" O="$lib" \
       "$lib/librseqdev.so.$(rseqdev_version)" "$lib/librseqdev.a" 2>&1)
@@ -25,10 +26,10 @@ is "$out" "" "librseqdev builds (shared and static)"
 exported=$(nm -D --defined-only "$lib/librseqdev.so" | awk '{ print $3 }')
 ok "librseqdev.so exports names" test -n "$exported"
 is "$(grep -vE "$prefixes" <<< "$exported")" "" \
-	"librseqdev.so exports only rseqdev_, rseq_percpu_ and cpu_op_ names"
+	"librseqdev.so exports only rseqdev_ names"
 archived=$(nm "$lib/librseqdev.a" | awk 'NF == 3 && $2 ~ /^[A-TV-Z]$/ { print $3 }')
 is "$(grep -vE "$prefixes" <<< "$archived")" "" \
-	"librseqdev.a defines only rseqdev_, rseq_percpu_ and cpu_op_ globals"
+	"librseqdev.a defines only rseqdev_ globals"
 
 # The stand-in: librseq's public names, each answering a marker.
 cat > "$work/librseq.c" <<'SRC'
@@ -46,6 +47,8 @@ int32_t rseq_current_cpu(void) { return 4204; }
 int32_t rseq_current_cpu_raw(void) { return 4205; }
 int rseq_init(void) { return 4206; }
 int rseq_fence(int cpu) { return 4207 + cpu; }
+void *rseq_percpu_malloc(void *pool) { return (char *)pool + 4209; }
+void rseq_percpu_free(void *ptr) { *(int *)ptr = 4210; }
 SRC
 
 # What a user of librseq writes (its header's declarations), in a file of
@@ -65,12 +68,15 @@ int rseq_available(unsigned int query);
 int32_t rseq_current_cpu(void);
 int rseq_init(void);
 int rseq_fence(int cpu);
+void *rseq_percpu_malloc(void *pool);
+void rseq_percpu_free(void *ptr);
 
 int librseq_says(void);
 
 int librseq_says(void)
 {
-	int fails = 0;
+	static char pool[4216];
+	int fails = 0, freed = 0;
 
 #define EXPECT(expr, want)						\
 	do {								\
@@ -90,6 +96,9 @@ int librseq_says(void)
 	EXPECT(rseq_current_cpu(), 4204);
 	EXPECT(rseq_init(), 4206);
 	EXPECT(rseq_fence(1), 4208);
+	EXPECT((char *)rseq_percpu_malloc(pool) - pool, 4209);
+	rseq_percpu_free(&freed);
+	EXPECT(freed, 4210);
 	return fails;
 }
 SRC

@@ -6,7 +6,7 @@
 # -fno-sanitize-recover=all, with gcc and with clang, into:
 #  - lib_check absent: $RSEQDEV_DEVICE names no file: every exported
 #    function fails with its documented errno, argument checks before any
-#    device access; every cpu_op_*() with good and bad memory orders,
+#    device access; every rseqdev_cpu_op_*() with good and bad memory orders,
 #    modes, CPUs and lengths;
 #  - lib_check fake: the ioctls answered by a fake module (--wrap=ioctl):
 #    every byte of every ioctl argument and cpu_opv vector the library

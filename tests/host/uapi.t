@@ -10,7 +10,7 @@
 #    both compilers, 64-bit and 32-bit;
 #  - uapi_probe, with the library built by each compiler at -O0 and -O2:
 #    no byte the module refuses, no byte the library leaves unwritten.
-# The one padding allowed: the 4 bytes after struct rseq_abi's end[], which
+# The one padding allowed: the 4 bytes after struct rseqdev_rseq's end[], which
 # no field can take without moving the feature size (see the header).
 . "$(dirname "$0")/tap.sh"
 
@@ -22,7 +22,7 @@ command -v pahole >/dev/null || ensure_packages dwarves
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 uapi=$RSEQDEV_TOP/uapi
-rseq_abi_padding="rseq_abi: bytes 28-31 not covered"
+rseq_abi_padding="rseqdev_rseq: bytes 28-31 not covered"
 
 # A file that defines one object of every struct the uapi headers define
 # (and includes only the headers that define them: not the layout checks).
@@ -34,11 +34,11 @@ structs=$(cd "$uapi" && sed -n 's/^struct \([A-Za-z0-9_]*\) {$/\1/p' "${headers[
 } > "$work/structs.c"
 ok "the uapi headers define structs (${structs//$'\n'/ })" test -n "$structs"
 
-# -Wpadded's notes but the one on rseq_abi's tail (gcc puts it on its last
+# -Wpadded's notes but the one on rseqdev_rseq's tail (gcc puts it on its last
 # line, clang on its first).
 other_padding() {
 	grep -E ': (warning|error):' | awk -F: -v lines="$(awk '
-		/^struct rseq_abi \{$/ { first = NR }
+		/^struct rseqdev_rseq \{$/ { first = NR }
 		first && /^\}/ { print first, NR; exit }' "$uapi/linux/rseqdev.h")" '
 		BEGIN { split(lines, l, " ") }
 		!($1 ~ /\/linux\/rseqdev\.h$/ && $2 >= l[1] && $2 <= l[2] &&
@@ -54,12 +54,12 @@ for cc in gcc clang; do
 	is "$(grep -c '^struct ' <<< "$layout")" "$(wc -w <<< "$structs")" \
 		"$cc: pahole finds each of them"
 	is "$(awk '/^(struct|union) / { name = $2 } /hole|padding/ { print name ": " $0 }' \
-		<<< "$layout" | tr -s '\t ' ' ')" "rseq_abi: /* padding: 4 */" \
-		"$cc: pahole notes no hole or padding but rseq_abi's"
+		<<< "$layout" | tr -s '\t ' ' ')" "rseqdev_rseq: /* padding: 4 */" \
+		"$cc: pahole notes no hole or padding but rseqdev_rseq's"
 	is "$(awk -f "$RSEQDEV_TOP/tests/host/uapi-layout.awk" <<< "$layout")" \
 		"$rseq_abi_padding" "$cc: every byte of every struct and union is a member's"
 	is "$(other_padding <<< "$padded")" "" \
-		"$cc -Wpadded: no padding but rseq_abi's"
+		"$cc -Wpadded: no padding but rseqdev_rseq's"
 done
 
 # x86's <asm/*.h> serve both word sizes; Debian keeps them under the

@@ -287,7 +287,7 @@ static void check_capture(const char *name, const struct capture *a,
 static intptr_t word = 1, word2 = 2, loaded;
 static char dst[64], src[64];
 
-/* A cpu_op_*() runs in each mode (@op), a device call once (@call). */
+/* A rseqdev_cpu_op_*() runs in each mode (@op), a device call once (@call). */
 struct entry {
 	const char *name;
 	void (*op)(enum rseq_percpu_mode mode);
@@ -296,35 +296,35 @@ struct entry {
 
 static void call_cbne_store(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_cbne_store__ptr(RSEQ_MO_RELAXED, mode, &word, 1, 3, 0);
+	rseqdev_cpu_op_load_cbne_store__ptr(RSEQ_MO_RELAXED, mode, &word, 1, 3, 0);
 }
 
 static void call_list_pop(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_cbeq_store_add_load_store__ptr(RSEQ_MO_RELAXED, mode, &word,
+	rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr(RSEQ_MO_RELAXED, mode, &word,
 						   0, 8, &loaded, 0);
 }
 
 static void call_add(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, mode, &word, 5, 0);
+	rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, mode, &word, 5, 0);
 }
 
 static void call_cbne_store_store(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_cbne_store_store__ptr(RSEQ_MO_RELEASE, mode, &word, 1,
+	rseqdev_cpu_op_load_cbne_store_store__ptr(RSEQ_MO_RELEASE, mode, &word, 1,
 					  &word2, 7, 3, 0);
 }
 
 static void call_cbne_cbne_store(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_cbne_load_cbne_store__ptr(RSEQ_MO_RELAXED, mode, &word, 1,
+	rseqdev_cpu_op_load_cbne_load_cbne_store__ptr(RSEQ_MO_RELAXED, mode, &word, 1,
 					      &word2, 2, 3, 0);
 }
 
 static void call_cbne_memcpy_store(enum rseq_percpu_mode mode)
 {
-	cpu_op_load_cbne_memcpy_store__ptr(RSEQ_MO_RELEASE, mode, &word, 1,
+	rseqdev_cpu_op_load_cbne_memcpy_store__ptr(RSEQ_MO_RELEASE, mode, &word, 1,
 					   dst, src, sizeof(dst), 3, 0);
 }
 
@@ -344,10 +344,10 @@ static void call_stats(void)
 
 static void call_register(void)
 {
-	static struct rseq_abi area;
+	static struct rseqdev_rseq area;
 
 	rseqdev_rseq(&area, sizeof(area), 0, RSEQ_SIG);
-	rseqdev_rseq(&area, sizeof(area), RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG);
+	rseqdev_rseq(&area, sizeof(area), RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
 }
 
 static void call_fence(void)
@@ -365,12 +365,12 @@ static void call_threads(void)
 }
 
 static const struct entry entries[] = {
-	{ .name = "cpu_op_load_cbne_store__ptr", .op = call_cbne_store },
-	{ .name = "cpu_op_load_cbeq_store_add_load_store__ptr", .op = call_list_pop },
-	{ .name = "cpu_op_load_add_store__ptr", .op = call_add },
-	{ .name = "cpu_op_load_cbne_store_store__ptr", .op = call_cbne_store_store },
-	{ .name = "cpu_op_load_cbne_load_cbne_store__ptr", .op = call_cbne_cbne_store },
-	{ .name = "cpu_op_load_cbne_memcpy_store__ptr", .op = call_cbne_memcpy_store },
+	{ .name = "rseqdev_cpu_op_load_cbne_store__ptr", .op = call_cbne_store },
+	{ .name = "rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr", .op = call_list_pop },
+	{ .name = "rseqdev_cpu_op_load_add_store__ptr", .op = call_add },
+	{ .name = "rseqdev_cpu_op_load_cbne_store_store__ptr", .op = call_cbne_store_store },
+	{ .name = "rseqdev_cpu_op_load_cbne_load_cbne_store__ptr", .op = call_cbne_cbne_store },
+	{ .name = "rseqdev_cpu_op_load_cbne_memcpy_store__ptr", .op = call_cbne_memcpy_store },
 	{ .name = "rseqdev_query", .call = call_query },
 	{ .name = "rseqdev_stats", .call = call_stats },
 	{ .name = "rseqdev_rseq", .call = call_register },

@@ -112,21 +112,21 @@ struct rseqdev_query {
 /*
  * The per-thread area and the critical-section descriptor. Same layout and
  * meaning as mainline's struct rseq and struct rseq_cs (<linux/rseq.h>,
- * 6.3 fields); the rseq_abi names keep them apart from the kernel's and
- * glibc's definitions when both are included.
+ * 6.3 fields); the rseqdev_ names keep them apart from the definitions of
+ * the kernel, glibc and librseq when one program includes several.
  */
-#define RSEQ_ABI_CPU_ID_UNINITIALIZED		-1
-#define RSEQ_ABI_CPU_ID_REGISTRATION_FAILED	-2
+#define RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED		-1
+#define RSEQDEV_RSEQ_CPU_ID_REGISTRATION_FAILED	-2
 
-#define RSEQ_ABI_FLAG_UNREGISTER		(1 << 0)
+#define RSEQDEV_RSEQ_FLAG_UNREGISTER		(1 << 0)
 
 /* Deprecated (mainline 6.0+): a critical section with any of them is fatal. */
-#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT	(1U << 0)
-#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL	(1U << 1)
-#define RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE	(1U << 2)
+#define RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT	(1U << 0)
+#define RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL	(1U << 1)
+#define RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE	(1U << 2)
 
 /**
- * struct rseq_abi_cs - descriptor of one restartable critical section
+ * struct rseqdev_rseq_cs - descriptor of one restartable critical section
  * @version:		0
  * @flags:		0 (the deprecated NO_RESTART flags are fatal)
  * @start_ip:		first instruction of the section
@@ -135,7 +135,7 @@ struct rseqdev_query {
  * @abort_ip:		where an aborted section resumes, outside the section;
  *			the 32-bit signature sits just before it
  */
-struct rseq_abi_cs {
+struct rseqdev_rseq_cs {
 	__u32 version;
 	__u32 flags;
 	__u64 start_ip;
@@ -144,12 +144,12 @@ struct rseq_abi_cs {
 } __attribute__((aligned(32)));
 
 /**
- * struct rseq_abi - the per-thread area shared with the kernel
+ * struct rseqdev_rseq - the per-thread area shared with the kernel
  * @cpu_id_start:	current CPU, always a possible CPU number (0 when
  *			unregistered); rewritten on every return to user space
  *			after an event
- * @cpu_id:		current CPU, or RSEQ_ABI_CPU_ID_UNINITIALIZED
- * @rseq_cs:		pointer to the active struct rseq_abi_cs, or 0; set by
+ * @cpu_id:		current CPU, or RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED
+ * @rseq_cs:		pointer to the active struct rseqdev_rseq_cs, or 0; set by
  *			user space, cleared by the kernel
  * @flags:		0 (deprecated NO_RESTART flags are fatal)
  * @node_id:		NUMA node of the current CPU
@@ -162,7 +162,7 @@ struct rseq_abi_cs {
  * size. Nothing reads them: the area is not an ioctl argument, and the
  * module reads and writes only the fields above.
  */
-struct rseq_abi {
+struct rseqdev_rseq {
 	__u32 cpu_id_start;
 	__u32 cpu_id;
 	__u64 rseq_cs;
@@ -173,13 +173,13 @@ struct rseq_abi {
 } __attribute__((aligned(32)));
 
 /* Length of the original (4.18) area; registrations may be longer. */
-#define RSEQ_ABI_ORIG_SIZE	32
+#define RSEQDEV_RSEQ_ORIG_SIZE	32
 
 /**
  * struct rseqdev_register - RSEQDEV_IOC_REGISTER: the rseq system call
  * @size:	sizeof(struct rseqdev_register)
- * @flags:	0 to register, RSEQ_ABI_FLAG_UNREGISTER to unregister
- * @rseq:	address of the calling thread's struct rseq_abi
+ * @flags:	0 to register, RSEQDEV_RSEQ_FLAG_UNREGISTER to unregister
+ * @rseq:	address of the calling thread's struct rseqdev_rseq
  * @rseq_len:	its length: 32, or more for an extended area
  * @sig:	signature expected before every abort_ip
  *
@@ -452,7 +452,7 @@ struct rseqdev_fence {
  * struct rseqdev_thread_info - one registered thread, for RSEQDEV_IOC_THREADS
  * @tid:	thread id, in the caller's pid namespace
  * @area_len:	registered length of its area
- * @area:	address of its struct rseq_abi
+ * @area:	address of its struct rseqdev_rseq
  * @sig:	its abort signature
  * @cpu:	the CPU it last ran on
  * @aborts:	critical sections the module aborted in this thread

@@ -40,25 +40,25 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_total_len, 40, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_nr_op_types, 44, 4);
 
 /* Mainline's struct rseq_cs and struct rseq, alignment included. */
-RSEQDEV_LAYOUT_SIZE(rseq_abi_cs, 32);
-_Static_assert(__alignof__(struct rseq_abi_cs) == 32, "rseq_abi_cs: aligned(32)");
-RSEQDEV_LAYOUT_FIELD(rseq_abi_cs, version, 0, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi_cs, flags, 4, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi_cs, start_ip, 8, 8);
-RSEQDEV_LAYOUT_FIELD(rseq_abi_cs, post_commit_offset, 16, 8);
-RSEQDEV_LAYOUT_FIELD(rseq_abi_cs, abort_ip, 24, 8);
+RSEQDEV_LAYOUT_SIZE(rseqdev_rseq_cs, 32);
+_Static_assert(__alignof__(struct rseqdev_rseq_cs) == 32, "rseqdev_rseq_cs: aligned(32)");
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, version, 0, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, flags, 4, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, start_ip, 8, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, post_commit_offset, 16, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, abort_ip, 24, 8);
 
-/* The one struct with padding: 4 bytes after end (see struct rseq_abi). */
-RSEQDEV_LAYOUT_SIZE(rseq_abi, RSEQ_ABI_ORIG_SIZE);
-_Static_assert(__alignof__(struct rseq_abi) == 32, "rseq_abi: aligned(32)");
-RSEQDEV_LAYOUT_FIELD(rseq_abi, cpu_id_start, 0, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi, cpu_id, 4, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi, rseq_cs, 8, 8);
-RSEQDEV_LAYOUT_FIELD(rseq_abi, flags, 16, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi, node_id, 20, 4);
-RSEQDEV_LAYOUT_FIELD(rseq_abi, mm_cid, 24, 4);
-_Static_assert(__builtin_offsetof(struct rseq_abi, end) == 28,
-	       "rseq_abi.end: offset 28, the feature size");
+/* The one struct with padding: 4 bytes after end (see struct rseqdev_rseq). */
+RSEQDEV_LAYOUT_SIZE(rseqdev_rseq, RSEQDEV_RSEQ_ORIG_SIZE);
+_Static_assert(__alignof__(struct rseqdev_rseq) == 32, "rseqdev_rseq: aligned(32)");
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, cpu_id_start, 0, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, cpu_id, 4, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, rseq_cs, 8, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, flags, 16, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, node_id, 20, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, mm_cid, 24, 4);
+_Static_assert(__builtin_offsetof(struct rseqdev_rseq, end) == 28,
+	       "rseqdev_rseq.end: offset 28, the feature size");
 
 RSEQDEV_LAYOUT_SIZE(rseqdev_register, 24);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, size, 0, 4);

@@ -21,7 +21,7 @@ static const char * const kind_names[NR_KINDS] = {
 	"rseq per-CPU counter", "atomic fetch-add", "mutex", "plain per-thread",
 };
 
-static struct rseq_percpu_counter *percpu_counter;
+static struct rseqdev_percpu_counter *percpu_counter;
 static long shared_word;
 static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_barrier_t start;
@@ -44,7 +44,7 @@ static void *count(void *arg)
 	for (i = 0; i < per_thread_ops && !w->failed; i++) {
 		switch (w->kind) {
 		case RSEQ_PERCPU:
-			w->failed = rseq_percpu_counter_add(percpu_counter, 1) != 0;
+			w->failed = rseqdev_percpu_counter_add(percpu_counter, 1) != 0;
 			break;
 		case ATOMIC:
 			__atomic_fetch_add(&shared_word, 1, __ATOMIC_RELAXED);
@@ -72,7 +72,7 @@ static double run_once(enum counter_kind kind, int threads)
 	int i;
 
 	shared_word = 0;
-	percpu_counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	percpu_counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
 	if (!percpu_counter)
 		return -1;
 	pthread_barrier_init(&start, NULL, threads + 1);
@@ -88,14 +88,14 @@ static double run_once(enum counter_kind kind, int threads)
 	pthread_barrier_destroy(&start);
 
 	/* A benchmark that lost increments measured nothing. */
-	sum = kind == RSEQ_PERCPU ? rseq_percpu_counter_sum(percpu_counter) : shared_word;
+	sum = kind == RSEQ_PERCPU ? rseqdev_percpu_counter_sum(percpu_counter) : shared_word;
 	for (i = 0; i < threads; i++) {
 		if (workers[i].failed)
 			sum = -1;
 		if (kind == PLAIN)
 			sum += workers[i].plain;
 	}
-	rseq_percpu_counter_destroy(percpu_counter);
+	rseqdev_percpu_counter_destroy(percpu_counter);
 	if (sum != per_thread_ops * threads)
 		return -1;
 	/* Per increment, as seen by one thread: wall time over its share. */

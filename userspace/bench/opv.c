@@ -122,13 +122,13 @@ static int bench_latency(void)
 	return 0;
 }
 
-static struct rseq_percpu_counter *counter;
+static struct rseqdev_percpu_counter *counter;
 static long adds_per_thread;
 static int yield_between;
 
 struct adder {
 	pthread_t thread;
-	struct rseq_percpu_stats stats;
+	struct rseqdev_percpu_stats stats;
 	int failed;
 };
 
@@ -137,23 +137,23 @@ static void *add_loop(void *arg)
 	struct adder *a = arg;
 	long i;
 
-	rseq_percpu_reset_thread_stats();
+	rseqdev_percpu_reset_thread_stats();
 	for (i = 0; i < adds_per_thread && !a->failed; i++) {
-		a->failed = rseq_percpu_counter_add(counter, 1) != 0;
+		a->failed = rseqdev_percpu_counter_add(counter, 1) != 0;
 		if (yield_between)
 			sched_yield();
 	}
-	a->stats = rseq_percpu_thread_stats();
+	a->stats = rseqdev_percpu_thread_stats();
 	return NULL;
 }
 
 static int fallback_rate(const char *load, int threads)
 {
 	struct adder adders[256] = { 0 };
-	struct rseq_percpu_stats sum = { 0 };
+	struct rseqdev_percpu_stats sum = { 0 };
 	int i;
 
-	counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
 	if (!counter)
 		return 1;
 	for (i = 0; i < threads; i++)
@@ -166,8 +166,8 @@ static int fallback_rate(const char *load, int threads)
 		if (adders[i].failed)
 			return 1;
 	}
-	i = rseq_percpu_counter_sum(counter) != adds_per_thread * threads;
-	rseq_percpu_counter_destroy(counter);
+	i = rseqdev_percpu_counter_sum(counter) != adds_per_thread * threads;
+	rseqdev_percpu_counter_destroy(counter);
 	if (i) {
 		bench_line("  %-22s lost increments", load);
 		return 1;
@@ -186,7 +186,7 @@ static int bench_fallback(void)
 	int threads = 2 * ncpus > 256 ? 256 : 2 * ncpus;
 
 	bench_line("fallback rate, %d threads on %d CPUs, abort limit %u",
-		   threads, ncpus, rseq_percpu_policy.abort_limit);
+		   threads, ncpus, rseqdev_percpu_policy.abort_limit);
 	adds_per_thread = bench_scale(1000000);
 	yield_between = 0;
 	if (fallback_rate("normal", threads))

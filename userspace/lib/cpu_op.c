@@ -124,7 +124,7 @@ static int cpu_op_run(bool args_ok, enum rseq_percpu_mode percpu_mode,
 	return ret > 0 ? 1 : ret;
 }
 
-int cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 				enum rseq_percpu_mode percpu_mode,
 				intptr_t *v, intptr_t expect, intptr_t newv,
 				int cpu)
@@ -137,7 +137,7 @@ int cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, ops, 2, cpu);
 }
 
-int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 					       enum rseq_percpu_mode percpu_mode,
 					       intptr_t *v, intptr_t expectnot,
 					       long voffp, intptr_t *load,
@@ -172,7 +172,7 @@ int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 	return ret;
 }
 
-int cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
 			       enum rseq_percpu_mode percpu_mode,
 			       intptr_t *v, intptr_t count, int cpu)
 {
@@ -185,7 +185,7 @@ int cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
 	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, &op, 1, cpu);
 }
 
-int cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
 				      enum rseq_percpu_mode percpu_mode,
 				      intptr_t *v, intptr_t expect,
 				      intptr_t *v2, intptr_t newv2,
@@ -200,7 +200,7 @@ int cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
 	return cpu_op_run(mo_valid(rseq_mo), percpu_mode, ops, 3, cpu);
 }
 
-int cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 					  enum rseq_percpu_mode percpu_mode,
 					  intptr_t *v, intptr_t expect,
 					  intptr_t *v2, intptr_t expect2,
@@ -215,7 +215,7 @@ int cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 	return cpu_op_run(rseq_mo == RSEQ_MO_RELAXED, percpu_mode, ops, 3, cpu);
 }
 
-int cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
 				       enum rseq_percpu_mode percpu_mode,
 				       intptr_t *v, intptr_t expect,
 				       void *dst, void *src, size_t len,

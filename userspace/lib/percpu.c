@@ -55,7 +55,7 @@ static unsigned int count_possible_cpus(void)
 	return last < 0 ? 1 : (unsigned int)last + 1;
 }
 
-unsigned int rseq_percpu_nr_slots(void)
+unsigned int rseqdev_percpu_nr_slots(void)
 {
 	static unsigned int nr_slots;
 	unsigned int n = __atomic_load_n(&nr_slots, __ATOMIC_RELAXED);
@@ -103,7 +103,7 @@ static void *alloc_slots(unsigned int nr_slots, size_t slot_size)
 	void *slots;
 	int err;
 
-	err = posix_memalign(&slots, RSEQ_PERCPU_CACHELINE,
+	err = posix_memalign(&slots, RSEQDEV_PERCPU_CACHELINE,
 			     (size_t)nr_slots * slot_size);
 	if (err) {
 		errno = err;
@@ -125,14 +125,14 @@ static void *init_slots(enum rseq_percpu_mode mode, enum rseq_percpu_mode *mode_
 	if (check_mode(mode))
 		return NULL;
 	*mode_out = mode;
-	*nr_slots_out = rseq_percpu_nr_slots();
+	*nr_slots_out = rseqdev_percpu_nr_slots();
 	slots = alloc_slots(*nr_slots_out, slot_size);
 	return slots;
 }
 
-struct rseq_percpu_counter *rseq_percpu_counter_create(enum rseq_percpu_mode mode)
+struct rseqdev_percpu_counter *rseqdev_percpu_counter_create(enum rseq_percpu_mode mode)
 {
-	struct rseq_percpu_counter *counter = calloc(1, sizeof(*counter));
+	struct rseqdev_percpu_counter *counter = calloc(1, sizeof(*counter));
 
 	if (!counter)
 		return NULL;
@@ -145,7 +145,7 @@ struct rseq_percpu_counter *rseq_percpu_counter_create(enum rseq_percpu_mode mod
 	return counter;
 }
 
-void rseq_percpu_counter_destroy(struct rseq_percpu_counter *counter)
+void rseqdev_percpu_counter_destroy(struct rseqdev_percpu_counter *counter)
 {
 	if (!counter)
 		return;
@@ -153,7 +153,7 @@ void rseq_percpu_counter_destroy(struct rseq_percpu_counter *counter)
 	free(counter);
 }
 
-intptr_t rseq_percpu_counter_sum(const struct rseq_percpu_counter *counter)
+intptr_t rseqdev_percpu_counter_sum(const struct rseqdev_percpu_counter *counter)
 {
 	uintptr_t sum = 0;
 	unsigned int i;
@@ -164,9 +164,9 @@ intptr_t rseq_percpu_counter_sum(const struct rseq_percpu_counter *counter)
 	return (intptr_t)sum;
 }
 
-struct rseq_percpu_spinlock *rseq_percpu_spinlock_create(enum rseq_percpu_mode mode)
+struct rseqdev_percpu_spinlock *rseqdev_percpu_spinlock_create(enum rseq_percpu_mode mode)
 {
-	struct rseq_percpu_spinlock *lock = calloc(1, sizeof(*lock));
+	struct rseqdev_percpu_spinlock *lock = calloc(1, sizeof(*lock));
 
 	if (!lock)
 		return NULL;
@@ -179,7 +179,7 @@ struct rseq_percpu_spinlock *rseq_percpu_spinlock_create(enum rseq_percpu_mode m
 	return lock;
 }
 
-void rseq_percpu_spinlock_destroy(struct rseq_percpu_spinlock *lock)
+void rseqdev_percpu_spinlock_destroy(struct rseqdev_percpu_spinlock *lock)
 {
 	if (!lock)
 		return;
@@ -187,9 +187,9 @@ void rseq_percpu_spinlock_destroy(struct rseq_percpu_spinlock *lock)
 	free(lock);
 }
 
-struct rseq_percpu_list *rseq_percpu_list_create(enum rseq_percpu_mode mode)
+struct rseqdev_percpu_list *rseqdev_percpu_list_create(enum rseq_percpu_mode mode)
 {
-	struct rseq_percpu_list *list = calloc(1, sizeof(*list));
+	struct rseqdev_percpu_list *list = calloc(1, sizeof(*list));
 
 	if (!list)
 		return NULL;
@@ -202,7 +202,7 @@ struct rseq_percpu_list *rseq_percpu_list_create(enum rseq_percpu_mode mode)
 	return list;
 }
 
-void rseq_percpu_list_destroy(struct rseq_percpu_list *list)
+void rseqdev_percpu_list_destroy(struct rseqdev_percpu_list *list)
 {
 	if (!list)
 		return;
@@ -210,10 +210,10 @@ void rseq_percpu_list_destroy(struct rseq_percpu_list *list)
 	free(list);
 }
 
-struct rseq_percpu_list_node *rseq_percpu_list_take_all(struct rseq_percpu_list *list,
+struct rseqdev_percpu_list_node *rseqdev_percpu_list_take_all(struct rseqdev_percpu_list *list,
 							unsigned int index)
 {
-	struct rseq_percpu_list_node *head = list->slots[index].head;
+	struct rseqdev_percpu_list_node *head = list->slots[index].head;
 
 	list->slots[index].head = NULL;
 	return head;
@@ -225,7 +225,7 @@ static int capacity_valid(size_t capacity, size_t item_len)
 	return capacity && capacity <= (size_t)INTPTR_MAX / item_len;
 }
 
-void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf)
+void rseqdev_percpu_buffer_destroy(struct rseqdev_percpu_buffer *buf)
 {
 	unsigned int i;
 
@@ -239,10 +239,10 @@ void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf)
 	free(buf);
 }
 
-struct rseq_percpu_buffer *rseq_percpu_buffer_create(enum rseq_percpu_mode mode,
+struct rseqdev_percpu_buffer *rseqdev_percpu_buffer_create(enum rseq_percpu_mode mode,
 						     size_t capacity)
 {
-	struct rseq_percpu_buffer *buf;
+	struct rseqdev_percpu_buffer *buf;
 	unsigned int i;
 	int err;
 
@@ -266,21 +266,21 @@ struct rseq_percpu_buffer *rseq_percpu_buffer_create(enum rseq_percpu_mode mode,
 	return buf;
 fail:
 	err = errno;
-	rseq_percpu_buffer_destroy(buf);
+	rseqdev_percpu_buffer_destroy(buf);
 	errno = err;
 	return NULL;
 }
 
-void *rseq_percpu_buffer_take(struct rseq_percpu_buffer *buf, unsigned int index)
+void *rseqdev_percpu_buffer_take(struct rseqdev_percpu_buffer *buf, unsigned int index)
 {
-	struct rseq_percpu_buffer_slot *slot = &buf->slots[index];
+	struct rseqdev_percpu_buffer_slot *slot = &buf->slots[index];
 
 	if (slot->offset <= 0)
 		return NULL;
 	return slot->array[--slot->offset];
 }
 
-void rseq_percpu_memcpy_buffer_destroy(struct rseq_percpu_memcpy_buffer *buf)
+void rseqdev_percpu_memcpy_buffer_destroy(struct rseqdev_percpu_memcpy_buffer *buf)
 {
 	unsigned int i;
 
@@ -294,11 +294,11 @@ void rseq_percpu_memcpy_buffer_destroy(struct rseq_percpu_memcpy_buffer *buf)
 	free(buf);
 }
 
-struct rseq_percpu_memcpy_buffer *
-rseq_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
+struct rseqdev_percpu_memcpy_buffer *
+rseqdev_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
 				 size_t item_len)
 {
-	struct rseq_percpu_memcpy_buffer *buf;
+	struct rseqdev_percpu_memcpy_buffer *buf;
 	unsigned int i;
 	int err;
 
@@ -324,15 +324,15 @@ rseq_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
 	return buf;
 fail:
 	err = errno;
-	rseq_percpu_memcpy_buffer_destroy(buf);
+	rseqdev_percpu_memcpy_buffer_destroy(buf);
 	errno = err;
 	return NULL;
 }
 
-int rseq_percpu_memcpy_buffer_take(struct rseq_percpu_memcpy_buffer *buf,
+int rseqdev_percpu_memcpy_buffer_take(struct rseqdev_percpu_memcpy_buffer *buf,
 				   unsigned int index, void *item)
 {
-	struct rseq_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
+	struct rseqdev_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
 
 	if (slot->offset <= 0)
 		return 1;
@@ -344,36 +344,36 @@ int rseq_percpu_memcpy_buffer_take(struct rseq_percpu_memcpy_buffer *buf,
 
 /* The slow path's policy and the per-thread counters. */
 
-struct rseq_percpu_policy rseq_percpu_policy = {
-	.slow_path = RSEQ_PERCPU_SLOW_AUTO,
-	.abort_limit = RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
+struct rseqdev_percpu_policy rseqdev_percpu_policy = {
+	.slow_path = RSEQDEV_PERCPU_SLOW_AUTO,
+	.abort_limit = RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT,
 };
 
-__thread struct rseq_percpu_thread rseq_percpu_self
+__thread struct rseqdev_percpu_thread rseqdev_percpu_self
 	__attribute__((tls_model("initial-exec")));
 
-int rseq_percpu_set_slow_path(enum rseq_percpu_slow_path slow_path,
+int rseqdev_percpu_set_slow_path(enum rseqdev_percpu_slow_path slow_path,
 			      unsigned int abort_limit)
 {
-	if ((slow_path != RSEQ_PERCPU_SLOW_AUTO &&
-	     slow_path != RSEQ_PERCPU_SLOW_ALWAYS &&
-	     slow_path != RSEQ_PERCPU_SLOW_NEVER) || !abort_limit) {
+	if ((slow_path != RSEQDEV_PERCPU_SLOW_AUTO &&
+	     slow_path != RSEQDEV_PERCPU_SLOW_ALWAYS &&
+	     slow_path != RSEQDEV_PERCPU_SLOW_NEVER) || !abort_limit) {
 		errno = EINVAL;
 		return -1;
 	}
-	__atomic_store_n(&rseq_percpu_policy.abort_limit, abort_limit,
+	__atomic_store_n(&rseqdev_percpu_policy.abort_limit, abort_limit,
 			 __ATOMIC_RELAXED);
-	__atomic_store_n(&rseq_percpu_policy.slow_path, slow_path,
+	__atomic_store_n(&rseqdev_percpu_policy.slow_path, slow_path,
 			 __ATOMIC_RELAXED);
 	return 0;
 }
 
-static int parse_slow_path(const char *word, enum rseq_percpu_slow_path *mode)
+static int parse_slow_path(const char *word, enum rseqdev_percpu_slow_path *mode)
 {
 	static const char *const names[] = {
-		[RSEQ_PERCPU_SLOW_AUTO] = "auto",
-		[RSEQ_PERCPU_SLOW_ALWAYS] = "always",
-		[RSEQ_PERCPU_SLOW_NEVER] = "never",
+		[RSEQDEV_PERCPU_SLOW_AUTO] = "auto",
+		[RSEQDEV_PERCPU_SLOW_ALWAYS] = "always",
+		[RSEQDEV_PERCPU_SLOW_NEVER] = "never",
 	};
 	unsigned int i;
 
@@ -402,10 +402,10 @@ static int parse_abort_limit(const char *word, unsigned int *limit)
 
 /* A misspelt setting is reported once and ignored, never fatal. */
 __attribute__((constructor))
-static void rseq_percpu_policy_from_env(void)
+static void rseqdev_percpu_policy_from_env(void)
 {
-	enum rseq_percpu_slow_path mode = RSEQ_PERCPU_SLOW_AUTO;
-	unsigned int limit = RSEQ_PERCPU_ABORT_LIMIT_DEFAULT;
+	enum rseqdev_percpu_slow_path mode = RSEQDEV_PERCPU_SLOW_AUTO;
+	unsigned int limit = RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT;
 	const char *word = getenv(RSEQDEV_ENV_CPU_OPV);
 
 	if (word && *word && parse_slow_path(word, &mode))
@@ -415,22 +415,22 @@ static void rseq_percpu_policy_from_env(void)
 	if (word && *word && parse_abort_limit(word, &limit))
 		fprintf(stderr, "librseqdev: ignoring %s=%s (a number from 1)\n",
 			RSEQDEV_ENV_CPU_OPV_AFTER, word);
-	rseq_percpu_set_slow_path(mode, limit);
+	rseqdev_percpu_set_slow_path(mode, limit);
 }
 
-int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts)
+int rseqdev_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts)
 {
-	switch (__atomic_load_n(&rseq_percpu_policy.slow_path, __ATOMIC_RELAXED)) {
-	case RSEQ_PERCPU_SLOW_NEVER:
+	switch (__atomic_load_n(&rseqdev_percpu_policy.slow_path, __ATOMIC_RELAXED)) {
+	case RSEQDEV_PERCPU_SLOW_NEVER:
 		return 0;
-	case RSEQ_PERCPU_SLOW_ALWAYS:
+	case RSEQDEV_PERCPU_SLOW_ALWAYS:
 		break;
-	case RSEQ_PERCPU_SLOW_AUTO:
+	case RSEQDEV_PERCPU_SLOW_AUTO:
 		/*
 		 * A thread a debugger single-steps aborts every sequence
 		 * (it stops after each instruction): go slow at once.
 		 */
-		if (aborts < __atomic_load_n(&rseq_percpu_policy.abort_limit,
+		if (aborts < __atomic_load_n(&rseqdev_percpu_policy.abort_limit,
 					     __ATOMIC_RELAXED) &&
 		    !rseq_arch_single_stepping())
 			return 0;

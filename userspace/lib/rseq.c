@@ -34,9 +34,9 @@
 ptrdiff_t rseqdev_rseq_offset;
 unsigned int rseqdev_rseq_size;
 
-static __thread struct rseq_abi rseq_area
+static __thread struct rseqdev_rseq rseq_area
 	__attribute__((tls_model("initial-exec"))) = {
-	.cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED,
+	.cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
 };
 
 /* Whether the library registered the calling thread (and so owns it). */
@@ -207,7 +207,7 @@ int rseqdev_unregister_current_thread(void)
 		errno = EINVAL;
 		return -1;
 	}
-	if (rseq_call(RSEQ_ABI_FLAG_UNREGISTER))
+	if (rseq_call(RSEQDEV_RSEQ_FLAG_UNREGISTER))
 		return -1;
 	thread_registered = false;
 	pthread_setspecific(exit_key, NULL);

@@ -185,11 +185,11 @@ static bool glibc_registered(void)
 static bool glibc_holds_thread(void)
 {
 #if HAVE_GLIBC_RSEQ
-	struct rseq_abi *area;
+	struct rseqdev_rseq *area;
 
 	if (!glibc_registered())
 		return false;
-	area = (struct rseq_abi *)((char *)__builtin_thread_pointer() + __rseq_offset);
+	area = (struct rseqdev_rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
 	return (int32_t)__atomic_load_n(&area->cpu_id, __ATOMIC_RELAXED) >= 0;
 #else
 	return false;

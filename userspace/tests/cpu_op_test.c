@@ -2,12 +2,12 @@
 /*
  * The library's cpu_opv slow path and the module's counters:
  *
- *  - every cpu_op_*() against its rseq twin on identical data, in both
+ *  - every rseqdev_cpu_op_*() against its rseq twin on identical data, in both
  *    index modes: same return value, same memory afterwards (differential);
  *  - RSEQDEV_CPU_OPV_MM_CID: an id the caller does not hold (EAGAIN), bad
  *    ids and flags (EINVAL), callers not registered through the module;
  *  - the slow-path policy: $RSEQDEV_CPU_OPV and $RSEQDEV_CPU_OPV_AFTER,
- *    rseq_percpu_set_slow_path(), per-thread counters, a slow path that
+ *    rseqdev_percpu_set_slow_path(), per-thread counters, a slow path that
  *    fails (EFAULT instead of a crash);
  *  - RSEQDEV_IOC_STATS: its argument conventions, RESET_MAX permission,
  *    exact counter deltas, object counts back to where they were.
@@ -69,26 +69,26 @@ static int attempt(enum op_kind kind, int slow, enum rseq_percpu_mode mode,
 {
 	switch (kind) {
 	case OP_CBNE_STORE:
-		return RSEQ_PERCPU_OP(slow, load_cbne_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_cbne_store__ptr,
 				      RSEQ_MO_RELAXED, mode, &st->v, expect, 77,
 				      index);
 	case OP_LIST_POP:
-		return RSEQ_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
 				      RSEQ_MO_RELAXED, mode, &st->v, expect, 0,
 				      &st->load, index);
 	case OP_ADD:
-		return RSEQ_PERCPU_OP(slow, load_add_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_add_store__ptr,
 				      RSEQ_MO_RELAXED, mode, &st->v, -5, index);
 	case OP_CBNE_STORE_STORE:
-		return RSEQ_PERCPU_OP(slow, load_cbne_store_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_cbne_store_store__ptr,
 				      RSEQ_MO_RELEASE, mode, &st->v, expect,
 				      &st->v2, 33, 44, index);
 	case OP_CBNE_CBNE_STORE:
-		return RSEQ_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
 				      RSEQ_MO_RELAXED, mode, &st->v, expect,
 				      &st->v2, 2, 55, index);
 	case OP_CBNE_MEMCPY_STORE:
-		return RSEQ_PERCPU_OP(slow, load_cbne_memcpy_store__ptr,
+		return RSEQDEV_PERCPU_OP(slow, load_cbne_memcpy_store__ptr,
 				      RSEQ_MO_RELAXED, mode, &st->v, expect,
 				      st->dst, st->src, sizeof(st->src), 66,
 				      index);
@@ -106,7 +106,7 @@ static int run_until_done(enum op_kind kind, int slow,
 
 	do {
 		ret = attempt(kind, slow, mode, st, expect,
-			      rseq_percpu_current_index(mode));
+			      rseqdev_percpu_current_index(mode));
 	} while (ret < 0 && (!slow || errno == EAGAIN));
 	return ret;
 }
@@ -174,17 +174,17 @@ static void check_twin_arguments(void)
 	intptr_t v = 0;
 	char buf[8];
 
-	expect_errno(cpu_op_load_add_store__ptr(RSEQ_MO_RELEASE,
+	expect_errno(rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELEASE,
 			RSEQ_PERCPU_CPU_ID, &v, 1, 0), EINVAL,
 		     "cpu_op add with a RELEASE order");
-	expect_errno(cpu_op_load_cbne_memcpy_store__ptr(RSEQ_MO_RELAXED,
+	expect_errno(rseqdev_cpu_op_load_cbne_memcpy_store__ptr(RSEQ_MO_RELAXED,
 			RSEQ_PERCPU_CPU_ID, &v, 0, buf, buf,
 			RSEQDEV_CPU_OPV_MAX_OP_LEN + 1, 1, 0), EINVAL,
 		     "cpu_op memcpy longer than an operand");
-	expect_errno(cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED,
+	expect_errno(rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED,
 			(enum rseq_percpu_mode)7, &v, 1, 0), EINVAL,
 		     "cpu_op with an unknown mode");
-	expect_errno(cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED,
+	expect_errno(rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED,
 			RSEQ_PERCPU_CPU_ID, &v, 1, -1), EINVAL,
 		     "cpu_op for CPU -1");
 	ok(v == 0, "refused calls changed nothing");
@@ -234,7 +234,7 @@ static void check_mm_cid_flag(void)
 	}
 	/* Retried: a switch-out between reading the id and the call moves it. */
 	do {
-		cid = rseq_percpu_current_index(RSEQ_PERCPU_MM_CID);
+		cid = rseqdev_percpu_current_index(RSEQ_PERCPU_MM_CID);
 	} while (rseqdev_cpu_opv(&op, 1, cid, RSEQDEV_CPU_OPV_MM_CID) &&
 		 errno == EAGAIN);
 	ok(v == 1, "a vector for the caller's own id %d ran", cid);
@@ -242,7 +242,7 @@ static void check_mm_cid_flag(void)
 		ok(1, "# SKIP one CPU: no id the caller does not hold");
 		return;
 	}
-	other = (rseq_percpu_current_index(RSEQ_PERCPU_MM_CID) + 1) % ncpus;
+	other = (rseqdev_percpu_current_index(RSEQ_PERCPU_MM_CID) + 1) % ncpus;
 	expect_errno(rseqdev_cpu_opv(&op, 1, other, RSEQDEV_CPU_OPV_MM_CID),
 		     EAGAIN, "mm_cid the caller does not hold");
 	ok(v == 1, "the refused vector changed nothing");
@@ -251,26 +251,26 @@ static void check_mm_cid_flag(void)
 /* The counters of a child run with the environment's policy, one line. */
 static void policy_child(void)
 {
-	struct rseq_percpu_counter *counter;
-	struct rseq_percpu_list *list;
-	struct rseq_percpu_list_node nodes[NR_STRUCT_OPS / 2];
-	struct rseq_percpu_stats st;
+	struct rseqdev_percpu_counter *counter;
+	struct rseqdev_percpu_list *list;
+	struct rseqdev_percpu_list_node nodes[NR_STRUCT_OPS / 2];
+	struct rseqdev_percpu_stats st;
 	int i, lost = 0;
 
-	counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
-	list = rseq_percpu_list_create(RSEQ_PERCPU_CPU_ID);
+	counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	list = rseqdev_percpu_list_create(RSEQ_PERCPU_CPU_ID);
 	if (!counter || !list)
 		exit(3);
 	for (i = 0; i < NR_STRUCT_OPS / 2; i++)
-		rseq_percpu_counter_add(counter, 1);
+		rseqdev_percpu_counter_add(counter, 1);
 	/* Pinned: every pop finds what this thread pushed. */
 	pin_to_cpu(rseqdev_current_cpu());
 	for (i = 0; i < NR_STRUCT_OPS / 4; i++)
-		rseq_percpu_list_push(list, &nodes[i]);
+		rseqdev_percpu_list_push(list, &nodes[i]);
 	for (i = 0; i < NR_STRUCT_OPS / 4; i++)
-		lost += rseq_percpu_list_pop(list) != &nodes[NR_STRUCT_OPS / 4 - 1 - i];
-	st = rseq_percpu_thread_stats();
-	printf("%ld %d %llu %llu\n", (long)rseq_percpu_counter_sum(counter), lost,
+		lost += rseqdev_percpu_list_pop(list) != &nodes[NR_STRUCT_OPS / 4 - 1 - i];
+	st = rseqdev_percpu_thread_stats();
+	printf("%ld %d %llu %llu\n", (long)rseqdev_percpu_counter_sum(counter), lost,
 	       (unsigned long long)st.commits, (unsigned long long)st.fallbacks);
 	exit(0);
 }
@@ -335,13 +335,13 @@ static void check_policy(void)
 	ran = run_policy_child("RSEQDEV_CPU_OPV_AFTER=-3", "RSEQDEV_CPU_OPV=auto", &r);
 	ok(ran && strstr(r.err, "ignoring RSEQDEV_CPU_OPV_AFTER=-3"),
 	   "a negative RSEQDEV_CPU_OPV_AFTER is reported and ignored");
-	expect_errno(rseq_percpu_set_slow_path((enum rseq_percpu_slow_path)9, 1),
-		     EINVAL, "rseq_percpu_set_slow_path: unknown mode");
-	expect_errno(rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_AUTO, 0),
-		     EINVAL, "rseq_percpu_set_slow_path: limit 0");
-	ok(rseq_percpu_policy.slow_path == RSEQ_PERCPU_SLOW_AUTO &&
-	   rseq_percpu_policy.abort_limit == RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
-	   "the defaults: auto, after %u aborts", RSEQ_PERCPU_ABORT_LIMIT_DEFAULT);
+	expect_errno(rseqdev_percpu_set_slow_path((enum rseqdev_percpu_slow_path)9, 1),
+		     EINVAL, "rseqdev_percpu_set_slow_path: unknown mode");
+	expect_errno(rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_AUTO, 0),
+		     EINVAL, "rseqdev_percpu_set_slow_path: limit 0");
+	ok(rseqdev_percpu_policy.slow_path == RSEQDEV_PERCPU_SLOW_AUTO &&
+	   rseqdev_percpu_policy.abort_limit == RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT,
+	   "the defaults: auto, after %u aborts", RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT);
 }
 
 /* A slow path that cannot write returns EFAULT where rseq would crash. */
@@ -349,23 +349,23 @@ static void check_slow_path_failure(void)
 {
 	intptr_t *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			    -1, 0);
-	struct rseq_percpu_counter counter = {
+	struct rseqdev_percpu_counter counter = {
 		.mode = RSEQ_PERCPU_CPU_ID,
 		.nr_slots = 1,
-		.slots = (struct rseq_percpu_counter_slot *)ro,
+		.slots = (struct rseqdev_percpu_counter_slot *)ro,
 	};
-	struct rseq_percpu_stats before, after;
+	struct rseqdev_percpu_stats before, after;
 
 	if (ro == MAP_FAILED)
 		tap_bail("mmap: %s", strerror(errno));
 	/* One slot: this thread must index 0. */
 	pin_to_cpu(0);
-	rseq_percpu_thread_force_slow_path(1);
-	before = rseq_percpu_thread_stats();
-	expect_errno(rseq_percpu_counter_add(&counter, 1), EFAULT,
+	rseqdev_percpu_thread_force_slow_path(1);
+	before = rseqdev_percpu_thread_stats();
+	expect_errno(rseqdev_percpu_counter_add(&counter, 1), EFAULT,
 		     "forced slow path on a read-only slot");
-	after = rseq_percpu_thread_stats();
-	rseq_percpu_thread_force_slow_path(0);
+	after = rseqdev_percpu_thread_stats();
+	rseqdev_percpu_thread_force_slow_path(0);
 	ok(ro[0] == 0 && after.fallbacks == before.fallbacks,
 	   "nothing written, no fallback counted");
 	munmap(ro, 4096);

@@ -19,7 +19,7 @@
 /* The sites, as bits of fail_alloc_mask (module/selftest.c). */
 enum site { SITE_THREAD = 1, SITE_MM = 2, SITE_OPV = 4 };
 
-static struct rseq_abi area __attribute__((aligned(32)));
+static struct rseqdev_rseq area __attribute__((aligned(32)));
 
 static void set_param(const char *name, unsigned int value)
 {
@@ -38,7 +38,7 @@ static void fail_alloc(unsigned int mask, unsigned int every)
 	set_param("fail_alloc_mask", mask);
 }
 
-static long module_register(struct rseq_abi *a, uint32_t flags)
+static long module_register(struct rseqdev_rseq *a, uint32_t flags)
 {
 	struct rseqdev_register reg = {
 		.size = sizeof(reg),
@@ -102,7 +102,7 @@ static void check_each_site(void)
 		   after.registrations == before.registrations,
 		   "%s: nothing registered, nothing left behind", sites[i].name);
 		ok(module_register(&area, 0) == 0 &&
-		   module_register(&area, RSEQ_ABI_FLAG_UNREGISTER) == 0,
+		   module_register(&area, RSEQDEV_RSEQ_FLAG_UNREGISTER) == 0,
 		   "%s: registration works again", sites[i].name);
 	}
 	fail_alloc(SITE_OPV, 1);
@@ -160,7 +160,7 @@ static void count_answer(long ret)
 
 static void *churn(void *arg)
 {
-	static __thread struct rseq_abi own __attribute__((aligned(32)));
+	static __thread struct rseqdev_rseq own __attribute__((aligned(32)));
 	uint64_t *word = arg;
 	long ret;
 
@@ -169,13 +169,13 @@ static void *churn(void *arg)
 	count_answer(add_one(word, 0));
 	/* Registered threads exit half the time without unregistering. */
 	if (ret == 0 && ((uintptr_t)&ret & 64))
-		count_answer(module_register(&own, RSEQ_ABI_FLAG_UNREGISTER));
+		count_answer(module_register(&own, RSEQDEV_RSEQ_FLAG_UNREGISTER));
 	return NULL;
 }
 
 static void *forker(void *unused)
 {
-	static __thread struct rseq_abi own __attribute__((aligned(32)));
+	static __thread struct rseqdev_rseq own __attribute__((aligned(32)));
 	pid_t pid;
 
 	(void)unused;

@@ -84,7 +84,7 @@ static void *worker(void *arg)
 	if (rseqdev_register_current_thread())
 		tap_bail("worker registration: %s", strerror(errno));
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		cpu = rseq_percpu_current_index(RSEQ_PERCPU_CPU_ID);
+		cpu = rseqdev_percpu_current_index(RSEQ_PERCPU_CPU_ID);
 		if (!rseq_load_add_load_add_store__ptr(RSEQ_MO_RELAXED,
 				RSEQ_PERCPU_CPU_ID, &active,
 				cpu * (long)sizeof(struct slot), 1, cpu))

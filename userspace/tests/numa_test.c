@@ -102,7 +102,7 @@ static int pin_to_node(int node)
  */
 static int ids_disagree(const char *where, int want_cpu)
 {
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 	uint32_t cpu = abi->cpu_id, start = abi->cpu_id_start, node = abi->node_id;
 	unsigned int kcpu, knode;
 
@@ -223,7 +223,7 @@ struct slot {
 static struct slot slots[MAX_CPUS];
 
 struct hopper {
-	struct rseq_percpu_counter *counter;
+	struct rseqdev_percpu_counter *counter;
 	unsigned int seed;
 	int failed;
 };
@@ -241,7 +241,7 @@ static void *hop_and_add(void *arg)
 	for (i = 0; i < HOPPER_ADDS; i++) {
 		if (i % HOP_EVERY == 0)
 			pin_to_cpu(rand_r(&h->seed) % nr_cpus);
-		if (rseq_percpu_counter_add(h->counter, 1))
+		if (rseqdev_percpu_counter_add(h->counter, 1))
 			h->failed = 1;
 	}
 	return NULL;
@@ -249,7 +249,7 @@ static void *hop_and_add(void *arg)
 
 static void check_hopping_counter(void)
 {
-	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	struct rseqdev_percpu_counter *counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
 	struct hopper hoppers[HOPPERS];
 	pthread_t threads[HOPPERS];
 	int i, failed = 0;
@@ -264,10 +264,10 @@ static void check_hopping_counter(void)
 		pthread_join(threads[i], NULL);
 		failed |= hoppers[i].failed;
 	}
-	ok(!failed && rseq_percpu_counter_sum(counter) == HOPPERS * HOPPER_ADDS,
+	ok(!failed && rseqdev_percpu_counter_sum(counter) == HOPPERS * HOPPER_ADDS,
 	   "%d threads hopping between nodes: counter %ld, want %d",
-	   HOPPERS, (long)rseq_percpu_counter_sum(counter), HOPPERS * HOPPER_ADDS);
-	rseq_percpu_counter_destroy(counter);
+	   HOPPERS, (long)rseqdev_percpu_counter_sum(counter), HOPPERS * HOPPER_ADDS);
+	rseqdev_percpu_counter_destroy(counter);
 }
 
 struct worker {
@@ -295,7 +295,7 @@ static void *rseq_adds(void *arg)
 		return NULL;
 	for (i = 0; i < RSEQ_ADDS; i++) {
 		do
-			index = rseq_percpu_current_index(RSEQ_PERCPU_CPU_ID);
+			index = rseqdev_percpu_current_index(RSEQ_PERCPU_CPU_ID);
 		while (index < 0 ||
 		       rseq_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
 						&slots[index].v, 1, index));
@@ -314,7 +314,7 @@ static void *opv_adds(void *arg)
 	for (i = 0; i < OPV_ADDS; i++)
 		for (cpu = 0; cpu < nr_cpus; cpu++)
 			if (node_of[cpu] != node_of[w->cpu] &&
-			    cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
+			    rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID,
 						       &slots[cpu].v, 1, cpu)) {
 				diag("cpu_opv from CPU %d to CPU %d: %s", w->cpu,
 				     cpu, strerror(errno));

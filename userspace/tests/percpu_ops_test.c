@@ -34,7 +34,7 @@ static const char *mode_name;
 /* The index to use now; pinned, it only changes if mm_cid is reassigned. */
 static int idx(void)
 {
-	return rseq_percpu_current_index(mode);
+	return rseqdev_percpu_current_index(mode);
 }
 
 /* Evaluates @call until it does not abort, at most MAX_ATTEMPTS times. */
@@ -81,9 +81,9 @@ static void test_current_index(void)
 		ok(idx() == cpu, "%s: index is the CPU (%d, sched_getcpu %d)",
 		   mode_name, idx(), cpu);
 	else
-		ok(idx() >= 0 && (unsigned int)idx() < rseq_percpu_nr_slots(),
+		ok(idx() >= 0 && (unsigned int)idx() < rseqdev_percpu_nr_slots(),
 		   "%s: index %d is below the number of slots %u", mode_name,
-		   idx(), rseq_percpu_nr_slots());
+		   idx(), rseqdev_percpu_nr_slots());
 }
 
 static void test_load_cbne_store(void)
@@ -283,7 +283,7 @@ static void test_unknown_mode(void)
 
 	ok(rseq_load_cbne_store__ptr(RSEQ_MO_RELAXED, bad, &v, 1, 2, 0) == -1 &&
 	   rseq_load_add_store__ptr(RSEQ_MO_RELAXED, bad, &v, 1, 0) == -1 &&
-	   v == 1 && rseq_percpu_current_index(bad) == -1,
+	   v == 1 && rseqdev_percpu_current_index(bad) == -1,
 	   "an unknown mode is refused");
 }
 
@@ -301,7 +301,7 @@ static void test_ops(void)
 }
 
 /* Bounds of the program's descriptors, from the linker. */
-static const struct rseq_abi_cs *cs_section(const struct rseq_abi_cs **stop)
+static const struct rseqdev_rseq_cs *cs_section(const struct rseqdev_rseq_cs **stop)
 {
 	const void *start, *end;
 
@@ -310,7 +310,7 @@ static const struct rseq_abi_cs *cs_section(const struct rseq_abi_cs **stop)
 	return start;
 }
 
-static int descriptor_is_valid(const struct rseq_abi_cs *cs)
+static int descriptor_is_valid(const struct rseqdev_rseq_cs *cs)
 {
 	const unsigned char *abort_ip = (const unsigned char *)(uintptr_t)cs->abort_ip;
 
@@ -323,7 +323,7 @@ static int descriptor_is_valid(const struct rseq_abi_cs *cs)
 
 static void test_descriptors(void)
 {
-	const struct rseq_abi_cs *cs, *stop;
+	const struct rseqdev_rseq_cs *cs, *stop;
 	const uint64_t *ptr, *ptr_stop;
 	size_t n, bad = 0, ptr_bad = 0;
 
@@ -353,90 +353,90 @@ static void test_descriptors(void)
 
 static void test_counter(void)
 {
-	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(mode);
+	struct rseqdev_percpu_counter *counter = rseqdev_percpu_counter_create(mode);
 
 	if (!ok(counter, "%s: counter created", mode_name))
 		return;
-	ok(rseq_percpu_counter_add(counter, 5) == 0 &&
-	   rseq_percpu_counter_add(counter, -7) == 0 &&
-	   rseq_percpu_counter_add(counter, 0) == 0 &&
-	   rseq_percpu_counter_sum(counter) == -2 &&
+	ok(rseqdev_percpu_counter_add(counter, 5) == 0 &&
+	   rseqdev_percpu_counter_add(counter, -7) == 0 &&
+	   rseqdev_percpu_counter_add(counter, 0) == 0 &&
+	   rseqdev_percpu_counter_sum(counter) == -2 &&
 	   counter->slots[idx()].count == -2,
 	   "%s: counter adds signed amounts to the current slot", mode_name);
-	rseq_percpu_counter_destroy(counter);
+	rseqdev_percpu_counter_destroy(counter);
 }
 
 static void test_spinlock(void)
 {
-	struct rseq_percpu_spinlock *lock = rseq_percpu_spinlock_create(mode);
+	struct rseqdev_percpu_spinlock *lock = rseqdev_percpu_spinlock_create(mode);
 	int index;
 
 	if (!ok(lock, "%s: spinlock created", mode_name))
 		return;
-	index = rseq_percpu_spinlock_lock(lock);
+	index = rseqdev_percpu_spinlock_lock(lock);
 	ok(index == idx() && lock->slots[index].locked == 1,
 	   "%s: lock takes the current index (%d)", mode_name, index);
 	if (index >= 0)
-		rseq_percpu_spinlock_unlock(lock, index);
+		rseqdev_percpu_spinlock_unlock(lock, index);
 	ok(index >= 0 && lock->slots[index].locked == 0, "%s: unlock frees it",
 	   mode_name);
-	rseq_percpu_spinlock_destroy(lock);
+	rseqdev_percpu_spinlock_destroy(lock);
 }
 
 struct list_item {
-	struct rseq_percpu_list_node node;
+	struct rseqdev_percpu_list_node node;
 	int value;
 };
 
 static void test_list(void)
 {
-	struct rseq_percpu_list *list = rseq_percpu_list_create(mode);
+	struct rseqdev_percpu_list *list = rseqdev_percpu_list_create(mode);
 	struct list_item items[3] = { { .value = 1 }, { .value = 2 }, { .value = 3 } };
-	struct rseq_percpu_list_node *n[4];
+	struct rseqdev_percpu_list_node *n[4];
 	int i, pushed = 0;
 
 	if (!ok(list, "%s: list created", mode_name))
 		return;
 	for (i = 0; i < 3; i++)
-		pushed += rseq_percpu_list_push(list, &items[i].node) == 0;
+		pushed += rseqdev_percpu_list_push(list, &items[i].node) == 0;
 	for (i = 0; i < 4; i++)
-		n[i] = rseq_percpu_list_pop(list);
+		n[i] = rseqdev_percpu_list_pop(list);
 	ok(pushed == 3 && n[0] == &items[2].node && n[1] == &items[1].node &&
 	   n[2] == &items[0].node && !n[3], "%s: list is LIFO, then empty",
 	   mode_name);
-	rseq_percpu_list_push(list, &items[0].node);
-	rseq_percpu_list_push(list, &items[1].node);
-	n[0] = rseq_percpu_list_take_all(list, idx());
+	rseqdev_percpu_list_push(list, &items[0].node);
+	rseqdev_percpu_list_push(list, &items[1].node);
+	n[0] = rseqdev_percpu_list_take_all(list, idx());
 	ok(n[0] == &items[1].node && n[0]->next == &items[0].node &&
-	   !items[0].node.next && !rseq_percpu_list_pop(list),
+	   !items[0].node.next && !rseqdev_percpu_list_pop(list),
 	   "%s: take_all detaches the whole list", mode_name);
-	rseq_percpu_list_destroy(list);
+	rseqdev_percpu_list_destroy(list);
 }
 
 static void test_buffer(void)
 {
-	struct rseq_percpu_buffer *buf = rseq_percpu_buffer_create(mode, 3);
+	struct rseqdev_percpu_buffer *buf = rseqdev_percpu_buffer_create(mode, 3);
 	int a, b, c, d;
 
 	if (!ok(buf, "%s: buffer created", mode_name))
 		return;
-	ok(rseq_percpu_buffer_push(buf, &a, RSEQ_MO_RELAXED) == 0 &&
-	   rseq_percpu_buffer_push(buf, &b, RSEQ_MO_RELEASE) == 0 &&
-	   rseq_percpu_buffer_push(buf, &c, RSEQ_MO_RELAXED) == 0 &&
-	   rseq_percpu_buffer_push(buf, &d, RSEQ_MO_RELAXED) == 1,
+	ok(rseqdev_percpu_buffer_push(buf, &a, RSEQ_MO_RELAXED) == 0 &&
+	   rseqdev_percpu_buffer_push(buf, &b, RSEQ_MO_RELEASE) == 0 &&
+	   rseqdev_percpu_buffer_push(buf, &c, RSEQ_MO_RELAXED) == 0 &&
+	   rseqdev_percpu_buffer_push(buf, &d, RSEQ_MO_RELAXED) == 1,
 	   "%s: buffer push fills it, then says full", mode_name);
-	expect_errno(rseq_percpu_buffer_push(buf, NULL, RSEQ_MO_RELAXED), EINVAL,
+	expect_errno(rseqdev_percpu_buffer_push(buf, NULL, RSEQ_MO_RELAXED), EINVAL,
 		     "buffer push NULL");
-	expect_errno(rseq_percpu_buffer_push(buf, &d, (enum rseq_mo)9), EINVAL,
+	expect_errno(rseqdev_percpu_buffer_push(buf, &d, (enum rseq_mo)9), EINVAL,
 		     "buffer push with a bad memory order");
-	ok(rseq_percpu_buffer_pop(buf) == &c && rseq_percpu_buffer_pop(buf) == &b &&
-	   rseq_percpu_buffer_pop(buf) == &a && !rseq_percpu_buffer_pop(buf),
+	ok(rseqdev_percpu_buffer_pop(buf) == &c && rseqdev_percpu_buffer_pop(buf) == &b &&
+	   rseqdev_percpu_buffer_pop(buf) == &a && !rseqdev_percpu_buffer_pop(buf),
 	   "%s: buffer pops LIFO, then NULL when empty", mode_name);
-	rseq_percpu_buffer_push(buf, &d, RSEQ_MO_RELAXED);
-	ok(rseq_percpu_buffer_take(buf, idx()) == &d &&
-	   !rseq_percpu_buffer_take(buf, idx()),
+	rseqdev_percpu_buffer_push(buf, &d, RSEQ_MO_RELAXED);
+	ok(rseqdev_percpu_buffer_take(buf, idx()) == &d &&
+	   !rseqdev_percpu_buffer_take(buf, idx()),
 	   "%s: buffer take empties a slot", mode_name);
-	rseq_percpu_buffer_destroy(buf);
+	rseqdev_percpu_buffer_destroy(buf);
 }
 
 struct item12 {
@@ -445,32 +445,32 @@ struct item12 {
 
 static void test_memcpy_buffer(void)
 {
-	struct rseq_percpu_memcpy_buffer *buf;
+	struct rseqdev_percpu_memcpy_buffer *buf;
 	struct item12 x = { "first item" }, y = { "second item" }, out;
 	int full, first, second;
 
-	buf = rseq_percpu_memcpy_buffer_create(mode, 2, sizeof(x));
+	buf = rseqdev_percpu_memcpy_buffer_create(mode, 2, sizeof(x));
 	if (!ok(buf, "%s: memcpy buffer created", mode_name))
 		return;
-	full = rseq_percpu_memcpy_buffer_push(buf, &x, RSEQ_MO_RELAXED) == 0 &&
-	       rseq_percpu_memcpy_buffer_push(buf, &y, RSEQ_MO_RELEASE) == 0 &&
-	       rseq_percpu_memcpy_buffer_push(buf, &x, RSEQ_MO_RELAXED) == 1;
+	full = rseqdev_percpu_memcpy_buffer_push(buf, &x, RSEQ_MO_RELAXED) == 0 &&
+	       rseqdev_percpu_memcpy_buffer_push(buf, &y, RSEQ_MO_RELEASE) == 0 &&
+	       rseqdev_percpu_memcpy_buffer_push(buf, &x, RSEQ_MO_RELAXED) == 1;
 	ok(full, "%s: memcpy buffer push fills it, then says full", mode_name);
-	second = rseq_percpu_memcpy_buffer_pop(buf, &out) == 0 &&
+	second = rseqdev_percpu_memcpy_buffer_pop(buf, &out) == 0 &&
 		 !memcmp(&out, &y, sizeof(y));
-	first = rseq_percpu_memcpy_buffer_pop(buf, &out) == 0 &&
+	first = rseqdev_percpu_memcpy_buffer_pop(buf, &out) == 0 &&
 		!memcmp(&out, &x, sizeof(x));
-	ok(second && first && rseq_percpu_memcpy_buffer_pop(buf, &out) == 1,
+	ok(second && first && rseqdev_percpu_memcpy_buffer_pop(buf, &out) == 1,
 	   "%s: memcpy buffer pops exact copies LIFO, then says empty",
 	   mode_name);
-	expect_errno(rseq_percpu_memcpy_buffer_push(buf, &x, (enum rseq_mo)9),
+	expect_errno(rseqdev_percpu_memcpy_buffer_push(buf, &x, (enum rseq_mo)9),
 		     EINVAL, "memcpy buffer push with a bad memory order");
-	rseq_percpu_memcpy_buffer_push(buf, &y, RSEQ_MO_RELAXED);
-	ok(rseq_percpu_memcpy_buffer_take(buf, idx(), &out) == 0 &&
+	rseqdev_percpu_memcpy_buffer_push(buf, &y, RSEQ_MO_RELAXED);
+	ok(rseqdev_percpu_memcpy_buffer_take(buf, idx(), &out) == 0 &&
 	   !memcmp(&out, &y, sizeof(y)) &&
-	   rseq_percpu_memcpy_buffer_take(buf, idx(), &out) == 1,
+	   rseqdev_percpu_memcpy_buffer_take(buf, idx(), &out) == 1,
 	   "%s: memcpy buffer take empties a slot", mode_name);
-	rseq_percpu_memcpy_buffer_destroy(buf);
+	rseqdev_percpu_memcpy_buffer_destroy(buf);
 }
 
 static void test_structures(void)
@@ -487,20 +487,20 @@ static void test_create_errors(void)
 	enum rseq_percpu_mode bad = (enum rseq_percpu_mode)7;
 
 	errno = 0;
-	ok(!rseq_percpu_counter_create(bad) && errno == EINVAL,
+	ok(!rseqdev_percpu_counter_create(bad) && errno == EINVAL,
 	   "create with an unknown mode: EINVAL");
 	errno = 0;
-	ok(!rseq_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, 0) && errno == EINVAL,
+	ok(!rseqdev_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, 0) && errno == EINVAL,
 	   "buffer with capacity 0: EINVAL");
 	errno = 0;
-	ok(!rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 0) &&
+	ok(!rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 0) &&
 	   errno == EINVAL, "memcpy buffer with 0-byte items: EINVAL");
 	errno = 0;
-	ok(!rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 4097) &&
+	ok(!rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 4097) &&
 	   errno == EINVAL, "memcpy buffer with 4097-byte items: EINVAL");
 	if (!rseq_mm_cid_available()) {
 		errno = 0;
-		ok(!rseq_percpu_list_create(RSEQ_PERCPU_MM_CID) &&
+		ok(!rseqdev_percpu_list_create(RSEQ_PERCPU_MM_CID) &&
 		   errno == EOPNOTSUPP,
 		   "mm_cid structure without mm_cid: EOPNOTSUPP");
 	}
@@ -512,8 +512,8 @@ static void test_create_errors(void)
  */
 static void test_unregistrable(void)
 {
-	struct rseq_percpu_counter *counter;
-	struct rseq_percpu_list *list;
+	struct rseqdev_percpu_counter *counter;
+	struct rseqdev_percpu_list *list;
 	int ret, reg_errno;
 
 	errno = 0;
@@ -521,20 +521,20 @@ static void test_unregistrable(void)
 	reg_errno = errno;
 	ok(ret == -1 && reg_errno, "registration fails: %s",
 	   strerror(reg_errno));
-	counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
-	list = rseq_percpu_list_create(RSEQ_PERCPU_CPU_ID);
+	counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	list = rseqdev_percpu_list_create(RSEQ_PERCPU_CPU_ID);
 	if (!ok(counter && list, "structures created without a backend"))
 		return;
 	errno = 0;
-	ok(rseq_percpu_counter_add(counter, 1) == -1 && errno == reg_errno,
+	ok(rseqdev_percpu_counter_add(counter, 1) == -1 && errno == reg_errno,
 	   "counter add without a backend: -1 with the registration's errno");
 	errno = 0;
-	ok(!rseq_percpu_list_pop(list) && errno == reg_errno,
+	ok(!rseqdev_percpu_list_pop(list) && errno == reg_errno,
 	   "list pop without a backend: NULL with the registration's errno");
-	ok(rseq_percpu_current_index(RSEQ_PERCPU_CPU_ID) == -1,
+	ok(rseqdev_percpu_current_index(RSEQ_PERCPU_CPU_ID) == -1,
 	   "no index without registration");
-	rseq_percpu_counter_destroy(counter);
-	rseq_percpu_list_destroy(list);
+	rseqdev_percpu_counter_destroy(counter);
+	rseqdev_percpu_list_destroy(list);
 }
 
 int main(void)

@@ -102,7 +102,7 @@ struct worker {
 	pid_t tid;		/* set once the thread may be signalled */
 	intptr_t added;		/* counter: what this thread added */
 	unsigned long aborts;
-	struct rseq_percpu_stats stats;	/* the library's count of its own */
+	struct rseqdev_percpu_stats stats;	/* the library's count of its own */
 	unsigned long empty;	/* pops that found their list/buffer empty */
 	unsigned long errors;	/* calls that returned an error */
 	unsigned long torn;	/* memcpy items that failed their check */
@@ -111,7 +111,7 @@ struct worker {
 
 /* An item of the list test: the node and a value to sum. */
 struct list_item {
-	struct rseq_percpu_list_node node;
+	struct rseqdev_percpu_list_node node;
 	intptr_t value;
 };
 
@@ -124,21 +124,21 @@ struct copy_item {
 
 struct locked_count {
 	intptr_t value;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 static struct worker *workers;
 static size_t nr_items;
 static unsigned int nr_slots;
 
-static struct rseq_percpu_counter *counter;
-static struct rseq_percpu_counter *signal_counter;
-static struct rseq_percpu_spinlock *spinlock;
+static struct rseqdev_percpu_counter *counter;
+static struct rseqdev_percpu_counter *signal_counter;
+static struct rseqdev_percpu_spinlock *spinlock;
 static struct locked_count *locked_counts;
-static struct rseq_percpu_list *list;
+static struct rseqdev_percpu_list *list;
 static struct list_item *list_items;
-static struct rseq_percpu_buffer *buffer;
+static struct rseqdev_percpu_buffer *buffer;
 static intptr_t *buffer_items;
-static struct rseq_percpu_memcpy_buffer *copy_buffer;
+static struct rseqdev_percpu_memcpy_buffer *copy_buffer;
 
 static pthread_barrier_t start_barrier, end_barrier;
 static unsigned int workers_done;
@@ -168,7 +168,7 @@ static void on_sigusr1(int sig)
 
 	(void)sig;
 	in_handler = true;
-	if (rseq_percpu_counter_add(signal_counter, 1))
+	if (rseqdev_percpu_counter_add(signal_counter, 1))
 		__atomic_fetch_add(&handler_errors, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&signals_handled, 1, __ATOMIC_RELAXED);
 	in_handler = false;
@@ -219,15 +219,15 @@ static void push_own_items(struct worker *w)
 
 		switch (opt.type) {
 		case TEST_LIST:
-			ret = rseq_percpu_list_push(list, &list_items[i].node);
+			ret = rseqdev_percpu_list_push(list, &list_items[i].node);
 			break;
 		case TEST_BUFFER:
-			ret = rseq_percpu_buffer_push(buffer, &buffer_items[i],
+			ret = rseqdev_percpu_buffer_push(buffer, &buffer_items[i],
 						      opt.push_mo);
 			break;
 		case TEST_MEMCPY:
 			copy = make_copy_item(i);
-			ret = rseq_percpu_memcpy_buffer_push(copy_buffer, &copy,
+			ret = rseqdev_percpu_memcpy_buffer_push(copy_buffer, &copy,
 							     opt.push_mo);
 			break;
 		default:
@@ -245,7 +245,7 @@ static void run_counter(struct worker *w)
 	for (i = 0; i < opt.reps; i++) {
 		intptr_t amount = (intptr_t)(i % 5) - 1;
 
-		if (rseq_percpu_counter_add(counter, amount))
+		if (rseqdev_percpu_counter_add(counter, amount))
 			worker_error(w);
 		else
 			w->added += amount;
@@ -271,14 +271,14 @@ static void run_spinlock(struct worker *w)
 	unsigned long i;
 
 	for (i = 0; i < opt.reps; i++) {
-		int index = rseq_percpu_spinlock_lock(spinlock);
+		int index = rseqdev_percpu_spinlock_lock(spinlock);
 
 		if (index < 0) {
 			worker_error(w);
 			continue;
 		}
 		increment_slowly(&locked_counts[index].value);
-		rseq_percpu_spinlock_unlock(spinlock, index);
+		rseqdev_percpu_spinlock_unlock(spinlock, index);
 	}
 }
 
@@ -291,13 +291,13 @@ static void run_list(struct worker *w)
 	unsigned long i;
 
 	for (i = 0; i < opt.reps; i++) {
-		struct rseq_percpu_list_node *node = rseq_percpu_list_pop(list);
+		struct rseqdev_percpu_list_node *node = rseqdev_percpu_list_pop(list);
 
 		if (!node) {
 			w->empty++;
 			continue;
 		}
-		if (rseq_percpu_list_push(list, node))
+		if (rseqdev_percpu_list_push(list, node))
 			worker_error(w);
 	}
 }
@@ -307,14 +307,14 @@ static void run_buffer(struct worker *w)
 	unsigned long i;
 
 	for (i = 0; i < opt.reps; i++) {
-		void *item = rseq_percpu_buffer_pop(buffer);
+		void *item = rseqdev_percpu_buffer_pop(buffer);
 
 		if (!item) {
 			w->empty++;
 			continue;
 		}
 		/* Capacity holds every item: full is an error too. */
-		if (rseq_percpu_buffer_push(buffer, item, opt.push_mo))
+		if (rseqdev_percpu_buffer_push(buffer, item, opt.push_mo))
 			worker_error(w);
 	}
 }
@@ -325,7 +325,7 @@ static void run_memcpy(struct worker *w)
 	unsigned long i;
 
 	for (i = 0; i < opt.reps; i++) {
-		int ret = rseq_percpu_memcpy_buffer_pop(copy_buffer, &item);
+		int ret = rseqdev_percpu_memcpy_buffer_pop(copy_buffer, &item);
 
 		if (ret) {
 			if (ret < 0)
@@ -336,7 +336,7 @@ static void run_memcpy(struct worker *w)
 		}
 		if (!copy_item_intact(&item))
 			w->torn++;
-		if (rseq_percpu_memcpy_buffer_push(copy_buffer, &item,
+		if (rseqdev_percpu_memcpy_buffer_push(copy_buffer, &item,
 						   opt.push_mo))
 			worker_error(w);
 	}
@@ -353,7 +353,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	if (worker_forced(w))
-		rseq_percpu_thread_force_slow_path(1);
+		rseqdev_percpu_thread_force_slow_path(1);
 	/* Registered before any signal can ask the handler to use rseq. */
 	if (rseq_thread_ready())
 		worker_error(w);
@@ -384,7 +384,7 @@ static void *worker_main(void *arg)
 	/* Stay alive, hence signallable by tid, until the storm is over. */
 	pthread_barrier_wait(&end_barrier);
 	w->aborts = thread_aborts;
-	w->stats = rseq_percpu_thread_stats();
+	w->stats = rseqdev_percpu_thread_stats();
 	return NULL;
 }
 
@@ -443,9 +443,9 @@ static void check_counter(void)
 
 	for (i = 0; i < opt.threads; i++)
 		want += workers[i].added;
-	ok(rseq_percpu_counter_sum(counter) == want,
+	ok(rseqdev_percpu_counter_sum(counter) == want,
 	   "counter: sum %ld == %ld added by %u threads x %lu reps",
-	   (long)rseq_percpu_counter_sum(counter), (long)want, opt.threads,
+	   (long)rseqdev_percpu_counter_sum(counter), (long)want, opt.threads,
 	   opt.reps);
 }
 
@@ -477,8 +477,8 @@ static void check_list(unsigned char *seen)
 	unsigned int i;
 
 	for (i = 0; i < nr_slots; i++) {
-		struct rseq_percpu_list_node *node =
-			rseq_percpu_list_take_all(list, i);
+		struct rseqdev_percpu_list_node *node =
+			rseqdev_percpu_list_take_all(list, i);
 
 		/* A cycle would make the list longer than the items. */
 		for (; node && found + bad <= nr_items; node = node->next) {
@@ -506,7 +506,7 @@ static void check_buffer(unsigned char *seen)
 	intptr_t *item;
 
 	for (i = 0; i < nr_slots; i++)
-		while ((item = rseq_percpu_buffer_take(buffer, i))) {
+		while ((item = rseqdev_percpu_buffer_take(buffer, i))) {
 			if (item >= buffer_items &&
 			    mark_seen(seen, item - buffer_items) &&
 			    *item == item - buffer_items)
@@ -527,7 +527,7 @@ static void check_memcpy(unsigned char *seen)
 	unsigned int i;
 
 	for (i = 0; i < nr_slots; i++)
-		while (!rseq_percpu_memcpy_buffer_take(copy_buffer, i, &item)) {
+		while (!rseqdev_percpu_memcpy_buffer_take(copy_buffer, i, &item)) {
 			if (copy_item_intact(&item) && mark_seen(seen, item.id))
 				found++;
 			else
@@ -582,7 +582,7 @@ static void check_results(void)
 
 static void check_signals(void)
 {
-	intptr_t sum = rseq_percpu_counter_sum(signal_counter);
+	intptr_t sum = rseqdev_percpu_counter_sum(signal_counter);
 
 	ok(sum == (intptr_t)signals_handled && !handler_errors,
 	   "signal handler: per-CPU count %ld == %lu handler runs (%lu errors)",
@@ -603,11 +603,11 @@ static void check_signals(void)
  */
 static void check_paths(void)
 {
-	struct rseq_percpu_stats fast = { 0 }, forced = { 0 };
+	struct rseqdev_percpu_stats fast = { 0 }, forced = { 0 };
 	unsigned int i;
 
 	for (i = 0; i < opt.threads; i++) {
-		struct rseq_percpu_stats *sum = worker_forced(&workers[i]) ?
+		struct rseqdev_percpu_stats *sum = worker_forced(&workers[i]) ?
 						&forced : &fast;
 
 		sum->commits += workers[i].stats.commits;
@@ -655,23 +655,23 @@ static void create_structures(void)
 {
 	size_t i;
 
-	nr_slots = rseq_percpu_nr_slots();
+	nr_slots = rseqdev_percpu_nr_slots();
 	nr_items = (size_t)opt.threads * ITEMS_PER_THREAD;
-	counter = rseq_percpu_counter_create(opt.mode);
-	signal_counter = rseq_percpu_counter_create(opt.mode);
+	counter = rseqdev_percpu_counter_create(opt.mode);
+	signal_counter = rseqdev_percpu_counter_create(opt.mode);
 	if (!counter || !signal_counter)
 		tap_bail("counter: %s", strerror(errno));
 	switch (opt.type) {
 	case TEST_COUNTER:
 		break;
 	case TEST_SPINLOCK:
-		spinlock = rseq_percpu_spinlock_create(opt.mode);
+		spinlock = rseqdev_percpu_spinlock_create(opt.mode);
 		locked_counts = calloc(nr_slots, sizeof(*locked_counts));
 		if (!spinlock || !locked_counts)
 			tap_bail("spinlock: %s", strerror(errno));
 		break;
 	case TEST_LIST:
-		list = rseq_percpu_list_create(opt.mode);
+		list = rseqdev_percpu_list_create(opt.mode);
 		list_items = calloc(nr_items, sizeof(*list_items));
 		if (!list || !list_items)
 			tap_bail("list: %s", strerror(errno));
@@ -680,7 +680,7 @@ static void create_structures(void)
 		break;
 	case TEST_BUFFER:
 		/* Every item fits in one index: a push never finds it full. */
-		buffer = rseq_percpu_buffer_create(opt.mode, nr_items);
+		buffer = rseqdev_percpu_buffer_create(opt.mode, nr_items);
 		buffer_items = calloc(nr_items, sizeof(*buffer_items));
 		if (!buffer || !buffer_items)
 			tap_bail("buffer: %s", strerror(errno));
@@ -688,7 +688,7 @@ static void create_structures(void)
 			buffer_items[i] = (intptr_t)i;
 		break;
 	case TEST_MEMCPY:
-		copy_buffer = rseq_percpu_memcpy_buffer_create(opt.mode, nr_items,
+		copy_buffer = rseqdev_percpu_memcpy_buffer_create(opt.mode, nr_items,
 							       sizeof(struct copy_item));
 		if (!copy_buffer)
 			tap_bail("memcpy buffer: %s", strerror(errno));

@@ -273,11 +273,11 @@ static void check_old_query_and_stats(int fd)
 
 static void check_old_register(int fd)
 {
-	static struct rseq_abi area __attribute__((aligned(32)));
+	static struct rseqdev_rseq area __attribute__((aligned(32)));
 	struct rseqdev_register reg = {
 		.size = RSEQDEV_REGISTER_SIZE_VER0,
 		.rseq = (uintptr_t)&area,
-		.rseq_len = RSEQ_ABI_ORIG_SIZE - 1,
+		.rseq_len = RSEQDEV_RSEQ_ORIG_SIZE - 1,
 		.sig = 0x53053053,
 	};
 

@@ -20,7 +20,7 @@
 #include "test_arch.h"
 
 static int stop_spinning;
-static struct rseq_abi_cs *section_desc;	/* the descriptor below */
+static struct rseqdev_rseq_cs *section_desc;	/* the descriptor below */
 
 /*
  * One critical section: it spins until stop_spinning is set, then commits
@@ -58,7 +58,7 @@ static void install_handler(void)
 
 struct signal_attempt {
 	pthread_t victim;
-	struct rseq_abi *victim_abi;
+	struct rseqdev_rseq *victim_abi;
 	int sender_ready;
 	int victim_done;
 };
@@ -67,7 +67,7 @@ struct signal_attempt {
  * The victim is in its section once its rseq_cs names one. It may leave it
  * (an abort clears rseq_cs) before we look: then it says it is done.
  */
-static bool wait_until_in_section(struct rseq_abi *abi, int *done)
+static bool wait_until_in_section(struct rseqdev_rseq *abi, int *done)
 {
 	while (!RSEQ_READ_ONCE(abi->rseq_cs)) {
 		if (RSEQ_READ_ONCE(*done))
@@ -223,7 +223,7 @@ static void check_commit_without_event(void)
 
 static void check_ids_rewritten(void)
 {
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 
 	pin_to_cpu(0);
 	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
@@ -241,7 +241,7 @@ static void check_ids_rewritten(void)
 /* A descriptor whose abort_ip has the right signature before it. */
 struct bad_cs_case {
 	const char *what;
-	struct rseq_abi_cs cs;
+	struct rseqdev_rseq_cs cs;
 	uint64_t pointer;	/* overrides &cs when non-zero */
 	uint32_t area_flags;
 	bool fatal;
@@ -254,7 +254,7 @@ static uint32_t signature_then_code[4] __attribute__((aligned(32))) = {
 static void set_cs_and_yield(void *arg)
 {
 	struct bad_cs_case *c = arg;
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 
 	if (rseqdev_register_current_thread())
 		_exit(5);
@@ -316,7 +316,7 @@ static void check_bad_descriptors(void)
 
 struct flags_victim {
 	pthread_t thread;
-	struct rseq_abi *abi;
+	struct rseqdev_rseq *abi;
 	int done;	/* never set: the victim's process ends instead */
 };
 
@@ -352,11 +352,11 @@ static void flags_inside_section(void *arg)
 
 static void check_flags_inside_section(void)
 {
-	uint32_t preempt[2] = { RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT, 0 };
-	uint32_t signal[2] = { RSEQ_ABI_CS_FLAG_NO_RESTART_ON_SIGNAL |
-			       RSEQ_ABI_CS_FLAG_NO_RESTART_ON_PREEMPT |
-			       RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE, 0 };
-	uint32_t thread[2] = { 0, RSEQ_ABI_CS_FLAG_NO_RESTART_ON_MIGRATE };
+	uint32_t preempt[2] = { RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT, 0 };
+	uint32_t signal[2] = { RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL |
+			       RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT |
+			       RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE, 0 };
+	uint32_t thread[2] = { 0, RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE };
 	uint32_t none[2] = { 0, 0 };
 
 	ok(killed_by(run_in_child(flags_inside_section, preempt), SIGSEGV),

@@ -16,7 +16,7 @@ static void check_cpu_ids(void)
 {
 	int cpu, bad = 0, ncpus = nr_possible_cpus();
 	unsigned int kcpu, knode;
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		if (pin_to_cpu(cpu))

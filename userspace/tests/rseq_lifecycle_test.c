@@ -40,7 +40,7 @@ static void ignore(int sig)
 
 static void check_fork_child(void *unused)
 {
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 
 	(void)unused;
 	if ((int32_t)abi->cpu_id < 0)
@@ -67,11 +67,11 @@ static void check_fork(void)
 
 static void *thread_registers_own_area(void *unused)
 {
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 	long ret;
 
 	(void)unused;
-	if ((int32_t)abi->cpu_id != RSEQ_ABI_CPU_ID_UNINITIALIZED &&
+	if ((int32_t)abi->cpu_id != RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED &&
 	    rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		return (void *)1;
 	ret = raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG);
@@ -92,7 +92,7 @@ static void check_new_thread(void)
 	   (long)result);
 }
 
-static struct rseq_abi vfork_area __attribute__((aligned(32)));
+static struct rseqdev_rseq vfork_area __attribute__((aligned(32)));
 
 static void check_vfork(void)
 {
@@ -101,7 +101,7 @@ static void check_vfork(void)
 	pid_t pid;
 
 	memset(&vfork_area, 0, sizeof(vfork_area));
-	vfork_area.cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+	vfork_area.cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED;
 	pid = vfork();
 	if (pid == 0) {
 		RSEQ_WRITE_ONCE(child_ret, raw_rseq((uintptr_t)&vfork_area,
@@ -134,7 +134,7 @@ static int after_exec(void)
 			return 21;
 	}
 	/* Not registered any more: a new registration succeeds. */
-	ret = raw_rseq((uintptr_t)rseq_get_abi(), sizeof(struct rseq_abi), 0,
+	ret = raw_rseq((uintptr_t)rseq_get_abi(), sizeof(struct rseqdev_rseq), 0,
 		       RSEQ_SIG);
 	return ret ? 22 : 0;
 }
@@ -168,7 +168,7 @@ static void check_exec(const char *self)
 static void *short_life(void *arg)
 {
 	bool by_library = (uintptr_t)arg & 1;
-	struct rseq_abi *abi = rseq_get_abi();
+	struct rseqdev_rseq *abi = rseq_get_abi();
 
 	if (by_library) {
 		/* Unregistered again by the library's thread-exit destructor. */
@@ -205,7 +205,7 @@ static void check_short_lived_threads(void)
 /* Registration pins the module even with the device closed. */
 static int hold(const char *ready_file)
 {
-	static struct rseq_abi area __attribute__((aligned(32)));
+	static struct rseqdev_rseq area __attribute__((aligned(32)));
 	struct rseqdev_register reg = {
 		.size = sizeof(reg),
 		.rseq = (uintptr_t)&area,

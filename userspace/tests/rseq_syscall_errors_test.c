@@ -11,7 +11,7 @@
 
 #define AREA_BYTES 4096
 
-static struct rseq_abi *area;	/* page-aligned, AREA_BYTES */
+static struct rseqdev_rseq *area;	/* page-aligned, AREA_BYTES */
 static long page_size;
 
 static uint64_t at(size_t offset)
@@ -29,7 +29,7 @@ static void check_argument_errors(void)
 	fill_area(0);
 	expect_errno(raw_rseq(at(0), 32, (uint32_t)-1, RSEQ_SIG), EINVAL, "flags -1");
 	expect_errno(raw_rseq(at(0), 32, 2, RSEQ_SIG), EINVAL, "unknown flag 2");
-	expect_errno(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER | 2, RSEQ_SIG),
+	expect_errno(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER | 2, RSEQ_SIG),
 		     EINVAL, "unregister with an unknown flag");
 	expect_errno(raw_rseq(at(1), 32, 0, RSEQ_SIG), EINVAL, "area misaligned by 1");
 	expect_errno(raw_rseq(at(16), 32, 0, RSEQ_SIG), EINVAL, "area misaligned by 16");
@@ -43,7 +43,7 @@ static void check_argument_errors(void)
 	expect_errno(raw_rseq(0xffff888000000000ull, 32, 0, RSEQ_SIG), EFAULT,
 		     "kernel address");
 	expect_errno(raw_rseq(0, 32, 0, RSEQ_SIG), EFAULT, "NULL area");
-	expect_errno(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	expect_errno(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 		     EINVAL, "unregister while not registered");
 }
 
@@ -68,7 +68,7 @@ static void check_registered_fields(const char *what)
 static void check_register_unregister(void)
 {
 	fill_area(0);
-	area->cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+	area->cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED;
 	ok(raw_rseq(at(0), 32, 0, RSEQ_SIG) == 0, "register a 32-byte area");
 	check_registered_fields("right after registering");
 
@@ -77,22 +77,22 @@ static void check_register_unregister(void)
 	expect_errno(raw_rseq(at(0), 64, 0, RSEQ_SIG), EINVAL, "same area, other length");
 	expect_errno(raw_rseq(at(0), 32, 0, RSEQ_SIG + 1), EPERM,
 		     "same area, other signature");
-	expect_errno(raw_rseq(at(64), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	expect_errno(raw_rseq(at(64), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 		     EINVAL, "unregister another area");
-	expect_errno(raw_rseq(at(0), 64, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	expect_errno(raw_rseq(at(0), 64, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 		     EINVAL, "unregister with another length");
-	expect_errno(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG + 1),
+	expect_errno(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG + 1),
 		     EPERM, "unregister with another signature");
 
 	/* Unregistering resets the kernel's fields and leaves rseq_cs alone. */
 	area->rseq_cs = 0x1234560;
 	area->cpu_id_start = 77;
-	ok(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0, "unregister");
+	ok(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0, "unregister");
 	ok(area->cpu_id_start == 0 && (int32_t)area->cpu_id == -1 &&
 	   area->node_id == 0 && area->mm_cid == 0,
 	   "unregister resets cpu_id_start 0, cpu_id -1, node_id 0, mm_cid 0");
 	ok(area->rseq_cs == 0x1234560, "unregister leaves rseq_cs alone");
-	expect_errno(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	expect_errno(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 		     EINVAL, "unregister twice");
 }
 
@@ -116,7 +116,7 @@ static void check_extended_length(size_t offset, uint32_t len)
 	}
 	ok(raw_rseq(at(offset), len, 0, RSEQ_SIG) == 0,
 	   "register a %u-byte area", len);
-	ok(raw_rseq(at(offset), len, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0,
+	ok(raw_rseq(at(offset), len, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0,
 	   "unregister the %u-byte area", len);
 }
 
@@ -130,7 +130,7 @@ static void check_extended_and_stale(void)
 	area->rseq_cs = 0xdead000;
 	ok(raw_rseq(at(0), 32, 0, RSEQ_SIG) == 0, "register an area with a stale rseq_cs");
 	ok(area->rseq_cs == 0, "registration clears the stale rseq_cs");
-	ok(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0,
+	ok(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0,
 	   "unregister it");
 }
 
@@ -187,7 +187,7 @@ static void check_ioctl_struct(void)
 
 	memset(buf, 0, sizeof(buf));
 	fill_area(0);
-	area->cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+	area->cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED;
 	reg->rseq = at(0);
 	reg->rseq_len = 32;
 	reg->sig = RSEQ_SIG;
@@ -206,14 +206,14 @@ static void check_ioctl_struct(void)
 		     EFAULT, "ioctl kernel address");
 	expect_errno(ioctl(fd, _IOW(RSEQDEV_IOC_MAGIC, 0x01, uint64_t), reg), ENOTTY,
 		     "register with the wrong encoded size");
-	ok((int32_t)area->cpu_id == RSEQ_ABI_CPU_ID_UNINITIALIZED,
+	ok((int32_t)area->cpu_id == RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
 	   "rejected ioctls registered nothing");
 
 	/* A larger struct from a newer caller, zero tail: accepted. */
 	buf[40] = 0;
 	ok(ioctl(fd, RSEQDEV_IOC_REGISTER, reg) == 0 && (int32_t)area->cpu_id == 0,
 	   "ioctl size 64 with a zero tail registers");
-	ok(raw_rseq(at(0), 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG) == 0, "and unregisters");
+	ok(raw_rseq(at(0), 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG) == 0, "and unregisters");
 }
 
 int main(void)

@@ -103,25 +103,25 @@ static void *hostile_thread(void *arg)
 }
 
 /* The operations, on structures created before: only they are stepped. */
-static void child_work(struct rseq_percpu_counter *counter,
-		       struct rseq_percpu_list *list, struct child_result *r)
+static void child_work(struct rseqdev_percpu_counter *counter,
+		       struct rseqdev_percpu_list *list, struct child_result *r)
 {
-	static struct rseq_percpu_list_node nodes[MAX_NODES];
-	struct rseq_percpu_stats st;
+	static struct rseqdev_percpu_list_node nodes[MAX_NODES];
+	struct rseqdev_percpu_stats st;
 	int i;
 
-	rseq_percpu_reset_thread_stats();
+	rseqdev_percpu_reset_thread_stats();
 	for (i = 0; i < nr_adds; i++, op_done())
-		rseq_percpu_counter_add(counter, 1);
+		rseqdev_percpu_counter_add(counter, 1);
 	for (i = 0; i < nr_nodes; i++, op_done())
-		rseq_percpu_list_push(list, &nodes[i]);
+		rseqdev_percpu_list_push(list, &nodes[i]);
 	/* Pinned, with one thread per index: pops return the pushes reversed. */
 	r->lost = 0;
 	for (i = nr_nodes - 1; i >= 0; i--, op_done())
-		r->lost += rseq_percpu_list_pop(list) != &nodes[i];
-	st = rseq_percpu_thread_stats();
+		r->lost += rseqdev_percpu_list_pop(list) != &nodes[i];
+	st = rseqdev_percpu_thread_stats();
 	r->ops = __atomic_load_n(&ops_done, __ATOMIC_RELAXED);
-	r->sum = rseq_percpu_counter_sum(counter);
+	r->sum = rseqdev_percpu_counter_sum(counter);
 	r->commits = st.commits;
 	r->aborts = st.aborts;
 	r->fallbacks = st.fallbacks;
@@ -136,7 +136,7 @@ static void report(const struct child_result *r)
 /* Stopped early: report the progress so far and exit 7. */
 static void report_and_exit(int sig)
 {
-	struct rseq_percpu_stats st = rseq_percpu_thread_stats();
+	struct rseqdev_percpu_stats st = rseqdev_percpu_thread_stats();
 	struct child_result r = {
 		.ops = __atomic_load_n(&ops_done, __ATOMIC_RELAXED),
 		.commits = st.commits,
@@ -155,16 +155,16 @@ static int child_main(char **argv)
 	enum rseq_percpu_mode mode = strcmp(argv[3], "mm_cid") ?
 				     RSEQ_PERCPU_CPU_ID : RSEQ_PERCPU_MM_CID;
 	bool step = !strcmp(argv[2], "step");
-	struct rseq_percpu_counter *counter;
-	struct rseq_percpu_list *list;
+	struct rseqdev_percpu_counter *counter;
+	struct rseqdev_percpu_list *list;
 	struct child_result r;
 	pthread_t hostile;
 	int cpu;
 
 	if (rseqdev_register_current_thread())
 		return 3;
-	counter = rseq_percpu_counter_create(mode);
-	list = rseq_percpu_list_create(mode);
+	counter = rseqdev_percpu_counter_create(mode);
+	list = rseqdev_percpu_list_create(mode);
 	if (!counter || !list)
 		return 3;
 	cpu = rseqdev_current_cpu();
@@ -384,7 +384,7 @@ static void check_hostile(const char *mode)
 		ok(exact(&r), "preempted on every try, %s: %d operations exact in %.1f s",
 		   mode, nr_ops(), took);
 		ok(r.fallbacks > 0 && r.aborts >= r.fallbacks *
-		   RSEQ_PERCPU_ABORT_LIMIT_DEFAULT,
+		   RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT,
 		   "preempted on every try, %s: %llu fallbacks after %llu aborts, %llu commits",
 		   mode, r.fallbacks, r.aborts, r.commits);
 	} else {

@@ -153,7 +153,7 @@ static inline int test_abort_signature_ok(const unsigned char *abort_ip)
 
 /*
  * ++*@count as one critical section on the area whose rseq_cs and cpu_id
- * fields are given (struct rseq or struct rseq_abi, which one the caller
+ * fields are given (struct rseq or struct rseqdev_rseq, which one the caller
  * uses): 0 once committed, -1 when aborted or not on @cpu.
  */
 static inline int test_rseq_increment(void *rseq_cs, void *cpu_id,

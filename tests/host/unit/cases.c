@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What each cpu_op_*() must hand to the module, byte for byte: every
+ * What each rseqdev_cpu_op_*() must hand to the module, byte for byte: every
  * field of every operation as <rseqdev/cpu_op.h> documents it, and zero
  * in every pad. The words the library copies onto its stack (the expected
  * and new values) are checked by value: their addresses are the library's.
@@ -12,12 +12,12 @@
 #include "fake_module.h"
 
 const char *const case_names[NR_CASE_FNS] = {
-	[CASE_CBNE_STORE] = "cpu_op_load_cbne_store__ptr",
-	[CASE_LIST_POP] = "cpu_op_load_cbeq_store_add_load_store__ptr",
-	[CASE_ADD] = "cpu_op_load_add_store__ptr",
-	[CASE_CBNE_STORE_STORE] = "cpu_op_load_cbne_store_store__ptr",
-	[CASE_CBNE_CBNE_STORE] = "cpu_op_load_cbne_load_cbne_store__ptr",
-	[CASE_CBNE_MEMCPY_STORE] = "cpu_op_load_cbne_memcpy_store__ptr",
+	[CASE_CBNE_STORE] = "rseqdev_cpu_op_load_cbne_store__ptr",
+	[CASE_LIST_POP] = "rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr",
+	[CASE_ADD] = "rseqdev_cpu_op_load_add_store__ptr",
+	[CASE_CBNE_STORE_STORE] = "rseqdev_cpu_op_load_cbne_store_store__ptr",
+	[CASE_CBNE_CBNE_STORE] = "rseqdev_cpu_op_load_cbne_load_cbne_store__ptr",
+	[CASE_CBNE_MEMCPY_STORE] = "rseqdev_cpu_op_load_cbne_memcpy_store__ptr",
 };
 
 bool cases_no_device;
@@ -54,24 +54,24 @@ int case_call(const struct cpu_op_case *c, intptr_t *load)
 
 	switch (c->fn) {
 	case CASE_CBNE_STORE:
-		return cpu_op_load_cbne_store__ptr(mo, mode, c->v, c->expect,
+		return rseqdev_cpu_op_load_cbne_store__ptr(mo, mode, c->v, c->expect,
 						   c->newv, c->cpu);
 	case CASE_LIST_POP:
-		return cpu_op_load_cbeq_store_add_load_store__ptr(mo, mode, c->v,
+		return rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr(mo, mode, c->v,
 								  c->expect, c->voffp,
 								  load, c->cpu);
 	case CASE_ADD:
-		return cpu_op_load_add_store__ptr(mo, mode, c->v, c->count, c->cpu);
+		return rseqdev_cpu_op_load_add_store__ptr(mo, mode, c->v, c->count, c->cpu);
 	case CASE_CBNE_STORE_STORE:
-		return cpu_op_load_cbne_store_store__ptr(mo, mode, c->v, c->expect,
+		return rseqdev_cpu_op_load_cbne_store_store__ptr(mo, mode, c->v, c->expect,
 							 c->v2, c->newv2, c->newv,
 							 c->cpu);
 	case CASE_CBNE_CBNE_STORE:
-		return cpu_op_load_cbne_load_cbne_store__ptr(mo, mode, c->v, c->expect,
+		return rseqdev_cpu_op_load_cbne_load_cbne_store__ptr(mo, mode, c->v, c->expect,
 							     c->v2, c->expect2,
 							     c->newv, c->cpu);
 	case CASE_CBNE_MEMCPY_STORE:
-		return cpu_op_load_cbne_memcpy_store__ptr(mo, mode, c->v, c->expect,
+		return rseqdev_cpu_op_load_cbne_memcpy_store__ptr(mo, mode, c->v, c->expect,
 							  c->dst, c->src, c->len,
 							  c->newv, c->cpu);
 	default:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The cpu_op_*() functions of the library as data: a call with all its
+ * The rseqdev_cpu_op_*() functions of the library as data: a call with all its
  * arguments, whether the library must accept them, and the exact vector
  * it must hand to the module for them. lib_check.c runs fixed cases,
  * fuzz_args.c cases made of arbitrary bytes.

@@ -25,7 +25,7 @@ struct fake_module fake = {
 };
 
 /* The calling thread's registration with the fake module. */
-static __thread struct rseq_abi *registered_area;
+static __thread struct rseqdev_rseq *registered_area;
 static __thread uint32_t registered_sig;
 
 void fake_module_reset(void)
@@ -91,7 +91,7 @@ static int do_query(struct rseqdev_query *q)
 		return injected_failure();
 	memset((char *)q + 8, 0, sizeof(*q) - 8);
 	q->abi_version = RSEQDEV_ABI_VERSION;
-	q->rseq_feature_size = offsetof(struct rseq_abi, end);
+	q->rseq_feature_size = offsetof(struct rseqdev_rseq, end);
 	q->features = fake.features;
 	q->rseq_align = 32;
 	q->nr_cpu_ids = FAKE_NR_CPUS;
@@ -117,28 +117,28 @@ static int do_stats(struct rseqdev_stats *st)
 /* The rseq system call's rules, for the calling thread. */
 static int do_register(const struct rseqdev_register *reg)
 {
-	struct rseq_abi *area = (struct rseq_abi *)(uintptr_t)reg->rseq;
+	struct rseqdev_rseq *area = (struct rseqdev_rseq *)(uintptr_t)reg->rseq;
 
-	if (reg->flags & ~RSEQ_ABI_FLAG_UNREGISTER)
+	if (reg->flags & ~RSEQDEV_RSEQ_FLAG_UNREGISTER)
 		return -EINVAL;
 	if (fake.fail_next)
 		return injected_failure();
 	if (reg->flags) {
 		if (!registered_area || area != registered_area ||
-		    reg->rseq_len != RSEQ_ABI_ORIG_SIZE)
+		    reg->rseq_len != RSEQDEV_RSEQ_ORIG_SIZE)
 			return -EINVAL;
 		if (reg->sig != registered_sig)
 			return -EPERM;
-		area->cpu_id = (uint32_t)RSEQ_ABI_CPU_ID_UNINITIALIZED;
+		area->cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED;
 		registered_area = NULL;
 		return 0;
 	}
 	if (registered_area) {
-		if (area != registered_area || reg->rseq_len != RSEQ_ABI_ORIG_SIZE)
+		if (area != registered_area || reg->rseq_len != RSEQDEV_RSEQ_ORIG_SIZE)
 			return -EINVAL;
 		return reg->sig == registered_sig ? -EBUSY : -EPERM;
 	}
-	if (reg->rseq_len < RSEQ_ABI_ORIG_SIZE || reg->rseq % 32)
+	if (reg->rseq_len < RSEQDEV_RSEQ_ORIG_SIZE || reg->rseq % 32)
 		return -EINVAL;
 	if (!area)
 		return -EFAULT;

@@ -7,7 +7,7 @@
  *
  * Besides what AddressSanitizer and UndefinedBehaviorSanitizer find, each
  * call is held to what the library documents, and a departure aborts:
- *  - cpu_op_*(): EINVAL for arguments the rseq operation refuses, without
+ *  - rseqdev_cpu_op_*(): EINVAL for arguments the rseq operation refuses, without
  *    an ioctl; otherwise exactly the vector cases.c expects;
  *  - rseqdev_*(): the ioctl argument holds the caller's values and zero
  *    elsewhere; the fake module never refuses a byte the library built;
@@ -15,7 +15,7 @@
  *    or to the kernel untouched, as the mode says; membarrier(2) never
  *    sends the module a CPU it refuses; getauxval() the module's layout
  *    exactly when registrations go to the module;
- *  - the per-CPU creators and rseq_percpu_set_slow_path(): EINVAL exactly
+ *  - the per-CPU creators and rseqdev_percpu_set_slow_path(): EINVAL exactly
  *    for what they document as invalid.
  *
  * Runs with RSEQDEV_BACKEND=module, RSEQDEV_DEVICE=/dev/null and
@@ -139,7 +139,7 @@ static void expect_arg(const char *what, unsigned long cmd, const void *want, si
 
 static void fuzz_device_calls(struct input *in)
 {
-	static struct rseq_abi area __attribute__((aligned(32)));
+	static struct rseqdev_rseq area __attribute__((aligned(32)));
 	struct rseqdev_thread_info info[8];
 	struct rseqdev_cpu_op ops[RSEQDEV_CPU_OPV_MAX_OPS];
 	unsigned int flags = (unsigned int)take_int(in);
@@ -203,7 +203,7 @@ static const char *const shim_modes[] = { NULL, "module", "auto", "exclusive", "
 /* The shim's rseq(2): to the module, truncated as the system call's, or to the kernel. */
 static void fuzz_shim_rseq(struct input *in, bool to_module, bool present)
 {
-	static struct rseq_abi area __attribute__((aligned(32)));
+	static struct rseqdev_rseq area __attribute__((aligned(32)));
 	static const long areas[] = { (long)&area, (long)&area + 4, 0 };
 	long where = areas[take(in, 1) % ARRAY_SIZE(areas)];
 	long len = (long)take_int(in), flags = (long)take_int(in), sig = (long)take_int(in);
@@ -265,7 +265,7 @@ static void fuzz_shim_getauxval(struct input *in, bool to_module, bool present)
 	unsigned long want = KERNEL_AUXV(type);
 
 	if (to_module && present && rseq_type)
-		want = type == AT_RSEQ_FEATURE_SIZE ? offsetof(struct rseq_abi, end) : 32;
+		want = type == AT_RSEQ_FEATURE_SIZE ? offsetof(struct rseqdev_rseq, end) : 32;
 	if (shim_getauxval(type) != want)
 		fail("shim getauxval", "not the layout of whoever serves rseq(2)");
 }
@@ -304,7 +304,7 @@ static void fuzz_shim(struct input *in)
 /* Whether @n items of @len bytes in every slot stay under MAX_ALLOC. */
 static bool small_enough(size_t n, size_t len)
 {
-	return n <= MAX_ALLOC / len / rseq_percpu_nr_slots();
+	return n <= MAX_ALLOC / len / rseqdev_percpu_nr_slots();
 }
 
 static void fuzz_percpu(struct input *in)
@@ -318,24 +318,24 @@ static void fuzz_percpu(struct input *in)
 
 	switch (take(in, 1) % 3) {
 	case 0:
-		valid = mode >= 0 && mode <= RSEQ_PERCPU_SLOW_NEVER && (unsigned int)capacity;
-		made = rseq_percpu_set_slow_path(mode, (unsigned int)capacity) ? NULL : &made;
-		rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_AUTO, RSEQ_PERCPU_ABORT_LIMIT_DEFAULT);
+		valid = mode >= 0 && mode <= RSEQDEV_PERCPU_SLOW_NEVER && (unsigned int)capacity;
+		made = rseqdev_percpu_set_slow_path(mode, (unsigned int)capacity) ? NULL : &made;
+		rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_AUTO, RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT);
 		break;
 	case 1:
 		valid = mode_ok && capacity && capacity <= (size_t)INTPTR_MAX / sizeof(void *);
 		if (valid && !small_enough(capacity, sizeof(void *)))
 			return;
-		made = rseq_percpu_buffer_create(mode, capacity);
-		rseq_percpu_buffer_destroy(made);
+		made = rseqdev_percpu_buffer_create(mode, capacity);
+		rseqdev_percpu_buffer_destroy(made);
 		break;
 	default:
 		valid = mode_ok && item_len && item_len <= RSEQDEV_CPU_OPV_MAX_OP_LEN &&
 			capacity && capacity <= (size_t)INTPTR_MAX / item_len;
 		if (valid && !small_enough(capacity, item_len))
 			return;
-		made = rseq_percpu_memcpy_buffer_create(mode, capacity, item_len);
-		rseq_percpu_memcpy_buffer_destroy(made);
+		made = rseqdev_percpu_memcpy_buffer_create(mode, capacity, item_len);
+		rseqdev_percpu_memcpy_buffer_destroy(made);
 		break;
 	}
 	if (valid != !!made || (!made && errno != EINVAL))

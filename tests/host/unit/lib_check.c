@@ -58,7 +58,7 @@ static void check_absent_device(void)
 	struct rseqdev_thread_info info[2];
 	struct rseqdev_query q;
 	struct rseqdev_stats st;
-	struct rseq_abi area __attribute__((aligned(32)));
+	struct rseqdev_rseq area __attribute__((aligned(32)));
 	unsigned char untouched[sizeof(q)];
 
 	ok(!strcmp(rseqdev_device_path(), getenv(RSEQDEV_ENV_DEVICE)),
@@ -105,78 +105,78 @@ static void check_backend_none(void)
 	expect_errno(rseqdev_rseq_fence(-1), ENOSYS, "rseqdev_rseq_fence(-1)");
 	expect_errno(rseqdev_rseq_fence(0), ENOSYS, "rseqdev_rseq_fence(0)");
 	ok(rseqdev_current_cpu() >= 0 && cpu >= 0, "rseqdev_current_cpu(): sched_getcpu()'s");
-	ok(!rseq_percpu_fall_back(RSEQ_PERCPU_CPU_ID, 1000),
-	   "rseq_percpu_fall_back(): no slow path without cpu_opv");
+	ok(!rseqdev_percpu_fall_back(RSEQ_PERCPU_CPU_ID, 1000),
+	   "rseqdev_percpu_fall_back(): no slow path without cpu_opv");
 }
 
 static void check_policy_args(void)
 {
-	expect_errno(rseq_percpu_set_slow_path((enum rseq_percpu_slow_path)3, 8),
-		     EINVAL, "rseq_percpu_set_slow_path(3, 8)");
-	expect_errno(rseq_percpu_set_slow_path((enum rseq_percpu_slow_path)-1, 8),
-		     EINVAL, "rseq_percpu_set_slow_path(-1, 8)");
-	expect_errno(rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_AUTO, 0),
-		     EINVAL, "rseq_percpu_set_slow_path(AUTO, 0)");
-	ok(!rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_NEVER, UINT_MAX) &&
-	   rseq_percpu_policy.slow_path == RSEQ_PERCPU_SLOW_NEVER &&
-	   rseq_percpu_policy.abort_limit == UINT_MAX,
-	   "rseq_percpu_set_slow_path(NEVER, UINT_MAX)");
-	ok(!rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_AUTO,
-				      RSEQ_PERCPU_ABORT_LIMIT_DEFAULT),
-	   "rseq_percpu_set_slow_path(AUTO, default)");
+	expect_errno(rseqdev_percpu_set_slow_path((enum rseqdev_percpu_slow_path)3, 8),
+		     EINVAL, "rseqdev_percpu_set_slow_path(3, 8)");
+	expect_errno(rseqdev_percpu_set_slow_path((enum rseqdev_percpu_slow_path)-1, 8),
+		     EINVAL, "rseqdev_percpu_set_slow_path(-1, 8)");
+	expect_errno(rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_AUTO, 0),
+		     EINVAL, "rseqdev_percpu_set_slow_path(AUTO, 0)");
+	ok(!rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_NEVER, UINT_MAX) &&
+	   rseqdev_percpu_policy.slow_path == RSEQDEV_PERCPU_SLOW_NEVER &&
+	   rseqdev_percpu_policy.abort_limit == UINT_MAX,
+	   "rseqdev_percpu_set_slow_path(NEVER, UINT_MAX)");
+	ok(!rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_AUTO,
+				      RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT),
+	   "rseqdev_percpu_set_slow_path(AUTO, default)");
 }
 
 /* The creators' argument checks; @mm_cid_err: what MM_CID mode gives. */
 static void check_create_args(int mm_cid_err)
 {
 	enum rseq_percpu_mode bad = (enum rseq_percpu_mode)BAD_ENUM;
-	struct rseq_percpu_memcpy_buffer *mb;
-	struct rseq_percpu_counter *counter;
+	struct rseqdev_percpu_memcpy_buffer *mb;
+	struct rseqdev_percpu_counter *counter;
 	size_t huge = (size_t)INTPTR_MAX / sizeof(void *) + 1;
 
-	ok(rseq_percpu_nr_slots() >= 1, "rseq_percpu_nr_slots() is %u",
-	   rseq_percpu_nr_slots());
-	expect_errno(rseq_percpu_counter_create(bad) ? 0 : -1, EINVAL,
-		     "rseq_percpu_counter_create(bad mode)");
-	expect_errno(rseq_percpu_spinlock_create(bad) ? 0 : -1, EINVAL,
-		     "rseq_percpu_spinlock_create(bad mode)");
-	expect_errno(rseq_percpu_list_create(bad) ? 0 : -1, EINVAL,
-		     "rseq_percpu_list_create(bad mode)");
-	expect_errno(rseq_percpu_buffer_create(bad, 4) ? 0 : -1, EINVAL,
-		     "rseq_percpu_buffer_create(bad mode)");
-	expect_errno(rseq_percpu_memcpy_buffer_create(bad, 4, 8) ? 0 : -1, EINVAL,
-		     "rseq_percpu_memcpy_buffer_create(bad mode)");
-	expect_errno(rseq_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, 0) ? 0 : -1,
-		     EINVAL, "rseq_percpu_buffer_create(capacity 0)");
-	expect_errno(rseq_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, huge) ? 0 : -1,
-		     EINVAL, "rseq_percpu_buffer_create(capacity overflowing)");
-	expect_errno(rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 0) ? 0 : -1,
-		     EINVAL, "rseq_percpu_memcpy_buffer_create(item_len 0)");
-	expect_errno(rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4,
+	ok(rseqdev_percpu_nr_slots() >= 1, "rseqdev_percpu_nr_slots() is %u",
+	   rseqdev_percpu_nr_slots());
+	expect_errno(rseqdev_percpu_counter_create(bad) ? 0 : -1, EINVAL,
+		     "rseqdev_percpu_counter_create(bad mode)");
+	expect_errno(rseqdev_percpu_spinlock_create(bad) ? 0 : -1, EINVAL,
+		     "rseqdev_percpu_spinlock_create(bad mode)");
+	expect_errno(rseqdev_percpu_list_create(bad) ? 0 : -1, EINVAL,
+		     "rseqdev_percpu_list_create(bad mode)");
+	expect_errno(rseqdev_percpu_buffer_create(bad, 4) ? 0 : -1, EINVAL,
+		     "rseqdev_percpu_buffer_create(bad mode)");
+	expect_errno(rseqdev_percpu_memcpy_buffer_create(bad, 4, 8) ? 0 : -1, EINVAL,
+		     "rseqdev_percpu_memcpy_buffer_create(bad mode)");
+	expect_errno(rseqdev_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, 0) ? 0 : -1,
+		     EINVAL, "rseqdev_percpu_buffer_create(capacity 0)");
+	expect_errno(rseqdev_percpu_buffer_create(RSEQ_PERCPU_CPU_ID, huge) ? 0 : -1,
+		     EINVAL, "rseqdev_percpu_buffer_create(capacity overflowing)");
+	expect_errno(rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4, 0) ? 0 : -1,
+		     EINVAL, "rseqdev_percpu_memcpy_buffer_create(item_len 0)");
+	expect_errno(rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 4,
 						      RSEQDEV_CPU_OPV_MAX_OP_LEN + 1) ? 0 : -1,
-		     EINVAL, "rseq_percpu_memcpy_buffer_create(item_len 4097)");
-	expect_errno(rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 0, 8) ? 0 : -1,
-		     EINVAL, "rseq_percpu_memcpy_buffer_create(capacity 0)");
-	expect_errno(rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID,
+		     EINVAL, "rseqdev_percpu_memcpy_buffer_create(item_len 4097)");
+	expect_errno(rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 0, 8) ? 0 : -1,
+		     EINVAL, "rseqdev_percpu_memcpy_buffer_create(capacity 0)");
+	expect_errno(rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID,
 						      (size_t)INTPTR_MAX / 4096 + 1,
 						      4096) ? 0 : -1,
-		     EINVAL, "rseq_percpu_memcpy_buffer_create(capacity overflowing)");
+		     EINVAL, "rseqdev_percpu_memcpy_buffer_create(capacity overflowing)");
 	if (mm_cid_err)
-		expect_errno(rseq_percpu_counter_create(RSEQ_PERCPU_MM_CID) ? 0 : -1,
-			     mm_cid_err, "rseq_percpu_counter_create(MM_CID)");
-	counter = rseq_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
-	ok(counter && rseq_percpu_counter_sum(counter) == 0,
-	   "rseq_percpu_counter_create(CPU_ID): zeroed");
-	rseq_percpu_counter_destroy(counter);
-	mb = rseq_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 3,
+		expect_errno(rseqdev_percpu_counter_create(RSEQ_PERCPU_MM_CID) ? 0 : -1,
+			     mm_cid_err, "rseqdev_percpu_counter_create(MM_CID)");
+	counter = rseqdev_percpu_counter_create(RSEQ_PERCPU_CPU_ID);
+	ok(counter && rseqdev_percpu_counter_sum(counter) == 0,
+	   "rseqdev_percpu_counter_create(CPU_ID): zeroed");
+	rseqdev_percpu_counter_destroy(counter);
+	mb = rseqdev_percpu_memcpy_buffer_create(RSEQ_PERCPU_CPU_ID, 3,
 					      RSEQDEV_CPU_OPV_MAX_OP_LEN);
-	ok(mb != NULL, "rseq_percpu_memcpy_buffer_create(3 items of 4096)");
-	rseq_percpu_memcpy_buffer_destroy(mb);
-	rseq_percpu_counter_destroy(NULL);
-	rseq_percpu_spinlock_destroy(NULL);
-	rseq_percpu_list_destroy(NULL);
-	rseq_percpu_buffer_destroy(NULL);
-	rseq_percpu_memcpy_buffer_destroy(NULL);
+	ok(mb != NULL, "rseqdev_percpu_memcpy_buffer_create(3 items of 4096)");
+	rseqdev_percpu_memcpy_buffer_destroy(mb);
+	rseqdev_percpu_counter_destroy(NULL);
+	rseqdev_percpu_spinlock_destroy(NULL);
+	rseqdev_percpu_list_destroy(NULL);
+	rseqdev_percpu_buffer_destroy(NULL);
+	rseqdev_percpu_memcpy_buffer_destroy(NULL);
 	ok(1, "every destroy takes NULL");
 }
 
@@ -229,7 +229,7 @@ static unsigned int check_case(const struct cpu_op_case *c)
 }
 
 /*
- * Every cpu_op_*() with every memory order, mode and a few CPUs, good
+ * Every rseqdev_cpu_op_*() with every memory order, mode and a few CPUs, good
  * and bad: with the device absent only the argument checks are seen.
  */
 static void check_cases(void)
@@ -300,7 +300,7 @@ static bool last_arg_is(unsigned long cmd, const void *want, size_t len)
 
 static void check_device_calls(void)
 {
-	struct rseq_abi area __attribute__((aligned(32))) = { 0 };
+	struct rseqdev_rseq area __attribute__((aligned(32))) = { 0 };
 	struct rseqdev_thread_info info[3];
 	struct rseqdev_register reg;
 	struct rseqdev_threads thr;
@@ -339,7 +339,7 @@ static void check_device_calls(void)
 	reg.flags = UINT32_MAX;
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "rseqdev_rseq(flags -1): flags 0xffffffff");
-	ok(!rseqdev_rseq(&area, sizeof(area), RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	ok(!rseqdev_rseq(&area, sizeof(area), RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 	   "rseqdev_rseq(UNREGISTER)");
 
 	fill_stack(0x55);
@@ -386,7 +386,7 @@ static void check_backend_module(void)
 	struct rseqdev_register reg;
 
 	ok(rseqdev_get_backend() == RSEQ_BACKEND_MODULE, "backend module");
-	ok(rseqdev_rseq_size == offsetof(struct rseq_abi, end), "rseqdev_rseq_size is the module's");
+	ok(rseqdev_rseq_size == offsetof(struct rseqdev_rseq, end), "rseqdev_rseq_size is the module's");
 	fake.fail_next = EPERM;
 	expect_errno(rseqdev_register_current_thread(), EPERM,
 		     "rseqdev_register_current_thread(): the module's EPERM");
@@ -395,7 +395,7 @@ static void check_backend_module(void)
 	ok(!rseqdev_register_current_thread(), "rseqdev_register_current_thread()");
 	reg = (struct rseqdev_register) { .size = sizeof(reg),
 					  .rseq = (uintptr_t)rseq_get_abi(),
-					  .rseq_len = sizeof(struct rseq_abi),
+					  .rseq_len = sizeof(struct rseqdev_rseq),
 					  .sig = RSEQ_SIG };
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "registration: the thread's area, 32 bytes, RSEQ_SIG");
@@ -408,7 +408,7 @@ static void check_backend_module(void)
 		   "registering again: 0, no ioctl");
 	}
 	ok(!rseqdev_unregister_current_thread(), "rseqdev_unregister_current_thread()");
-	reg.flags = RSEQ_ABI_FLAG_UNREGISTER;
+	reg.flags = RSEQDEV_RSEQ_FLAG_UNREGISTER;
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "unregistration: UNREGISTER, same area and signature");
 	expect_early(rseqdev_unregister_current_thread(), EINVAL,
@@ -446,18 +446,18 @@ static void check_raw_cpu_opv(void)
 	expect_errno(rseqdev_cpu_opv(ops, 1, 0, 0), ENOMEM,
 		     "rseqdev_cpu_opv(): the module's ENOMEM");
 	fake.cpu_opv_ret_next = 2;
-	ok(cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, &word_v, 1, 0) == 1,
-	   "cpu_op_*(): a failed compare is 1");
+	ok(rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_CPU_ID, &word_v, 1, 0) == 1,
+	   "rseqdev_cpu_op_*(): a failed compare is 1");
 	fake.fail_next = EAGAIN;
-	expect_errno(cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_MM_CID,
+	expect_errno(rseqdev_cpu_op_load_add_store__ptr(RSEQ_MO_RELAXED, RSEQ_PERCPU_MM_CID,
 						&word_v, 1, 0), EAGAIN,
-		     "cpu_op_*(): the module's EAGAIN");
+		     "rseqdev_cpu_op_*(): the module's EAGAIN");
 	ok(fake.refused == 0, "the fake module refused nothing%s",
 	   fake_why());
 }
 
 struct item {
-	struct rseq_percpu_list_node node;
+	struct rseqdev_percpu_list_node node;
 	int value;
 };
 
@@ -468,59 +468,59 @@ struct item {
  */
 static void check_slow_path(enum rseq_percpu_mode mode, const char *name)
 {
-	struct rseq_percpu_counter *counter = rseq_percpu_counter_create(mode);
-	struct rseq_percpu_spinlock *lock = rseq_percpu_spinlock_create(mode);
-	struct rseq_percpu_list *list = rseq_percpu_list_create(mode);
-	struct rseq_percpu_buffer *buf = rseq_percpu_buffer_create(mode, 2);
-	struct rseq_percpu_memcpy_buffer *mb = rseq_percpu_memcpy_buffer_create(mode, 2, 100);
+	struct rseqdev_percpu_counter *counter = rseqdev_percpu_counter_create(mode);
+	struct rseqdev_percpu_spinlock *lock = rseqdev_percpu_spinlock_create(mode);
+	struct rseqdev_percpu_list *list = rseqdev_percpu_list_create(mode);
+	struct rseqdev_percpu_buffer *buf = rseqdev_percpu_buffer_create(mode, 2);
+	struct rseqdev_percpu_memcpy_buffer *mb = rseqdev_percpu_memcpy_buffer_create(mode, 2, 100);
 	struct item items[3] = { { .value = 1 }, { .value = 2 }, { .value = 3 } };
-	struct rseq_percpu_list_node *node;
+	struct rseqdev_percpu_list_node *node;
 	char in[100], out[100];
 	int i, index;
 
 	if (!ok(counter && lock && list && buf && mb, "%s: every structure created", name))
 		return;
-	rseq_percpu_reset_thread_stats();
+	rseqdev_percpu_reset_thread_stats();
 	for (i = 1; i <= 10; i++)
-		rseq_percpu_counter_add(counter, i);
-	ok(rseq_percpu_counter_sum(counter) == 55, "%s: counter adds up to 55", name);
-	ok(rseq_percpu_thread_stats().fallbacks == 10 &&
-	   rseq_percpu_thread_stats().commits == 0, "%s: all 10 through cpu_opv", name);
-	index = rseq_percpu_spinlock_lock(lock);
+		rseqdev_percpu_counter_add(counter, i);
+	ok(rseqdev_percpu_counter_sum(counter) == 55, "%s: counter adds up to 55", name);
+	ok(rseqdev_percpu_thread_stats().fallbacks == 10 &&
+	   rseqdev_percpu_thread_stats().commits == 0, "%s: all 10 through cpu_opv", name);
+	index = rseqdev_percpu_spinlock_lock(lock);
 	ok(index == 0 && lock->slots[0].locked == 1, "%s: spinlock taken", name);
-	rseq_percpu_spinlock_unlock(lock, index);
+	rseqdev_percpu_spinlock_unlock(lock, index);
 	for (i = 0; i < 3; i++)
-		rseq_percpu_list_push(list, &items[i].node);
-	node = rseq_percpu_list_pop(list);
+		rseqdev_percpu_list_push(list, &items[i].node);
+	node = rseqdev_percpu_list_pop(list);
 	ok(node == &items[2].node, "%s: list pops the last pushed", name);
-	node = rseq_percpu_list_take_all(list, 0);
+	node = rseqdev_percpu_list_take_all(list, 0);
 	ok(node == &items[1].node && node->next == &items[0].node && !node->next->next,
 	   "%s: list keeps the other two in order", name);
-	ok(rseq_percpu_buffer_push(buf, &items[0], RSEQ_MO_RELEASE) == 0 &&
-	   rseq_percpu_buffer_push(buf, &items[1], RSEQ_MO_RELAXED) == 0 &&
-	   rseq_percpu_buffer_push(buf, &items[2], RSEQ_MO_RELAXED) == 1,
+	ok(rseqdev_percpu_buffer_push(buf, &items[0], RSEQ_MO_RELEASE) == 0 &&
+	   rseqdev_percpu_buffer_push(buf, &items[1], RSEQ_MO_RELAXED) == 0 &&
+	   rseqdev_percpu_buffer_push(buf, &items[2], RSEQ_MO_RELAXED) == 1,
 	   "%s: buffer takes 2, then is full", name);
-	ok(rseq_percpu_buffer_pop(buf) == &items[1] && rseq_percpu_buffer_pop(buf) == &items[0] &&
-	   !rseq_percpu_buffer_pop(buf), "%s: buffer gives them back, then is empty", name);
+	ok(rseqdev_percpu_buffer_pop(buf) == &items[1] && rseqdev_percpu_buffer_pop(buf) == &items[0] &&
+	   !rseqdev_percpu_buffer_pop(buf), "%s: buffer gives them back, then is empty", name);
 	memset(in, 0x3c, sizeof(in));
 	memset(out, 0, sizeof(out));
-	ok(rseq_percpu_memcpy_buffer_push(mb, in, RSEQ_MO_RELEASE) == 0 &&
-	   rseq_percpu_memcpy_buffer_pop(mb, out) == 0 && !memcmp(in, out, sizeof(in)) &&
-	   rseq_percpu_memcpy_buffer_pop(mb, out) == 1,
+	ok(rseqdev_percpu_memcpy_buffer_push(mb, in, RSEQ_MO_RELEASE) == 0 &&
+	   rseqdev_percpu_memcpy_buffer_pop(mb, out) == 0 && !memcmp(in, out, sizeof(in)) &&
+	   rseqdev_percpu_memcpy_buffer_pop(mb, out) == 1,
 	   "%s: memcpy buffer copies an item in and out", name);
 	fake.fail_next = EFAULT;
-	expect_errno(rseq_percpu_counter_add(counter, 1), EFAULT,
+	expect_errno(rseqdev_percpu_counter_add(counter, 1), EFAULT,
 		     "slow path: the module's EFAULT ends the operation");
 	fake.fail_next = EAGAIN;
-	ok(!rseq_percpu_counter_add(counter, 1) && rseq_percpu_counter_sum(counter) == 56,
+	ok(!rseqdev_percpu_counter_add(counter, 1) && rseqdev_percpu_counter_sum(counter) == 56,
 	   "%s: EAGAIN is retried", name);
 	ok(fake.refused == 0, "%s: the fake module refused nothing%s", name,
 	   fake_why());
-	rseq_percpu_counter_destroy(counter);
-	rseq_percpu_spinlock_destroy(lock);
-	rseq_percpu_list_destroy(list);
-	rseq_percpu_buffer_destroy(buf);
-	rseq_percpu_memcpy_buffer_destroy(mb);
+	rseqdev_percpu_counter_destroy(counter);
+	rseqdev_percpu_spinlock_destroy(lock);
+	rseqdev_percpu_list_destroy(list);
+	rseqdev_percpu_buffer_destroy(buf);
+	rseqdev_percpu_memcpy_buffer_destroy(mb);
 }
 
 static void run_fake(void)
@@ -534,7 +534,7 @@ static void run_fake(void)
 	ok(fake.refused == 0, "cases: the fake module refused nothing%s",
 	   fake_why());
 	fake.execute = true;
-	ok(!rseq_percpu_set_slow_path(RSEQ_PERCPU_SLOW_ALWAYS, 1), "slow path always");
+	ok(!rseqdev_percpu_set_slow_path(RSEQDEV_PERCPU_SLOW_ALWAYS, 1), "slow path always");
 	check_slow_path(RSEQ_PERCPU_CPU_ID, "cpu_id");
 	check_slow_path(RSEQ_PERCPU_MM_CID, "mm_cid");
 	ok(!rseqdev_unregister_current_thread(), "unregistered at the end");
@@ -542,9 +542,9 @@ static void run_fake(void)
 
 static int run_env(const char *mode, const char *limit)
 {
-	ok(rseq_percpu_policy.slow_path == (enum rseq_percpu_slow_path)atoi(mode),
+	ok(rseqdev_percpu_policy.slow_path == (enum rseqdev_percpu_slow_path)atoi(mode),
 	   "slow path mode %s", mode);
-	ok(rseq_percpu_policy.abort_limit == (unsigned int)strtoul(limit, NULL, 10),
+	ok(rseqdev_percpu_policy.abort_limit == (unsigned int)strtoul(limit, NULL, 10),
 	   "abort limit %s", limit);
 	return tap_done();
 }

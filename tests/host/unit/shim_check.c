@@ -39,7 +39,7 @@
 #define ERRNO_MARK	4242	/* an errno no call sets */
 #define HIGH		0x7eadbeef00000000L	/* bits the u32 and int arguments drop */
 
-static struct rseq_abi area __attribute__((aligned(32)));
+static struct rseqdev_rseq area __attribute__((aligned(32)));
 static int saved_stderr = -1;
 static char captured[1024];
 
@@ -135,7 +135,7 @@ static void check_missing_device(void)
 	begin_capture();
 	expect_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG), ENOSYS,
 		     "missing device: rseq()");
-	expect_errno(shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER,
+	expect_errno(shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER,
 				  RSEQ_SIG), ENOSYS, "missing device: rseq(UNREGISTER)");
 	end_capture();
 	ok(!captured[0], "missing device: no warning (the module is just not loaded)");
@@ -189,17 +189,17 @@ static void check_rseq_to_module(void)
 	ok(kernel.calls == 0, "rseq(): the kernel is not called");
 	expect_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG), EBUSY,
 		     "rseq() twice: the module's EBUSY");
-	expect_errno(shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER, 0x1234),
+	expect_errno(shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, 0x1234),
 		     EPERM, "rseq(UNREGISTER) with another signature: EPERM");
-	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER,
+	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER,
 				    RSEQ_SIG)) == 0 &&
-	   register_sent(RSEQ_ABI_FLAG_UNREGISTER, 32, RSEQ_SIG), "rseq(UNREGISTER)");
+	   register_sent(RSEQDEV_RSEQ_FLAG_UNREGISTER, 32, RSEQ_SIG), "rseq(UNREGISTER)");
 	expect_errno(shim_syscall(__NR_rseq, &area, 32, 2, RSEQ_SIG), EINVAL,
 		     "rseq(flags 2): EINVAL");
 	fake.fail_next = EFAULT;
 	expect_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG), EFAULT,
 		     "rseq(): the module's EFAULT");
-	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == offsetof(struct rseq_abi, end) &&
+	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == offsetof(struct rseqdev_rseq, end) &&
 	   shim_getauxval(AT_RSEQ_ALIGN) == 32,
 	   "getauxval(AT_RSEQ_*): the module's layout");
 	ok(fake.refused == 0, "the fake module refused nothing%s",
@@ -318,21 +318,21 @@ static void check_modes(void)
 	kernel.has_rseq = false;
 	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG)) == 0 &&
 	   register_sent(0, 32, RSEQ_SIG), "auto on a kernel without rseq: the module");
-	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 	   "unregistered");
 
 	start(FAKE_DEVICE, "exclusive");
 	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG)) == 0 &&
 	   register_sent(0, 32, RSEQ_SIG) && kernel.calls == 0,
 	   "exclusive, glibc registered nothing: the module");
-	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 	   "unregistered");
 
 	start(FAKE_DEVICE, "bogus");
 	begin_capture();
 	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG)) == 0 &&
 	   register_sent(0, 32, RSEQ_SIG), "RSEQDEV_PRELOAD_RSEQ=bogus: the module");
-	shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG);
+	shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
 	end_capture();
 	ok(lines(captured) == 1 && strstr(captured, "ignoring RSEQDEV_PRELOAD_RSEQ=bogus"),
 	   "RSEQDEV_PRELOAD_RSEQ=bogus: one warning");
@@ -347,7 +347,7 @@ static void check_glibc_registered(void)
 	   "glibc registered: getauxval(AT_RSEQ_*) describe the kernel's area");
 	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG)) == 0 &&
 	   register_sent(0, 32, RSEQ_SIG), "module mode: rseq() still goes to the module");
-	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQ_ABI_FLAG_UNREGISTER, RSEQ_SIG),
+	ok(!shim_syscall(__NR_rseq, &area, 32, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 	   "unregistered");
 	start(FAKE_DEVICE, "exclusive");
 	ok(keeps_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG)) == 0 &&

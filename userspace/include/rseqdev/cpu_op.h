@@ -2,7 +2,7 @@
 /*
  * cpu_opv: the slow path of the per-CPU operations.
  *
- * Each cpu_op_*() function does what the rseq operation of the same name
+ * Each rseqdev_cpu_op_*() function does what the rseq operation of the same name
  * in <rseqdev/ops.h> does, with the same arguments, as one cpu_opv vector
  * that the module runs for the index (on that CPU with preemption off, or,
  * for a concurrency id, while the caller holds it). It cannot be aborted,
@@ -10,7 +10,7 @@
  * debugger's single-step, a fault on every attempt, or a scheduler that
  * preempts the thread on every try. It costs a system call.
  *
- * Every cpu_op_*() returns:
+ * Every rseqdev_cpu_op_*() returns:
  *   0	done;
  *   1	a compare failed: nothing was stored;
  *  -1	errno set: EAGAIN when the thread no longer holds the concurrency id
@@ -53,11 +53,11 @@ int rseqdev_cpu_opv(const struct rseqdev_cpu_op *ops, unsigned int nr_ops,
  * there, native ones included. MM_CID mode also needs the thread to be
  * registered through the module, which owns the ids.
  *
- * Return: non-zero when cpu_op_*() can run for @percpu_mode.
+ * Return: non-zero when rseqdev_cpu_op_*() can run for @percpu_mode.
  */
 int rseqdev_cpu_opv_usable(enum rseq_percpu_mode percpu_mode);
 
-int cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 				enum rseq_percpu_mode percpu_mode,
 				intptr_t *v, intptr_t expect, intptr_t newv,
 				int cpu);
@@ -67,30 +67,30 @@ int cpu_op_load_cbne_store__ptr(enum rseq_mo rseq_mo,
  * operation reads them inside its sequence; a node freed meanwhile is
  * read with expect_fault and retried.
  */
-int cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr(enum rseq_mo rseq_mo,
 					       enum rseq_percpu_mode percpu_mode,
 					       intptr_t *v, intptr_t expectnot,
 					       long voffp, intptr_t *load,
 					       int cpu);
 
-int cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_add_store__ptr(enum rseq_mo rseq_mo,
 			       enum rseq_percpu_mode percpu_mode,
 			       intptr_t *v, intptr_t count, int cpu);
 
-int cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_store_store__ptr(enum rseq_mo rseq_mo,
 				      enum rseq_percpu_mode percpu_mode,
 				      intptr_t *v, intptr_t expect,
 				      intptr_t *v2, intptr_t newv2,
 				      intptr_t newv, int cpu);
 
-int cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_load_cbne_store__ptr(enum rseq_mo rseq_mo,
 					  enum rseq_percpu_mode percpu_mode,
 					  intptr_t *v, intptr_t expect,
 					  intptr_t *v2, intptr_t expect2,
 					  intptr_t newv, int cpu);
 
 /* @len is at most RSEQDEV_CPU_OPV_MAX_OP_LEN (EINVAL beyond). */
-int cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
+int rseqdev_cpu_op_load_cbne_memcpy_store__ptr(enum rseq_mo rseq_mo,
 				       enum rseq_percpu_mode percpu_mode,
 				       intptr_t *v, intptr_t expect,
 				       void *dst, void *src, size_t len,

@@ -20,7 +20,7 @@
  *	the operation supports. Read the index again and retry.
  *
  * Preconditions: the calling thread is registered (rseq_thread_ready()),
- * the index comes from rseq_percpu_current_index() with the same mode, and
+ * the index comes from rseqdev_percpu_current_index() with the same mode, and
  * all data an operation touches belongs to that index. MM_CID mode needs
  * rseq_mm_cid_available(). Names and arguments follow librseq's.
  */
@@ -51,8 +51,8 @@ enum rseq_mo {
 
 /**
  * enum rseq_percpu_mode - what an index names
- * @RSEQ_PERCPU_CPU_ID: the CPU the thread runs on (struct rseq_abi cpu_id)
- * @RSEQ_PERCPU_MM_CID: the thread's concurrency id (struct rseq_abi mm_cid),
+ * @RSEQ_PERCPU_CPU_ID: the CPU the thread runs on (struct rseqdev_rseq cpu_id)
+ * @RSEQ_PERCPU_MM_CID: the thread's concurrency id (struct rseqdev_rseq mm_cid),
  *	compact near 0, unique among the running threads of the process
  */
 enum rseq_percpu_mode {
@@ -71,7 +71,7 @@ enum rseq_percpu_mode {
  *   RSEQ_TEMPLATE_INDEX	cpu_id or mm_cid, and one of
  *				RSEQ_TEMPLATE_INDEX_CPU_ID,
  *				RSEQ_TEMPLATE_INDEX_MM_CID defined: the field of
- *				struct rseq_abi the index is checked against
+ *				struct rseqdev_rseq the index is checked against
  *
  * RSEQ_TEMPLATE_NAME(op) names its instance of @op,
  * rseq_arch_<op>__<mo>_<index>, with these arguments: those of the
@@ -116,7 +116,7 @@ enum rseq_percpu_mode {
 #undef RSEQ_TEMPLATE_MO_RELEASE
 
 /**
- * rseq_percpu_current_index() - the index the calling thread runs with
+ * rseqdev_percpu_current_index() - the index the calling thread runs with
  * @percpu_mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  *
  * A hint: the thread may move before it uses the index, which the
@@ -127,7 +127,7 @@ enum rseq_percpu_mode {
  * mm_cid. Never pass a negative index to an operation (they refuse it).
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_current_index(enum rseq_percpu_mode percpu_mode)
+int rseqdev_percpu_current_index(enum rseq_percpu_mode percpu_mode)
 {
 	int32_t cpu = rseq_current_cpu_raw();
 

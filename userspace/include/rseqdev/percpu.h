@@ -8,7 +8,7 @@
  * is indexed either by CPU number or by concurrency id (mm_cid), chosen when
  * it is created. An operation works on the slot of the index the thread
  * runs with; when its sequence aborts it runs again on the index the thread
- * runs with then. That retry loop is rseq_percpu_retry(), the one place
+ * runs with then. That retry loop is rseqdev_percpu_retry(), the one place
  * every operation goes through.
  *
  * Every operation completes, even when its sequence keeps aborting: after
@@ -36,13 +36,13 @@ extern "C" {
 #endif
 
 /* Slots are aligned to this so that two indexes never share a line. */
-#define RSEQ_PERCPU_CACHELINE	64
+#define RSEQDEV_PERCPU_CACHELINE	64
 
 /* Failed attempts on a held spinlock before the waiter yields its CPU. */
-#define RSEQ_PERCPU_SPIN_BEFORE_YIELD	128
+#define RSEQDEV_PERCPU_SPIN_BEFORE_YIELD	128
 
 /**
- * rseq_percpu_nr_slots() - number of slots of every per-CPU structure
+ * rseqdev_percpu_nr_slots() - number of slots of every per-CPU structure
  *
  * One more than the highest possible CPU number, from
  * /sys/devices/system/cpu/possible, else sysconf(_SC_NPROCESSORS_CONF).
@@ -50,7 +50,7 @@ extern "C" {
  *
  * Return: the number of slots, at least 1.
  */
-unsigned int rseq_percpu_nr_slots(void);
+unsigned int rseqdev_percpu_nr_slots(void);
 
 /*
  * Aborts in a row after which an operation takes the cpu_opv path. An
@@ -61,7 +61,7 @@ unsigned int rseq_percpu_nr_slots(void);
  * attempts also cost less than the one system call of the slow path, so
  * waiting for them wastes little when the fast path would have won.
  */
-#define RSEQ_PERCPU_ABORT_LIMIT_DEFAULT	8
+#define RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT	8
 
 /* Environment: "auto" (default), "always" or "never"; see below. */
 #define RSEQDEV_ENV_CPU_OPV		"RSEQDEV_CPU_OPV"
@@ -69,130 +69,130 @@ unsigned int rseq_percpu_nr_slots(void);
 #define RSEQDEV_ENV_CPU_OPV_AFTER	"RSEQDEV_CPU_OPV_AFTER"
 
 /**
- * enum rseq_percpu_slow_path - when operations take the cpu_opv path
- * @RSEQ_PERCPU_SLOW_AUTO: after the abort limit, or at once when the
+ * enum rseqdev_percpu_slow_path - when operations take the cpu_opv path
+ * @RSEQDEV_PERCPU_SLOW_AUTO: after the abort limit, or at once when the
  *	thread is single-stepped
- * @RSEQ_PERCPU_SLOW_ALWAYS: for every operation: debugging, and testing
+ * @RSEQDEV_PERCPU_SLOW_ALWAYS: for every operation: debugging, and testing
  *	the slow path
- * @RSEQ_PERCPU_SLOW_NEVER: never; an operation may then retry forever
+ * @RSEQDEV_PERCPU_SLOW_NEVER: never; an operation may then retry forever
  *
  * The slow path needs the module's cpu_opv (rseqdev_cpu_opv_usable());
  * without it every mode behaves as NEVER.
  */
-enum rseq_percpu_slow_path {
-	RSEQ_PERCPU_SLOW_AUTO,
-	RSEQ_PERCPU_SLOW_ALWAYS,
-	RSEQ_PERCPU_SLOW_NEVER,
+enum rseqdev_percpu_slow_path {
+	RSEQDEV_PERCPU_SLOW_AUTO,
+	RSEQDEV_PERCPU_SLOW_ALWAYS,
+	RSEQDEV_PERCPU_SLOW_NEVER,
 };
 
 /* Process-wide; read by the inline operations. Set it with the call below. */
-struct rseq_percpu_policy {
-	enum rseq_percpu_slow_path slow_path;
+struct rseqdev_percpu_policy {
+	enum rseqdev_percpu_slow_path slow_path;
 	unsigned int abort_limit;
 };
 
-extern struct rseq_percpu_policy rseq_percpu_policy;
+extern struct rseqdev_percpu_policy rseqdev_percpu_policy;
 
 /**
- * rseq_percpu_set_slow_path() - choose when operations take cpu_opv
+ * rseqdev_percpu_set_slow_path() - choose when operations take cpu_opv
  * @slow_path: the mode, for every thread
  * @abort_limit: aborts in a row before the slow path, at least 1
  *
  * The defaults come from $RSEQDEV_CPU_OPV and $RSEQDEV_CPU_OPV_AFTER, else
- * RSEQ_PERCPU_SLOW_AUTO and RSEQ_PERCPU_ABORT_LIMIT_DEFAULT.
+ * RSEQDEV_PERCPU_SLOW_AUTO and RSEQDEV_PERCPU_ABORT_LIMIT_DEFAULT.
  *
  * Return: 0, or -1 with errno EINVAL.
  */
-int rseq_percpu_set_slow_path(enum rseq_percpu_slow_path slow_path,
+int rseqdev_percpu_set_slow_path(enum rseqdev_percpu_slow_path slow_path,
 			      unsigned int abort_limit);
 
 /**
- * struct rseq_percpu_stats - what the calling thread's operations did
+ * struct rseqdev_percpu_stats - what the calling thread's operations did
  * @commits: operations the rseq fast path completed
  * @aborts: sequences that aborted
  * @fallbacks: operations completed through cpu_opv
  */
-struct rseq_percpu_stats {
+struct rseqdev_percpu_stats {
 	uint64_t commits;
 	uint64_t aborts;
 	uint64_t fallbacks;
 };
 
 /* Per thread: its counters, and whether it takes the slow path always. */
-struct rseq_percpu_thread {
-	struct rseq_percpu_stats stats;
+struct rseqdev_percpu_thread {
+	struct rseqdev_percpu_stats stats;
 	int force_slow_path;
 };
 
-extern __thread struct rseq_percpu_thread rseq_percpu_self
+extern __thread struct rseqdev_percpu_thread rseqdev_percpu_self
 	__attribute__((tls_model("initial-exec")));
 
 /**
- * rseq_percpu_thread_stats() - the calling thread's counters
+ * rseqdev_percpu_thread_stats() - the calling thread's counters
  *
  * Return: a copy; they count from the thread's start or the last reset.
  */
-static inline struct rseq_percpu_stats rseq_percpu_thread_stats(void)
+static inline struct rseqdev_percpu_stats rseqdev_percpu_thread_stats(void)
 {
-	return rseq_percpu_self.stats;
+	return rseqdev_percpu_self.stats;
 }
 
-static inline void rseq_percpu_reset_thread_stats(void)
+static inline void rseqdev_percpu_reset_thread_stats(void)
 {
-	rseq_percpu_self.stats = (struct rseq_percpu_stats) { 0 };
+	rseqdev_percpu_self.stats = (struct rseqdev_percpu_stats) { 0 };
 }
 
 /**
- * rseq_percpu_thread_force_slow_path() - the calling thread always uses cpu_opv
+ * rseqdev_percpu_thread_force_slow_path() - the calling thread always uses cpu_opv
  * @force: non-zero to force, 0 to follow the process's mode again
  */
-static inline void rseq_percpu_thread_force_slow_path(int force)
+static inline void rseqdev_percpu_thread_force_slow_path(int force)
 {
-	rseq_percpu_self.force_slow_path = force;
+	rseqdev_percpu_self.force_slow_path = force;
 }
 
 /*
  * The cold half of the retry loop: after @aborts aborts in a row, should
  * the operation go on through cpu_opv? Also checks for single-stepping.
  */
-int rseq_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts);
+int rseqdev_percpu_fall_back(enum rseq_percpu_mode mode, unsigned int aborts);
 
 /* At the start of an operation: is the slow path forced? */
 static inline __attribute__((always_inline))
-int rseq_percpu_slow_from_start(enum rseq_percpu_mode mode)
+int rseqdev_percpu_slow_from_start(enum rseq_percpu_mode mode)
 {
-	if (__builtin_expect(!rseq_percpu_self.force_slow_path &&
-			     rseq_percpu_policy.slow_path != RSEQ_PERCPU_SLOW_ALWAYS, 1))
+	if (__builtin_expect(!rseqdev_percpu_self.force_slow_path &&
+			     rseqdev_percpu_policy.slow_path != RSEQDEV_PERCPU_SLOW_ALWAYS, 1))
 		return 0;
 	return rseqdev_cpu_opv_usable(mode);
 }
 
 /**
- * enum rseq_percpu_step - outcome of one attempt at an operation
- * @RSEQ_PERCPU_STEP_DONE: finished: committed, or found the slot full or
+ * enum rseqdev_percpu_step - outcome of one attempt at an operation
+ * @RSEQDEV_PERCPU_STEP_DONE: finished: committed, or found the slot full or
  *	empty; the result is in the operation's context
- * @RSEQ_PERCPU_STEP_RETRY: the slot changed between the attempt's first
+ * @RSEQDEV_PERCPU_STEP_RETRY: the slot changed between the attempt's first
  *	look and its sequence (or a spinlock is held); nothing was done
- * @RSEQ_PERCPU_STEP_ABORTED: the sequence aborted, or the slow path must be
+ * @RSEQDEV_PERCPU_STEP_ABORTED: the sequence aborted, or the slow path must be
  *	retried (EAGAIN); nothing was done
- * @RSEQ_PERCPU_STEP_FAILED: the slow path failed, errno says why
+ * @RSEQDEV_PERCPU_STEP_FAILED: the slow path failed, errno says why
  */
-enum rseq_percpu_step {
-	RSEQ_PERCPU_STEP_DONE,
-	RSEQ_PERCPU_STEP_RETRY,
-	RSEQ_PERCPU_STEP_ABORTED,
-	RSEQ_PERCPU_STEP_FAILED,
+enum rseqdev_percpu_step {
+	RSEQDEV_PERCPU_STEP_DONE,
+	RSEQDEV_PERCPU_STEP_RETRY,
+	RSEQDEV_PERCPU_STEP_ABORTED,
+	RSEQDEV_PERCPU_STEP_FAILED,
 };
 
 /*
  * The operation rseq_<name>() of <rseqdev/ops.h>, or its cpu_opv twin
- * cpu_op_<name>() when @slow: same arguments, same results.
+ * rseqdev_cpu_op_<name>() when @slow: same arguments, same results.
  */
-#define RSEQ_PERCPU_OP(slow, name, ...)					\
-	((slow) ? cpu_op_##name(__VA_ARGS__) : rseq_##name(__VA_ARGS__))
+#define RSEQDEV_PERCPU_OP(slow, name, ...)					\
+	((slow) ? rseqdev_cpu_op_##name(__VA_ARGS__) : rseq_##name(__VA_ARGS__))
 
 /**
- * rseq_percpu_retry() - run an operation on the current slot until it is done
+ * rseqdev_percpu_retry() - run an operation on the current slot until it is done
  * @mode: how the structure is indexed
  * @nr_slots: how many slots it has
  * @step: one attempt on slot @index, with the operation's context, through
@@ -202,7 +202,7 @@ enum rseq_percpu_step {
  * The retry loop of every operation below. It registers the thread if
  * needed, reads the index the thread runs with, and calls @step until @step
  * says it is done. Aborts switch the operation to the slow path as
- * enum rseq_percpu_slow_path says; the thread's counters record how it
+ * enum rseqdev_percpu_slow_path says; the thread's counters record how it
  * went.
  *
  * Return: 0 when @step is done, -1 with errno when the thread cannot be
@@ -211,8 +211,8 @@ enum rseq_percpu_step {
  * errno: EFAULT for memory the operation cannot access, ENOMEM).
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
-		      enum rseq_percpu_step (*step)(void *ctx, int index,
+int rseqdev_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
+		      enum rseqdev_percpu_step (*step)(void *ctx, int index,
 						    int slow),
 		      void *ctx)
 {
@@ -221,9 +221,9 @@ int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
 
 	if (rseq_thread_ready())
 		return -1;
-	slow = rseq_percpu_slow_from_start(mode);
+	slow = rseqdev_percpu_slow_from_start(mode);
 	for (;;) {
-		int index = rseq_percpu_current_index(mode);
+		int index = rseqdev_percpu_current_index(mode);
 
 		if (index < 0) {
 			errno = EOPNOTSUPP;
@@ -234,26 +234,26 @@ int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
 			return -1;
 		}
 		switch (step(ctx, index, slow)) {
-		case RSEQ_PERCPU_STEP_DONE:
+		case RSEQDEV_PERCPU_STEP_DONE:
 			if (slow)
-				rseq_percpu_self.stats.fallbacks++;
+				rseqdev_percpu_self.stats.fallbacks++;
 			else
-				rseq_percpu_self.stats.commits++;
+				rseqdev_percpu_self.stats.commits++;
 			return 0;
-		case RSEQ_PERCPU_STEP_RETRY:
+		case RSEQDEV_PERCPU_STEP_RETRY:
 			continue;
-		case RSEQ_PERCPU_STEP_ABORTED:
+		case RSEQDEV_PERCPU_STEP_ABORTED:
 			/*
 			 * Preempted, migrated or signalled inside the
 			 * sequence (or, on the slow path, moved to another
 			 * concurrency id): read the index again and retry.
 			 */
 			if (!slow) {
-				rseq_percpu_self.stats.aborts++;
-				slow = rseq_percpu_fall_back(mode, ++aborts);
+				rseqdev_percpu_self.stats.aborts++;
+				slow = rseqdev_percpu_fall_back(mode, ++aborts);
 			}
 			continue;
-		case RSEQ_PERCPU_STEP_FAILED:
+		case RSEQDEV_PERCPU_STEP_FAILED:
 			return -1;
 		}
 	}
@@ -261,55 +261,55 @@ int rseq_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
 
 /* An attempt's view of an operation's return value. */
 static inline __attribute__((always_inline))
-enum rseq_percpu_step rseq_percpu_step_of(int slow, int op_ret)
+enum rseqdev_percpu_step rseqdev_percpu_step_of(int slow, int op_ret)
 {
 	if (op_ret < 0)
-		return !slow || errno == EAGAIN ? RSEQ_PERCPU_STEP_ABORTED
-						: RSEQ_PERCPU_STEP_FAILED;
-	return op_ret ? RSEQ_PERCPU_STEP_RETRY : RSEQ_PERCPU_STEP_DONE;
+		return !slow || errno == EAGAIN ? RSEQDEV_PERCPU_STEP_ABORTED
+						: RSEQDEV_PERCPU_STEP_FAILED;
+	return op_ret ? RSEQDEV_PERCPU_STEP_RETRY : RSEQDEV_PERCPU_STEP_DONE;
 }
 
 /* The memory orders a push accepts. */
-static inline int rseq_percpu_mo_valid(enum rseq_mo mo)
+static inline int rseqdev_percpu_mo_valid(enum rseq_mo mo)
 {
 	return mo == RSEQ_MO_RELAXED || mo == RSEQ_MO_RELEASE;
 }
 
 /* Counter */
 
-struct rseq_percpu_counter_slot {
+struct rseqdev_percpu_counter_slot {
 	intptr_t count;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 /**
- * struct rseq_percpu_counter - a counter split into per-CPU parts
+ * struct rseqdev_percpu_counter - a counter split into per-CPU parts
  * @mode: how it is indexed
  * @nr_slots: number of slots
  * @slots: one part per index
  */
-struct rseq_percpu_counter {
+struct rseqdev_percpu_counter {
 	enum rseq_percpu_mode mode;
 	unsigned int nr_slots;
-	struct rseq_percpu_counter_slot *slots;
+	struct rseqdev_percpu_counter_slot *slots;
 };
 
 /**
- * rseq_percpu_counter_create() - allocate a counter at zero
+ * rseqdev_percpu_counter_create() - allocate a counter at zero
  * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  *
  * Return: the counter, or NULL with errno: EINVAL (unknown mode),
  * EOPNOTSUPP (MM_CID mode while the area in use has no mm_cid), ENOMEM.
  */
-struct rseq_percpu_counter *rseq_percpu_counter_create(enum rseq_percpu_mode mode);
+struct rseqdev_percpu_counter *rseqdev_percpu_counter_create(enum rseq_percpu_mode mode);
 
 /**
- * rseq_percpu_counter_destroy() - free a counter
+ * rseqdev_percpu_counter_destroy() - free a counter
  * @counter: the counter, or NULL
  */
-void rseq_percpu_counter_destroy(struct rseq_percpu_counter *counter);
+void rseqdev_percpu_counter_destroy(struct rseqdev_percpu_counter *counter);
 
 /**
- * rseq_percpu_counter_sum() - the counter's value
+ * rseqdev_percpu_counter_sum() - the counter's value
  * @counter: the counter
  *
  * Adds up the slots one by one: exact when no add runs concurrently, else
@@ -317,134 +317,134 @@ void rseq_percpu_counter_destroy(struct rseq_percpu_counter *counter);
  *
  * Return: the sum of all slots (wrapping).
  */
-intptr_t rseq_percpu_counter_sum(const struct rseq_percpu_counter *counter);
+intptr_t rseqdev_percpu_counter_sum(const struct rseqdev_percpu_counter *counter);
 
-struct rseq_percpu_counter_add_ctx {
-	struct rseq_percpu_counter *counter;
+struct rseqdev_percpu_counter_add_ctx {
+	struct rseqdev_percpu_counter *counter;
 	intptr_t amount;
 };
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_counter_add_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_counter_add_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_counter_add_ctx *ctx =
-		(struct rseq_percpu_counter_add_ctx *)arg;
-	struct rseq_percpu_counter *counter = ctx->counter;
+	struct rseqdev_percpu_counter_add_ctx *ctx =
+		(struct rseqdev_percpu_counter_add_ctx *)arg;
+	struct rseqdev_percpu_counter *counter = ctx->counter;
 
-	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_add_store__ptr, RSEQ_MO_RELAXED, counter->mode,
 			&counter->slots[index].count, ctx->amount, index));
 }
 
 /**
- * rseq_percpu_counter_add() - add to the current slot of a counter
+ * rseqdev_percpu_counter_add() - add to the current slot of a counter
  * @counter: the counter
  * @amount: any signed amount
  *
  * Async-signal-safe once the thread is registered.
  *
- * Return: 0, or -1 with errno as rseq_percpu_retry().
+ * Return: 0, or -1 with errno as rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_counter_add(struct rseq_percpu_counter *counter,
+int rseqdev_percpu_counter_add(struct rseqdev_percpu_counter *counter,
 			    intptr_t amount)
 {
-	struct rseq_percpu_counter_add_ctx ctx = {
+	struct rseqdev_percpu_counter_add_ctx ctx = {
 		.counter = counter,
 		.amount = amount,
 	};
 
-	return rseq_percpu_retry(counter->mode, counter->nr_slots,
-				 rseq_percpu_counter_add_step, &ctx);
+	return rseqdev_percpu_retry(counter->mode, counter->nr_slots,
+				 rseqdev_percpu_counter_add_step, &ctx);
 }
 
 /* Spinlock */
 
-struct rseq_percpu_spinlock_slot {
+struct rseqdev_percpu_spinlock_slot {
 	intptr_t locked;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 /**
- * struct rseq_percpu_spinlock - one lock per index
+ * struct rseqdev_percpu_spinlock - one lock per index
  * @mode: how it is indexed
  * @nr_slots: number of slots
  * @slots: one lock word per index, 0 when free, 1 when held
  */
-struct rseq_percpu_spinlock {
+struct rseqdev_percpu_spinlock {
 	enum rseq_percpu_mode mode;
 	unsigned int nr_slots;
-	struct rseq_percpu_spinlock_slot *slots;
+	struct rseqdev_percpu_spinlock_slot *slots;
 };
 
 /**
- * rseq_percpu_spinlock_create() - allocate a set of free per-CPU locks
+ * rseqdev_percpu_spinlock_create() - allocate a set of free per-CPU locks
  * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  *
- * Return: the locks, or NULL with errno as rseq_percpu_counter_create().
+ * Return: the locks, or NULL with errno as rseqdev_percpu_counter_create().
  */
-struct rseq_percpu_spinlock *rseq_percpu_spinlock_create(enum rseq_percpu_mode mode);
+struct rseqdev_percpu_spinlock *rseqdev_percpu_spinlock_create(enum rseq_percpu_mode mode);
 
 /**
- * rseq_percpu_spinlock_destroy() - free a set of per-CPU locks
+ * rseqdev_percpu_spinlock_destroy() - free a set of per-CPU locks
  * @lock: the locks, all free, or NULL
  */
-void rseq_percpu_spinlock_destroy(struct rseq_percpu_spinlock *lock);
+void rseqdev_percpu_spinlock_destroy(struct rseqdev_percpu_spinlock *lock);
 
-struct rseq_percpu_spinlock_ctx {
-	struct rseq_percpu_spinlock *lock;
+struct rseqdev_percpu_spinlock_ctx {
+	struct rseqdev_percpu_spinlock *lock;
 	int index;
 	unsigned int busy;
 };
 
 /* A held lock: its holder was preempted or migrated while holding it. */
-static inline void rseq_percpu_spin_wait(unsigned int *busy)
+static inline void rseqdev_percpu_spin_wait(unsigned int *busy)
 {
-	if (++*busy % RSEQ_PERCPU_SPIN_BEFORE_YIELD == 0)
+	if (++*busy % RSEQDEV_PERCPU_SPIN_BEFORE_YIELD == 0)
 		sched_yield();
 	else
 		rseq_arch_cpu_relax();
 }
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_spinlock_lock_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_spinlock_lock_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_spinlock_ctx *ctx =
-		(struct rseq_percpu_spinlock_ctx *)arg;
-	struct rseq_percpu_spinlock *lock = ctx->lock;
+	struct rseqdev_percpu_spinlock_ctx *ctx =
+		(struct rseqdev_percpu_spinlock_ctx *)arg;
+	struct rseqdev_percpu_spinlock *lock = ctx->lock;
 	int ret;
 
-	ret = RSEQ_PERCPU_OP(slow, load_cbne_store__ptr, RSEQ_MO_RELAXED,
+	ret = RSEQDEV_PERCPU_OP(slow, load_cbne_store__ptr, RSEQ_MO_RELAXED,
 			     lock->mode, &lock->slots[index].locked, 0, 1,
 			     index);
 	if (ret > 0)
-		rseq_percpu_spin_wait(&ctx->busy);
+		rseqdev_percpu_spin_wait(&ctx->busy);
 	else if (ret == 0)
 		ctx->index = index;
-	return rseq_percpu_step_of(slow, ret);
+	return rseqdev_percpu_step_of(slow, ret);
 }
 
 /**
- * rseq_percpu_spinlock_lock() - take the lock of the current index
+ * rseqdev_percpu_spinlock_lock() - take the lock of the current index
  * @lock: the locks
  *
  * Spins while the lock is held, yielding the CPU now and then so that a
  * preempted holder on the same CPU can finish. The thread may migrate while
  * it holds the lock: it stays the holder of the index returned.
  *
- * Return: the index locked, to pass to rseq_percpu_spinlock_unlock(), or
- * -1 with errno as rseq_percpu_retry().
+ * Return: the index locked, to pass to rseqdev_percpu_spinlock_unlock(), or
+ * -1 with errno as rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_spinlock_lock(struct rseq_percpu_spinlock *lock)
+int rseqdev_percpu_spinlock_lock(struct rseqdev_percpu_spinlock *lock)
 {
-	struct rseq_percpu_spinlock_ctx ctx = {
+	struct rseqdev_percpu_spinlock_ctx ctx = {
 		.lock = lock,
 		.index = -1,
 		.busy = 0,
 	};
 
-	if (rseq_percpu_retry(lock->mode, lock->nr_slots,
-			      rseq_percpu_spinlock_lock_step, &ctx))
+	if (rseqdev_percpu_retry(lock->mode, lock->nr_slots,
+			      rseqdev_percpu_spinlock_lock_step, &ctx))
 		return -1;
 	/*
 	 * The sequence loaded 0 before it stored 1: order what the holder
@@ -455,15 +455,15 @@ int rseq_percpu_spinlock_lock(struct rseq_percpu_spinlock *lock)
 }
 
 /**
- * rseq_percpu_spinlock_unlock() - release a lock taken by this thread
+ * rseqdev_percpu_spinlock_unlock() - release a lock taken by this thread
  * @lock: the locks
- * @index: what rseq_percpu_spinlock_lock() returned
+ * @index: what rseqdev_percpu_spinlock_lock() returned
  *
  * A release store: what the holder wrote is visible to the next holder.
  * Works from any CPU.
  */
 static inline __attribute__((always_inline))
-void rseq_percpu_spinlock_unlock(struct rseq_percpu_spinlock *lock, int index)
+void rseqdev_percpu_spinlock_unlock(struct rseqdev_percpu_spinlock *lock, int index)
 {
 	__atomic_store_n(&lock->slots[index].locked, 0, __ATOMIC_RELEASE);
 }
@@ -471,45 +471,45 @@ void rseq_percpu_spinlock_unlock(struct rseq_percpu_spinlock *lock, int index)
 /* Linked list */
 
 /**
- * struct rseq_percpu_list_node - link of a per-CPU list; embed it in items
+ * struct rseqdev_percpu_list_node - link of a per-CPU list; embed it in items
  * @next: the next node, NULL at the end
  */
-struct rseq_percpu_list_node {
-	struct rseq_percpu_list_node *next;
+struct rseqdev_percpu_list_node {
+	struct rseqdev_percpu_list_node *next;
 };
 
-struct rseq_percpu_list_slot {
-	struct rseq_percpu_list_node *head;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+struct rseqdev_percpu_list_slot {
+	struct rseqdev_percpu_list_node *head;
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 /**
- * struct rseq_percpu_list - a LIFO list per index
+ * struct rseqdev_percpu_list - a LIFO list per index
  * @mode: how it is indexed
  * @nr_slots: number of slots
  * @slots: one list head per index
  */
-struct rseq_percpu_list {
+struct rseqdev_percpu_list {
 	enum rseq_percpu_mode mode;
 	unsigned int nr_slots;
-	struct rseq_percpu_list_slot *slots;
+	struct rseqdev_percpu_list_slot *slots;
 };
 
 /**
- * rseq_percpu_list_create() - allocate a set of empty per-CPU lists
+ * rseqdev_percpu_list_create() - allocate a set of empty per-CPU lists
  * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  *
- * Return: the lists, or NULL with errno as rseq_percpu_counter_create().
+ * Return: the lists, or NULL with errno as rseqdev_percpu_counter_create().
  */
-struct rseq_percpu_list *rseq_percpu_list_create(enum rseq_percpu_mode mode);
+struct rseqdev_percpu_list *rseqdev_percpu_list_create(enum rseq_percpu_mode mode);
 
 /**
- * rseq_percpu_list_destroy() - free a set of per-CPU lists, not the nodes
+ * rseqdev_percpu_list_destroy() - free a set of per-CPU lists, not the nodes
  * @list: the lists, or NULL
  */
-void rseq_percpu_list_destroy(struct rseq_percpu_list *list);
+void rseqdev_percpu_list_destroy(struct rseqdev_percpu_list *list);
 
 /**
- * rseq_percpu_list_take_all() - detach the whole list of one index
+ * rseqdev_percpu_list_take_all() - detach the whole list of one index
  * @list: the lists
  * @index: the slot, below @list->nr_slots
  *
@@ -518,133 +518,133 @@ void rseq_percpu_list_destroy(struct rseq_percpu_list *list);
  *
  * Return: the first node (chained by @next), or NULL when it was empty.
  */
-struct rseq_percpu_list_node *rseq_percpu_list_take_all(struct rseq_percpu_list *list,
+struct rseqdev_percpu_list_node *rseqdev_percpu_list_take_all(struct rseqdev_percpu_list *list,
 							unsigned int index);
 
-struct rseq_percpu_list_ctx {
-	struct rseq_percpu_list *list;
-	struct rseq_percpu_list_node *node;
+struct rseqdev_percpu_list_ctx {
+	struct rseqdev_percpu_list *list;
+	struct rseqdev_percpu_list_node *node;
 };
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_list_push_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_list_push_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
-	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
-	struct rseq_percpu_list_node *head = RSEQ_READ_ONCE(slot->head);
+	struct rseqdev_percpu_list_ctx *ctx = (struct rseqdev_percpu_list_ctx *)arg;
+	struct rseqdev_percpu_list_slot *slot = &ctx->list->slots[index];
+	struct rseqdev_percpu_list_node *head = RSEQ_READ_ONCE(slot->head);
 
 	/* Linked before it is published; the sequence rechecks the head. */
 	ctx->node->next = head;
-	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_cbne_store__ptr, RSEQ_MO_RELAXED, ctx->list->mode,
 			(intptr_t *)&slot->head, (intptr_t)head,
 			(intptr_t)ctx->node, index));
 }
 
 /**
- * rseq_percpu_list_push() - push a node on the current index's list
+ * rseqdev_percpu_list_push() - push a node on the current index's list
  * @list: the lists
  * @node: a node no list holds
  *
- * Return: 0, or -1 with errno as rseq_percpu_retry().
+ * Return: 0, or -1 with errno as rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_list_push(struct rseq_percpu_list *list,
-			  struct rseq_percpu_list_node *node)
+int rseqdev_percpu_list_push(struct rseqdev_percpu_list *list,
+			  struct rseqdev_percpu_list_node *node)
 {
-	struct rseq_percpu_list_ctx ctx = {
+	struct rseqdev_percpu_list_ctx ctx = {
 		.list = list,
 		.node = node,
 	};
 
-	return rseq_percpu_retry(list->mode, list->nr_slots,
-				 rseq_percpu_list_push_step, &ctx);
+	return rseqdev_percpu_retry(list->mode, list->nr_slots,
+				 rseqdev_percpu_list_push_step, &ctx);
 }
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_list_pop_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_list_pop_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_list_ctx *ctx = (struct rseq_percpu_list_ctx *)arg;
-	struct rseq_percpu_list_slot *slot = &ctx->list->slots[index];
+	struct rseqdev_percpu_list_ctx *ctx = (struct rseqdev_percpu_list_ctx *)arg;
+	struct rseqdev_percpu_list_slot *slot = &ctx->list->slots[index];
 	intptr_t head;
 	int ret;
 
-	ret = RSEQ_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
+	ret = RSEQDEV_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
 			RSEQ_MO_RELAXED, ctx->list->mode, (intptr_t *)&slot->head, 0,
-			offsetof(struct rseq_percpu_list_node, next), &head,
+			offsetof(struct rseqdev_percpu_list_node, next), &head,
 			index);
 	if (ret < 0)
-		return rseq_percpu_step_of(slow, ret);
+		return rseqdev_percpu_step_of(slow, ret);
 	/* Compare failed: the list was empty, a final answer. */
-	ctx->node = ret ? NULL : (struct rseq_percpu_list_node *)head;
-	return RSEQ_PERCPU_STEP_DONE;
+	ctx->node = ret ? NULL : (struct rseqdev_percpu_list_node *)head;
+	return RSEQDEV_PERCPU_STEP_DONE;
 }
 
 /**
- * rseq_percpu_list_pop() - pop the head of the current index's list
+ * rseqdev_percpu_list_pop() - pop the head of the current index's list
  * @list: the lists
  *
  * The head and its successor are read inside the sequence, so a node
  * popped and pushed back concurrently (ABA) cannot corrupt the list.
  *
  * Return: the node, or NULL when that list is empty or on error (errno as
- * rseq_percpu_retry(); a thread that passed rseq_thread_ready() gets no
+ * rseqdev_percpu_retry(); a thread that passed rseq_thread_ready() gets no
  * error).
  */
 static inline __attribute__((always_inline))
-struct rseq_percpu_list_node *rseq_percpu_list_pop(struct rseq_percpu_list *list)
+struct rseqdev_percpu_list_node *rseqdev_percpu_list_pop(struct rseqdev_percpu_list *list)
 {
-	struct rseq_percpu_list_ctx ctx = {
+	struct rseqdev_percpu_list_ctx ctx = {
 		.list = list,
 		.node = NULL,
 	};
 
-	if (rseq_percpu_retry(list->mode, list->nr_slots,
-			      rseq_percpu_list_pop_step, &ctx))
+	if (rseqdev_percpu_retry(list->mode, list->nr_slots,
+			      rseqdev_percpu_list_pop_step, &ctx))
 		return NULL;
 	return ctx.node;
 }
 
 /* Bounded buffer of pointers */
 
-struct rseq_percpu_buffer_slot {
+struct rseqdev_percpu_buffer_slot {
 	intptr_t offset;
 	void **array;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 /**
- * struct rseq_percpu_buffer - a bounded LIFO of pointers per index
+ * struct rseqdev_percpu_buffer - a bounded LIFO of pointers per index
  * @mode: how it is indexed
  * @nr_slots: number of slots
  * @capacity: pointers each slot holds at most
  * @slots: per index, the number of pointers held and their array
  */
-struct rseq_percpu_buffer {
+struct rseqdev_percpu_buffer {
 	enum rseq_percpu_mode mode;
 	unsigned int nr_slots;
 	size_t capacity;
-	struct rseq_percpu_buffer_slot *slots;
+	struct rseqdev_percpu_buffer_slot *slots;
 };
 
 /**
- * rseq_percpu_buffer_create() - allocate a set of empty per-CPU buffers
+ * rseqdev_percpu_buffer_create() - allocate a set of empty per-CPU buffers
  * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  * @capacity: pointers each index's buffer holds at most, at least 1
  *
- * Return: the buffers, or NULL with errno as rseq_percpu_counter_create()
+ * Return: the buffers, or NULL with errno as rseqdev_percpu_counter_create()
  * (EINVAL too for a zero or oversized @capacity).
  */
-struct rseq_percpu_buffer *rseq_percpu_buffer_create(enum rseq_percpu_mode mode,
+struct rseqdev_percpu_buffer *rseqdev_percpu_buffer_create(enum rseq_percpu_mode mode,
 						     size_t capacity);
 
 /**
- * rseq_percpu_buffer_destroy() - free a set of per-CPU buffers
+ * rseqdev_percpu_buffer_destroy() - free a set of per-CPU buffers
  * @buf: the buffers, or NULL
  */
-void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf);
+void rseqdev_percpu_buffer_destroy(struct rseqdev_percpu_buffer *buf);
 
 /**
- * rseq_percpu_buffer_take() - remove a pointer from one index's buffer
+ * rseqdev_percpu_buffer_take() - remove a pointer from one index's buffer
  * @buf: the buffers
  * @index: the slot, below @buf->nr_slots
  *
@@ -652,29 +652,29 @@ void rseq_percpu_buffer_destroy(struct rseq_percpu_buffer *buf);
  *
  * Return: the pointer last pushed there, or NULL when it is empty.
  */
-void *rseq_percpu_buffer_take(struct rseq_percpu_buffer *buf,
+void *rseqdev_percpu_buffer_take(struct rseqdev_percpu_buffer *buf,
 			      unsigned int index);
 
-struct rseq_percpu_buffer_ctx {
-	struct rseq_percpu_buffer *buf;
+struct rseqdev_percpu_buffer_ctx {
+	struct rseqdev_percpu_buffer *buf;
 	void *item;
 	enum rseq_mo mo;
 	int full;
 };
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_buffer_push_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_buffer_push_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
-	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
+	struct rseqdev_percpu_buffer_ctx *ctx = (struct rseqdev_percpu_buffer_ctx *)arg;
+	struct rseqdev_percpu_buffer_slot *slot = &ctx->buf->slots[index];
 	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
 
 	if ((size_t)offset >= ctx->buf->capacity) {
 		ctx->full = 1;
-		return RSEQ_PERCPU_STEP_DONE;
+		return RSEQDEV_PERCPU_STEP_DONE;
 	}
 	/* The pointer goes in first; the count publishes it. */
-	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_cbne_store_store__ptr, ctx->mo,
 			ctx->buf->mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset], (intptr_t)ctx->item,
@@ -682,7 +682,7 @@ rseq_percpu_buffer_push_step(void *arg, int index, int slow)
 }
 
 /**
- * rseq_percpu_buffer_push() - push a pointer on the current index's buffer
+ * rseqdev_percpu_buffer_push() - push a pointer on the current index's buffer
  * @buf: the buffers
  * @item: the pointer, not NULL
  * @mo: RSEQ_MO_RELEASE to make what the caller wrote before (the item's
@@ -690,121 +690,121 @@ rseq_percpu_buffer_push_step(void *arg, int index, int slow)
  *	RSEQ_MO_RELAXED
  *
  * Return: 0 pushed, 1 that buffer is full, -1 with errno: EINVAL (NULL
- * @item or bad @mo), or as rseq_percpu_retry().
+ * @item or bad @mo), or as rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_buffer_push(struct rseq_percpu_buffer *buf, void *item,
+int rseqdev_percpu_buffer_push(struct rseqdev_percpu_buffer *buf, void *item,
 			    enum rseq_mo mo)
 {
-	struct rseq_percpu_buffer_ctx ctx = {
+	struct rseqdev_percpu_buffer_ctx ctx = {
 		.buf = buf,
 		.item = item,
 		.mo = mo,
 		.full = 0,
 	};
 
-	if (!item || !rseq_percpu_mo_valid(mo)) {
+	if (!item || !rseqdev_percpu_mo_valid(mo)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
-			      rseq_percpu_buffer_push_step, &ctx))
+	if (rseqdev_percpu_retry(buf->mode, buf->nr_slots,
+			      rseqdev_percpu_buffer_push_step, &ctx))
 		return -1;
 	return ctx.full;
 }
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_buffer_pop_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_buffer_pop_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_buffer_ctx *ctx = (struct rseq_percpu_buffer_ctx *)arg;
-	struct rseq_percpu_buffer_slot *slot = &ctx->buf->slots[index];
+	struct rseqdev_percpu_buffer_ctx *ctx = (struct rseqdev_percpu_buffer_ctx *)arg;
+	struct rseqdev_percpu_buffer_slot *slot = &ctx->buf->slots[index];
 	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
 	void *item;
 	int ret;
 
 	if (offset <= 0) {
 		ctx->item = NULL;
-		return RSEQ_PERCPU_STEP_DONE;
+		return RSEQDEV_PERCPU_STEP_DONE;
 	}
 	item = RSEQ_READ_ONCE(slot->array[offset - 1]);
 	/* Still the same count and the same top item: take it. */
-	ret = RSEQ_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
+	ret = RSEQDEV_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
 			RSEQ_MO_RELAXED, ctx->buf->mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset - 1], (intptr_t)item,
 			offset - 1, index);
 	if (ret == 0)
 		ctx->item = item;
-	return rseq_percpu_step_of(slow, ret);
+	return rseqdev_percpu_step_of(slow, ret);
 }
 
 /**
- * rseq_percpu_buffer_pop() - pop the last pointer of the current index's buffer
+ * rseqdev_percpu_buffer_pop() - pop the last pointer of the current index's buffer
  * @buf: the buffers
  *
  * Return: the pointer, or NULL when that buffer is empty or on error (errno
- * as rseq_percpu_retry()).
+ * as rseqdev_percpu_retry()).
  */
 static inline __attribute__((always_inline))
-void *rseq_percpu_buffer_pop(struct rseq_percpu_buffer *buf)
+void *rseqdev_percpu_buffer_pop(struct rseqdev_percpu_buffer *buf)
 {
-	struct rseq_percpu_buffer_ctx ctx = {
+	struct rseqdev_percpu_buffer_ctx ctx = {
 		.buf = buf,
 		.item = NULL,
 		.mo = RSEQ_MO_RELAXED,
 		.full = 0,
 	};
 
-	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
-			      rseq_percpu_buffer_pop_step, &ctx))
+	if (rseqdev_percpu_retry(buf->mode, buf->nr_slots,
+			      rseqdev_percpu_buffer_pop_step, &ctx))
 		return NULL;
 	return ctx.item;
 }
 
 /* Buffer of fixed-size items, copied in and out */
 
-struct rseq_percpu_memcpy_buffer_slot {
+struct rseqdev_percpu_memcpy_buffer_slot {
 	intptr_t offset;
 	char *array;
-} __attribute__((aligned(RSEQ_PERCPU_CACHELINE)));
+} __attribute__((aligned(RSEQDEV_PERCPU_CACHELINE)));
 
 /**
- * struct rseq_percpu_memcpy_buffer - a bounded LIFO of items per index
+ * struct rseqdev_percpu_memcpy_buffer - a bounded LIFO of items per index
  * @mode: how it is indexed
  * @nr_slots: number of slots
  * @capacity: items each slot holds at most
  * @item_len: size of an item in bytes
  * @slots: per index, the number of items held and their storage
  */
-struct rseq_percpu_memcpy_buffer {
+struct rseqdev_percpu_memcpy_buffer {
 	enum rseq_percpu_mode mode;
 	unsigned int nr_slots;
 	size_t capacity;
 	size_t item_len;
-	struct rseq_percpu_memcpy_buffer_slot *slots;
+	struct rseqdev_percpu_memcpy_buffer_slot *slots;
 };
 
 /**
- * rseq_percpu_memcpy_buffer_create() - allocate a set of empty item buffers
+ * rseqdev_percpu_memcpy_buffer_create() - allocate a set of empty item buffers
  * @mode: RSEQ_PERCPU_CPU_ID or RSEQ_PERCPU_MM_CID
  * @capacity: items each index's buffer holds at most, at least 1
  * @item_len: size of an item, 1 to RSEQDEV_CPU_OPV_MAX_OP_LEN (4096) bytes
  *	so that a cpu_opv vector can always copy one
  *
- * Return: the buffers, or NULL with errno as rseq_percpu_counter_create()
+ * Return: the buffers, or NULL with errno as rseqdev_percpu_counter_create()
  * (EINVAL too for a bad @capacity or @item_len).
  */
-struct rseq_percpu_memcpy_buffer *
-rseq_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
+struct rseqdev_percpu_memcpy_buffer *
+rseqdev_percpu_memcpy_buffer_create(enum rseq_percpu_mode mode, size_t capacity,
 				 size_t item_len);
 
 /**
- * rseq_percpu_memcpy_buffer_destroy() - free a set of item buffers
+ * rseqdev_percpu_memcpy_buffer_destroy() - free a set of item buffers
  * @buf: the buffers, or NULL
  */
-void rseq_percpu_memcpy_buffer_destroy(struct rseq_percpu_memcpy_buffer *buf);
+void rseqdev_percpu_memcpy_buffer_destroy(struct rseqdev_percpu_memcpy_buffer *buf);
 
 /**
- * rseq_percpu_memcpy_buffer_take() - remove an item from one index's buffer
+ * rseqdev_percpu_memcpy_buffer_take() - remove an item from one index's buffer
  * @buf: the buffers
  * @index: the slot, below @buf->nr_slots
  * @item: receives @buf->item_len bytes
@@ -813,37 +813,37 @@ void rseq_percpu_memcpy_buffer_destroy(struct rseq_percpu_memcpy_buffer *buf);
  *
  * Return: 0 an item was copied out, 1 that buffer is empty.
  */
-int rseq_percpu_memcpy_buffer_take(struct rseq_percpu_memcpy_buffer *buf,
+int rseqdev_percpu_memcpy_buffer_take(struct rseqdev_percpu_memcpy_buffer *buf,
 				   unsigned int index, void *item);
 
-struct rseq_percpu_memcpy_buffer_ctx {
-	struct rseq_percpu_memcpy_buffer *buf;
+struct rseqdev_percpu_memcpy_buffer_ctx {
+	struct rseqdev_percpu_memcpy_buffer *buf;
 	void *item;
 	enum rseq_mo mo;
 	int full_or_empty;
 };
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_memcpy_buffer_ctx *ctx =
-		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
-	struct rseq_percpu_memcpy_buffer *buf = ctx->buf;
-	struct rseq_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
+	struct rseqdev_percpu_memcpy_buffer_ctx *ctx =
+		(struct rseqdev_percpu_memcpy_buffer_ctx *)arg;
+	struct rseqdev_percpu_memcpy_buffer *buf = ctx->buf;
+	struct rseqdev_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
 	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
 
 	if ((size_t)offset >= buf->capacity) {
 		ctx->full_or_empty = 1;
-		return RSEQ_PERCPU_STEP_DONE;
+		return RSEQDEV_PERCPU_STEP_DONE;
 	}
-	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_cbne_memcpy_store__ptr, ctx->mo, buf->mode, &slot->offset, offset,
 			slot->array + (size_t)offset * buf->item_len,
 			ctx->item, buf->item_len, offset + 1, index));
 }
 
 /**
- * rseq_percpu_memcpy_buffer_push() - copy an item into the current index's buffer
+ * rseqdev_percpu_memcpy_buffer_push() - copy an item into the current index's buffer
  * @buf: the buffers
  * @item: @buf->item_len bytes
  * @mo: RSEQ_MO_RELEASE to make the copy and what the caller wrote before
@@ -851,44 +851,44 @@ rseq_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
  *	RSEQ_MO_RELAXED
  *
  * Return: 0 pushed, 1 that buffer is full, -1 with errno: EINVAL (bad @mo),
- * or as rseq_percpu_retry().
+ * or as rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_memcpy_buffer_push(struct rseq_percpu_memcpy_buffer *buf,
+int rseqdev_percpu_memcpy_buffer_push(struct rseqdev_percpu_memcpy_buffer *buf,
 				   const void *item, enum rseq_mo mo)
 {
-	struct rseq_percpu_memcpy_buffer_ctx ctx = {
+	struct rseqdev_percpu_memcpy_buffer_ctx ctx = {
 		.buf = buf,
 		.item = (void *)item,
 		.mo = mo,
 		.full_or_empty = 0,
 	};
 
-	if (!rseq_percpu_mo_valid(mo)) {
+	if (!rseqdev_percpu_mo_valid(mo)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
-			      rseq_percpu_memcpy_buffer_push_step, &ctx))
+	if (rseqdev_percpu_retry(buf->mode, buf->nr_slots,
+			      rseqdev_percpu_memcpy_buffer_push_step, &ctx))
 		return -1;
 	return ctx.full_or_empty;
 }
 
-static inline __attribute__((always_inline)) enum rseq_percpu_step
-rseq_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
+static inline __attribute__((always_inline)) enum rseqdev_percpu_step
+rseqdev_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
 {
-	struct rseq_percpu_memcpy_buffer_ctx *ctx =
-		(struct rseq_percpu_memcpy_buffer_ctx *)arg;
-	struct rseq_percpu_memcpy_buffer *buf = ctx->buf;
-	struct rseq_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
+	struct rseqdev_percpu_memcpy_buffer_ctx *ctx =
+		(struct rseqdev_percpu_memcpy_buffer_ctx *)arg;
+	struct rseqdev_percpu_memcpy_buffer *buf = ctx->buf;
+	struct rseqdev_percpu_memcpy_buffer_slot *slot = &buf->slots[index];
 	intptr_t offset = RSEQ_READ_ONCE(slot->offset);
 
 	if (offset <= 0) {
 		ctx->full_or_empty = 1;
-		return RSEQ_PERCPU_STEP_DONE;
+		return RSEQDEV_PERCPU_STEP_DONE;
 	}
 	/* The item is read inside the sequence: no ABA on its contents. */
-	return rseq_percpu_step_of(slow, RSEQ_PERCPU_OP(slow,
+	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_cbne_memcpy_store__ptr, RSEQ_MO_RELAXED, buf->mode, &slot->offset, offset,
 			ctx->item,
 			slot->array + (size_t)(offset - 1) * buf->item_len,
@@ -896,27 +896,27 @@ rseq_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
 }
 
 /**
- * rseq_percpu_memcpy_buffer_pop() - copy out the last item of the current index's buffer
+ * rseqdev_percpu_memcpy_buffer_pop() - copy out the last item of the current index's buffer
  * @buf: the buffers
  * @item: receives @buf->item_len bytes; clobbered even when nothing is
  *	popped
  *
  * Return: 0 popped, 1 that buffer is empty, -1 with errno as
- * rseq_percpu_retry().
+ * rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseq_percpu_memcpy_buffer_pop(struct rseq_percpu_memcpy_buffer *buf,
+int rseqdev_percpu_memcpy_buffer_pop(struct rseqdev_percpu_memcpy_buffer *buf,
 				  void *item)
 {
-	struct rseq_percpu_memcpy_buffer_ctx ctx = {
+	struct rseqdev_percpu_memcpy_buffer_ctx ctx = {
 		.buf = buf,
 		.item = item,
 		.mo = RSEQ_MO_RELAXED,
 		.full_or_empty = 0,
 	};
 
-	if (rseq_percpu_retry(buf->mode, buf->nr_slots,
-			      rseq_percpu_memcpy_buffer_pop_step, &ctx))
+	if (rseqdev_percpu_retry(buf->mode, buf->nr_slots,
+			      rseqdev_percpu_memcpy_buffer_pop_step, &ctx))
 		return -1;
 	return ctx.full_or_empty;
 }

@@ -3,7 +3,7 @@
  * librseqdev: restartable sequences, registered through the rseqdev module
  * or through the kernel's own rseq system call.
  *
- * Each thread has one struct rseq_abi at a fixed offset from its thread
+ * Each thread has one struct rseqdev_rseq at a fixed offset from its thread
  * pointer (rseqdev_rseq_offset), whoever registered it. The per-CPU operations read
  * the current CPU from it and name it in their critical sections; only
  * registration goes through the device.
@@ -35,11 +35,11 @@ enum rseq_backend {
 	RSEQ_BACKEND_NATIVE,		/* the kernel's rseq system call */
 };
 
-/* Offset from the thread pointer to the thread's struct rseq_abi. */
+/* Offset from the thread pointer to the thread's struct rseqdev_rseq. */
 extern ptrdiff_t rseqdev_rseq_offset;
 
 /*
- * Feature size of the area in use (offsetof(struct rseq_abi, end) or less);
+ * Feature size of the area in use (offsetof(struct rseqdev_rseq, end) or less);
  * 0 when rseq is unavailable. Fields past it are not maintained.
  */
 extern unsigned int rseqdev_rseq_size;
@@ -119,9 +119,9 @@ int rseqdev_rseq_fence(int cpu);
 int rseqdev_unregister_current_thread(void);
 
 static inline __attribute__((always_inline))
-struct rseq_abi *rseq_get_abi(void)
+struct rseqdev_rseq *rseq_get_abi(void)
 {
-	return (struct rseq_abi *)((uintptr_t)__builtin_thread_pointer() +
+	return (struct rseqdev_rseq *)((uintptr_t)__builtin_thread_pointer() +
 				   rseqdev_rseq_offset);
 }
 
@@ -132,7 +132,7 @@ struct rseq_abi *rseq_get_abi(void)
 /**
  * rseq_current_cpu_raw() - the current CPU as the kernel last wrote it
  *
- * Return: the CPU number, or a negative RSEQ_ABI_CPU_ID_* value when the
+ * Return: the CPU number, or a negative RSEQDEV_RSEQ_CPU_ID_* value when the
  * thread is not registered.
  */
 static inline __attribute__((always_inline)) int32_t rseq_current_cpu_raw(void)
@@ -164,7 +164,7 @@ int32_t rseqdev_current_cpu(void);
  */
 static inline int rseq_node_id_available(void)
 {
-	return rseqdev_rseq_size >= offsetof(struct rseq_abi, node_id) + sizeof(uint32_t);
+	return rseqdev_rseq_size >= offsetof(struct rseqdev_rseq, node_id) + sizeof(uint32_t);
 }
 
 /**
@@ -174,7 +174,7 @@ static inline int rseq_node_id_available(void)
  */
 static inline int rseq_mm_cid_available(void)
 {
-	return rseqdev_rseq_size >= offsetof(struct rseq_abi, mm_cid) + sizeof(uint32_t);
+	return rseqdev_rseq_size >= offsetof(struct rseqdev_rseq, mm_cid) + sizeof(uint32_t);
 }
 
 /**

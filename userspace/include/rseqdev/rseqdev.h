@@ -5,12 +5,12 @@
  * Functions return 0 (or a descriptor) on success and -1 with errno set on
  * failure, as system calls do.
  *
- * The library exports names under three prefixes only (the version
+ * The library exports names under the rseqdev_ prefix only (the version
  * script userspace/lib/librseqdev.map says the same):
  *
- *   rseqdev_		the device, registration, backends, fences, cpu_opv
- *   rseq_percpu_	the per-CPU data structures and the slow-path policy
- *   cpu_op_		the cpu_opv twins of the per-CPU operations
+ *   rseqdev_percpu_	the per-CPU data structures and the slow-path policy
+ *   rseqdev_cpu_op_	the cpu_opv twins of the per-CPU operations
+ *   rseqdev_		the rest: device, registration, backends, fences
  *
  * The bare rseq_ prefix is librseq's: the rseq_* names of these headers
  * (the per-CPU operations, rseq_get_abi(), ...) are static inline and
@@ -69,9 +69,9 @@ int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags);
 
 /**
  * rseqdev_rseq() - the rseq system call, served by the module
- * @area:	the calling thread's struct rseq_abi (struct rseq)
+ * @area:	the calling thread's struct rseqdev_rseq (struct rseq)
  * @len:	its length
- * @flags:	0, or RSEQ_ABI_FLAG_UNREGISTER
+ * @flags:	0, or RSEQDEV_RSEQ_FLAG_UNREGISTER
  * @sig:	the abort signature
  *
  * Same arguments, results and errno values as syscall(__NR_rseq, ...).

@@ -89,7 +89,7 @@ static inline int rseq_arch_single_stepping(void)
 #define RSEQ_X86_STR_1(x)	#x
 #define RSEQ_X86_STR(x)		RSEQ_X86_STR_1(x)
 
-/* Offsets in struct rseq_abi named in the assembler text. */
+/* Offsets in struct rseqdev_rseq named in the assembler text. */
 #define RSEQ_X86_CPU_ID_OFFSET	4
 #define RSEQ_X86_CS_OFFSET	8
 #define RSEQ_X86_MM_CID_OFFSET	24
@@ -100,15 +100,15 @@ static inline int rseq_arch_single_stepping(void)
 #define RSEQ_X86_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
 #endif
 
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, cpu_id) == RSEQ_X86_CPU_ID_OFFSET,
-		       "struct rseq_abi: cpu_id offset");
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, rseq_cs) == RSEQ_X86_CS_OFFSET,
-		       "struct rseq_abi: rseq_cs offset");
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseq_abi, mm_cid) == RSEQ_X86_MM_CID_OFFSET,
-		       "struct rseq_abi: mm_cid offset");
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, cpu_id) == RSEQ_X86_CPU_ID_OFFSET,
+		       "struct rseqdev_rseq: cpu_id offset");
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, rseq_cs) == RSEQ_X86_CS_OFFSET,
+		       "struct rseqdev_rseq: rseq_cs offset");
+RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_X86_MM_CID_OFFSET,
+		       "struct rseqdev_rseq: mm_cid offset");
 
 /*
- * The descriptor (struct rseq_abi_cs: version, flags, start_ip,
+ * The descriptor (struct rseqdev_rseq_cs: version, flags, start_ip,
  * post_commit_offset, abort_ip) and a pointer to it for debuggers. Both
  * sections are writable because a position-independent executable or
  * shared library relocates the addresses at load time.
