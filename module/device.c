@@ -75,6 +75,7 @@ union rseqdev_ioctl_arg {
 static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
 				void __user *uarg, u32 usize)
 {
+	const struct rseqdev_gen_rules *rules = rseqdev_gen_rules(RSEQDEV_GEN_DEFAULT);
 	struct rseqdev_query *query = &karg->query;
 
 	if (query->flags)
@@ -82,25 +83,35 @@ static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
 	*query = (struct rseqdev_query) {
 		.size = min_t(size_t, usize, sizeof(*query)),
 		.abi_version = RSEQDEV_ABI_VERSION,
-		.rseq_feature_size = offsetof(struct rseqdev_rseq, end),
+		.rseq_feature_size = rules->feature_size,
 		.features = RSEQDEV_FEATURES,
-		.rseq_align = __alignof__(struct rseqdev_rseq),
+		.rseq_align = rules->align,
 		.nr_cpu_ids = nr_cpu_ids,
 		.cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS,
 		.cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN,
 		.cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN,
 		.cpu_opv_nr_op_types = RSEQDEV_NR_CPU_OPS,
+		.generations = rseqdev_gen_mask(),
+		.default_generation = rules->gen,
 	};
 	return copy_ioctl_arg_to_user(uarg, query, sizeof(*query), usize);
 }
 
-/* The rseq system call's arguments; no answer beyond the return value. */
+/*
+ * The rseq system call's arguments and the generation; no answer beyond
+ * the return value. A generation outside the ABI is refused before
+ * anything else, unregistration included.
+ */
 static long rseqdev_ioctl_register(union rseqdev_ioctl_arg *karg,
 				   void __user *uarg, u32 usize)
 {
 	struct rseqdev_register *reg = &karg->reg;
+	const struct rseqdev_gen_rules *rules = rseqdev_gen_rules(reg->generation);
 
-	return rseqdev_rseq_call(reg->rseq, reg->rseq_len, reg->flags, reg->sig);
+	if (!rules || reg->reserved)
+		return -EINVAL;
+	return rseqdev_rseq_call(reg->rseq, reg->rseq_len, reg->flags, reg->sig,
+				 rules);
 }
 
 /* Returns what the vector returns: 0 or the index of a failed compare. */

@@ -19,6 +19,25 @@ struct mm_struct;
 struct pt_regs;
 struct task_struct;
 
+/*
+ * generation.c: the rules of each generation, and the default one.
+ * @register_flags:	what registration accepts besides UNREGISTER
+ * @split_by_length:	a registration longer than 32 bytes gets the
+ *			optimized rules (7.1's "V2"), a 32-byte one the legacy
+ *			rules ("V1")
+ */
+struct rseqdev_gen_rules {
+	u32 gen;
+	const char *name;
+	u32 feature_size;
+	u32 align;
+	u32 register_flags;
+	bool split_by_length;
+};
+
+const struct rseqdev_gen_rules *rseqdev_gen_rules(u32 requested);
+u32 rseqdev_gen_mask(void);
+
 /* device.c */
 int rseqdev_device_register(void);
 void rseqdev_device_unregister(void);
@@ -85,6 +104,8 @@ struct rseqdev_thread {
 	struct rseqdev_rseq __user *area;
 	u32 len;
 	u32 sig;
+	const struct rseqdev_gen_rules *rules;
+	bool optimized;		/* 7.1's V2 rules: longer than 32 bytes */
 	struct rseqdev_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
 	int last_cid;		/* the one held before, or -1 */
@@ -94,7 +115,8 @@ struct rseqdev_thread {
 };
 
 struct rseqdev_thread *rseqdev_thread_of_current(void);
-int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig);
+int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
+			    const struct rseqdev_gen_rules *rules);
 void rseqdev_thread_teardown(struct rseqdev_thread *t);
 int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
@@ -111,7 +133,8 @@ struct rseqdev_threads;
 long rseqdev_threads_report(const struct rseqdev_threads *req);
 
 /* rseq_resume.c: the work done before a thread returns to user space. */
-int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area);
+int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
+			 const struct rseqdev_gen_rules *rules, bool optimized);
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
 int rseqdev_reset_ids(struct rseqdev_rseq __user *area);
 
@@ -139,7 +162,9 @@ void rseqdev_note_preempt_off(u64 ns);
 int rseqdev_stats_read(struct rseqdev_stats *stats);
 
 /* rseq_syscall.c: mainline's rules for (un)registration. */
-long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig);
+long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig,
+		       const struct rseqdev_gen_rules *rules);
+bool rseqdev_rseq_optimized(const struct rseqdev_gen_rules *rules, u32 len);
 
 /* cpu_opv.c */
 struct rseqdev_cpu_opv;

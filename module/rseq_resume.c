@@ -162,6 +162,12 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 	return 0;
 }
 
+/*
+ * Every field the module reads or writes lies in the first 32 bytes, which
+ * every registration covers; the struct itself is longer.
+ */
+#define RSEQDEV_AREA_FIELDS	RSEQDEV_RSEQ_ORIG_SIZE
+
 struct rseqdev_ids {
 	u32 cpu_start;
 	u32 cpu;
@@ -181,7 +187,7 @@ struct rseqdev_ids {
 static int rseqdev_write_ids(struct rseqdev_rseq __user *area,
 			  const struct rseqdev_ids *ids)
 {
-	if (!user_write_access_begin(area, sizeof(*area)))
+	if (!user_write_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
 	unsafe_put_ids(area, ids, efault);
 	user_write_access_end();
@@ -195,7 +201,7 @@ efault:
 static int rseqdev_exchange(struct rseqdev_rseq __user *area,
 			 const struct rseqdev_ids *ids, u64 *cs_ptr)
 {
-	if (!user_access_begin(area, sizeof(*area)))
+	if (!user_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
 	unsafe_get_user(*cs_ptr, &area->rseq_cs, efault);
 	unsafe_put_ids(area, ids, efault);
@@ -240,22 +246,61 @@ int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
 	return rseqdev_ip_fixup(t, regs, cs_ptr);
 }
 
-/**
- * rseqdev_clear_stale_cs() - clear rseq_cs of an area being registered
- * @area: the area
- *
- * A libc may hand a new thread the area of a dead one without clearing it;
- * mainline clears it at registration, and so does the module.
- *
- * Return: 0 or -EFAULT.
- */
-int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area)
+/* Classic: clear a stale rseq_cs, and nothing else. */
+static int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area)
 {
 	u64 cs_ptr;
 
 	if (get_user(cs_ptr, &area->rseq_cs))
 		return -EFAULT;
 	return cs_ptr ? rseqdev_clear_cs(area) : 0;
+}
+
+/*
+ * 7.1: every field the kernel owns gets a known value. flags gets the
+ * feature bits, none while the time-slice extension is off; the IDs read
+ * "unset" until the return to user space writes them, and are what the
+ * optimized rules expect to find at their first update.
+ */
+static int rseqdev_write_registration(struct rseqdev_rseq __user *area,
+				      bool optimized)
+{
+	static const struct rseqdev_ids registering = {
+		.cpu_start = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
+		.cpu = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
+	};
+
+	if (!user_write_access_begin(area, RSEQDEV_AREA_FIELDS))
+		return -EFAULT;
+	unsafe_put_user(0ULL, &area->rseq_cs, efault);
+	unsafe_put_user(0U, &area->flags, efault);
+	unsafe_put_ids(area, &registering, efault);
+	if (optimized)
+		unsafe_put_user(0U, &area->slice_ctrl, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
+/**
+ * rseqdev_prepare_area() - what registration writes into a new area
+ * @area:	the area, accessible for its registered length
+ * @rules:	the registration's generation
+ * @optimized:	whether it gets 7.1's optimized rules
+ *
+ * A libc may hand a new thread the area of a dead one without clearing
+ * it: every generation clears rseq_cs; 7.1 also resets the rest.
+ *
+ * Return: 0 or -EFAULT.
+ */
+int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
+			 const struct rseqdev_gen_rules *rules, bool optimized)
+{
+	if (rules->gen == RSEQDEV_GEN_CLASSIC)
+		return rseqdev_clear_stale_cs(area);
+	return rseqdev_write_registration(area, optimized);
 }
 
 /**

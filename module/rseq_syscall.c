@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The rseq system call, served through RSEQDEV_IOC_REGISTER: the same
- * checks in the same order as mainline (6.3+ extensible ABI), so that a
- * program sees the same errno from either.
+ * checks in the same order as mainline (6.3+ extensible ABI, and 7.1 for
+ * its generation), so that a program sees the same errno from either.
  */
 #include <linux/align.h>
 #include <linux/kernel.h>
@@ -31,28 +31,47 @@ static int rseqdev_unregister(struct rseqdev_thread *t, struct rseqdev_rseq __us
 
 /*
  * The original 32-byte area must be 32-byte aligned; an extended one must
- * be aligned as struct rseqdev_rseq and hold at least its features.
+ * be aligned as the generation's AT_RSEQ_ALIGN says and hold at least its
+ * features.
  */
-static bool rseqdev_area_shape_valid(u64 addr, u32 len)
+static bool rseqdev_area_shape_valid(const struct rseqdev_gen_rules *rules,
+				     u64 addr, u32 len)
 {
 	if (len < RSEQDEV_RSEQ_ORIG_SIZE)
 		return false;
 	if (len == RSEQDEV_RSEQ_ORIG_SIZE)
 		return IS_ALIGNED(addr, RSEQDEV_RSEQ_ORIG_SIZE);
-	return IS_ALIGNED(addr, __alignof__(struct rseqdev_rseq)) &&
-	       len >= offsetof(struct rseqdev_rseq, end);
+	return IS_ALIGNED(addr, rules->align) && len >= rules->feature_size;
+}
+
+/**
+ * rseqdev_rseq_optimized() - does a registration get 7.1's optimized rules?
+ * @rules:	its generation
+ * @len:	its length
+ *
+ * Return: true for a registration longer than the original 32 bytes in a
+ * generation that tells them apart.
+ */
+bool rseqdev_rseq_optimized(const struct rseqdev_gen_rules *rules, u32 len)
+{
+	return rules->split_by_length && len > RSEQDEV_RSEQ_ORIG_SIZE;
 }
 
 /**
  * rseqdev_rseq_call() - the rseq system call, for the calling thread
  * @addr:	the struct rseqdev_rseq of the thread
  * @len:	its length
- * @flags:	0 or RSEQDEV_RSEQ_FLAG_UNREGISTER
+ * @flags:	0, RSEQDEV_RSEQ_FLAG_UNREGISTER, or what @rules accept
  * @sig:	abort signature
+ * @rules:	the generation a registration runs under
+ *
+ * The checks and their order are the same in every generation; what they
+ * accept (flags, alignment, feature size) is the generation's.
  *
  * Return: 0, -EINVAL, -EPERM, -EBUSY, -EFAULT or -ENOMEM.
  */
-long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
+long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig,
+		       const struct rseqdev_gen_rules *rules)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 	struct rseqdev_rseq __user *area = u64_to_user_ptr(addr);
@@ -63,7 +82,7 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
 			return -EINVAL;
 		return rseqdev_unregister(t, area, len, sig);
 	}
-	if (flags)
+	if (flags & ~rules->register_flags)
 		return -EINVAL;
 
 	if (t) {
@@ -74,12 +93,12 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig)
 			return -EPERM;
 		return -EBUSY;
 	}
-	if (!rseqdev_area_shape_valid(addr, len))
+	if (!rseqdev_area_shape_valid(rules, addr, len))
 		return -EINVAL;
 	if (!access_ok(area, len))
 		return -EFAULT;
-	ret = rseqdev_clear_stale_cs(area);
+	ret = rseqdev_prepare_area(area, rules, rseqdev_rseq_optimized(rules, len));
 	if (ret)
 		return ret;
-	return rseqdev_thread_register(area, len, sig);
+	return rseqdev_thread_register(area, len, sig, rules);
 }

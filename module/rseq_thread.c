@@ -135,7 +135,7 @@ static struct preempt_ops rseqdev_preempt_ops = {
 };
 
 static void rseqdev_thread_init(struct rseqdev_thread *t, struct rseqdev_rseq __user *area,
-			     u32 len, u32 sig)
+				u32 len, u32 sig, const struct rseqdev_gen_rules *rules)
 {
 	preempt_notifier_init(&t->notifier, &rseqdev_preempt_ops);
 	init_task_work(&t->resume_work, rseqdev_resume_work_fn);
@@ -143,6 +143,8 @@ static void rseqdev_thread_init(struct rseqdev_thread *t, struct rseqdev_rseq __
 	t->area = area;
 	t->len = len;
 	t->sig = sig;
+	t->rules = rules;
+	t->optimized = rseqdev_rseq_optimized(rules, len);
 	t->cid = -1;
 	t->last_cid = -1;
 }
@@ -167,13 +169,15 @@ static int rseqdev_thread_fill_spares(struct rseqdev_thread *t, gfp_t gfp)
  * @area:	the thread's struct rseqdev_rseq
  * @len:	its registered length
  * @sig:	abort signature
+ * @rules:	its generation
  *
  * The IDs are written by the resume callback before the ioctl returns to
  * user space, as mainline writes them on the way out of the system call.
  *
  * Return: 0 or -ENOMEM.
  */
-int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig)
+int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
+			    const struct rseqdev_gen_rules *rules)
 {
 	struct rseqdev_mm *rmm = rseqdev_mm_alloc(GFP_KERNEL);
 	struct rseqdev_thread *t = rseqdev_thread_alloc(GFP_KERNEL);
@@ -187,7 +191,7 @@ int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig)
 		kfree(t);
 		return -ENOMEM;
 	}
-	rseqdev_thread_init(t, area, len, sig);
+	rseqdev_thread_init(t, area, len, sig, rules);
 	t->rmm = rseqdev_mm_get(current->mm, &rmm);
 	rseqdev_mm_free_unused(rmm);
 
@@ -338,7 +342,8 @@ static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 	parent->needs_spares = true;
 	rseqdev_post_events(parent, 0);
 
-	rseqdev_thread_init(t, parent->area, parent->len, parent->sig);
+	rseqdev_thread_init(t, parent->area, parent->len, parent->sig,
+			    parent->rules);
 	rseqdev_mm_adopt(rmm, child->mm, parent->rmm);
 	t->rmm = rmm;
 	rseqdev_thread_activate(t, child);

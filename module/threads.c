@@ -83,6 +83,7 @@ static void rseqdev_threads_fill_one(struct list_head *node, void *arg)
 		.preempts = READ_ONCE(t->nr_preempts),
 		.signals = READ_ONCE(t->nr_signals),
 		.fences = READ_ONCE(t->nr_fences),
+		.generation = t->rules->gen,
 	};
 }
 

@@ -9,6 +9,24 @@ like "$out" "^module version +$(cat /sys/module/rseqdev/version)\$" "shows the m
 like "$out" '^  rseq registration and aborts +(yes|no)$' "shows the rseq feature"
 like "$out" '^  cpu_opv +(yes|no)$' "shows the cpu_opv feature"
 like "$out" '^struct rseq +feature size 28, alignment 32$' "shows the struct rseq layout"
+like "$out" '^generations +classic, 7\.1$' "shows the generations"
+like "$out" '^default generation +classic$' "shows the default generation"
+
+# The default generation is a module parameter, writable at run time.
+param=/sys/module/rseqdev/parameters/generation
+is "$(cat $param)" classic "generation parameter: classic by default"
+echo 7.1 > $param
+is "$?" 0 "generation parameter: accepts 7.1"
+out=$(rseqctl 2>&1)
+like "$out" '^default generation +7\.1$' "7.1 default: shown"
+like "$out" '^struct rseq +feature size 33, alignment 64$' "7.1 default: its layout (mainline-7x.md section 2)"
+for bad in 7.0 CLASSIC "" "classic7.1" 2; do
+	echo "$bad" > $param 2>/dev/null
+	is "$?" 1 "generation parameter: refuses '$bad'"
+done
+is "$(cat $param)" 7.1 "generation parameter: unchanged by refused values"
+echo classic > $param
+is "$(cat $param)" classic "generation parameter: back to classic"
 possible=$(cat /sys/devices/system/cpu/possible)
 like "$out" "^possible CPU ids +$((${possible##*-} + 1))\$" "shows nr_cpu_ids"
 like "$out" '^cpu_opv limits +16 ops, 4096 bytes per op, 4216 bytes per vector$' \
@@ -36,8 +54,20 @@ like "$out" "^process $holder: 3 threads registered through the module\$" "threa
 tids=$(printf '%s\n' "$out" | awk '$1 ~ /^[0-9]+$/ { print $1 }' | sort -n | tr '\n' ' ')
 is "$tids" "$(ls /proc/$holder/task | sort -n | tr '\n' ' ')" "threads: one line per thread, by tid"
 like "$out" '0x53053053' "threads: the signature column"
+like "$out" ' 32 0x53053053 classic ' "threads: a classic 32-byte registration"
 kill $holder
 wait $holder 2>/dev/null
+for gen in 7.1:33:7.1-opt 7.1-legacy:32:7.1-legacy classic:32:classic; do
+	set -- $(echo $gen | tr : ' ')
+	rm -f /tmp/hold.out
+	RSEQDEV_GENERATION=$1 fence_test --hold 1 >/tmp/hold.out &
+	holder=$!
+	while ! grep -q ready /tmp/hold.out 2>/dev/null; do usleep 20000; done
+	out=$(rseqctl threads $holder 2>&1)
+	like "$out" " $2 0x53053053 $3 " "threads: RSEQDEV_GENERATION=$1 registers $2 bytes under $3 rules"
+	kill $holder
+	wait $holder 2>/dev/null
+done
 out=$(rseqctl threads 1 2>&1)
 like "$out" '^process 1: 0 threads registered through the module$' "threads: init has none"
 out=$(rseqctl threads 1073741823 2>&1)

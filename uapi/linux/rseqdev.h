@@ -55,6 +55,29 @@
 #define RSEQDEV_FEATURE_THREADS		(1ULL << 7) /* RSEQDEV_IOC_THREADS */
 
 /*
+ * Generations: the rules of which kernel a registration runs under.
+ * Chosen per registration (struct rseqdev_register::generation); the
+ * library and the preload shim choose the same one for every thread of a
+ * process (environment RSEQDEV_GENERATION), the module parameter
+ * "generation" gives the default.
+ *
+ * RSEQDEV_GEN_CLASSIC: mainline 4.18 to 6.18, what Debian's kernels run.
+ * RSEQDEV_GEN_7_1: mainline 7.1, built without the time-slice extension.
+ *	A 32-byte registration gets the legacy ("V1") rules, a longer one
+ *	the optimized ("V2") rules.
+ */
+#define RSEQDEV_GEN_DEFAULT	0
+#define RSEQDEV_GEN_CLASSIC	1
+#define RSEQDEV_GEN_7_1		2
+#define RSEQDEV_NR_GENS		3
+
+/* AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN of each generation. */
+#define RSEQDEV_GEN_CLASSIC_FEATURE_SIZE	28
+#define RSEQDEV_GEN_CLASSIC_ALIGN		32
+#define RSEQDEV_GEN_7_1_FEATURE_SIZE		33
+#define RSEQDEV_GEN_7_1_ALIGN			64
+
+/*
  * cpu_opv limits. One vector runs with preemption off on its target CPU,
  * so its size bounds the preemption-off time: at most one page copied plus
  * fifteen word-sized operations.
@@ -92,6 +115,13 @@
  *			the operation types below it. 0 from a module older
  *			than this field (it was reserved, zero), which runs
  *			the types up to RSEQDEV_CPU_OP_MB.
+ * @generations:	out: bit (1 << RSEQDEV_GEN_x) for each generation the
+ *			module offers; 0 from a module older than this field,
+ *			which runs RSEQDEV_GEN_CLASSIC only
+ * @default_generation:	out: the generation of a registration that names
+ *			none; @rseq_feature_size and @rseq_align are its
+ *
+ * Version 0 (48 bytes) ends at @cpu_opv_nr_op_types.
  */
 struct rseqdev_query {
 	__u32 size;
@@ -105,9 +135,12 @@ struct rseqdev_query {
 	__u32 cpu_opv_max_op_len;
 	__u32 cpu_opv_max_total_len;
 	__u32 cpu_opv_nr_op_types;
+	__u32 generations;
+	__u32 default_generation;
 };
 
 #define RSEQDEV_QUERY_SIZE_VER0	48	/* sizeof first published version */
+#define RSEQDEV_QUERY_SIZE_VER1	56	/* + generations */
 
 /*
  * The per-thread area and the critical-section descriptor. Same layout and
@@ -119,6 +152,8 @@ struct rseqdev_query {
 #define RSEQDEV_RSEQ_CPU_ID_REGISTRATION_FAILED	-2
 
 #define RSEQDEV_RSEQ_FLAG_UNREGISTER		(1 << 0)
+/* 7.1 generation: accepted at registration (no time-slice extension yet). */
+#define RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON	(1 << 1)
 
 /* Deprecated (mainline 6.0+): a critical section with any of them is fatal. */
 #define RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT	(1U << 0)
@@ -155,12 +190,18 @@ struct rseqdev_rseq_cs {
  * @node_id:		NUMA node of the current CPU
  * @mm_cid:		concurrency id: unique among the running threads of the
  *			process, below min(threads, possible CPUs)
- * @end:		end of the features; offsetof(end) is the feature size
+ * @slice_ctrl:		mainline 7.0's time-slice extension word. The classic
+ *			generation and 7.1's legacy rules never touch it; 7.1's
+ *			optimized rules clear it at registration
+ * @reserved:		makes the 7.1 feature size 33; never read or written
+ * @end:		end of the 7.1 features: offsetof(end) is
+ *			RSEQDEV_GEN_7_1_FEATURE_SIZE. The classic generation's
+ *			features end at @slice_ctrl (28)
  *
- * The 4 bytes after @end, up to the 32-byte alignment, are padding that no
- * named field can fill: a field there would move @end, and so the feature
- * size. Nothing reads them: the area is not an ioctl argument, and the
- * module reads and writes only the fields above.
+ * The 31 bytes after @end, up to the 32-byte alignment, are padding that
+ * no named field can fill: a field there would move @end. Nothing reads
+ * them: the area is not an ioctl argument, and the module reads and writes
+ * only the fields above.
  */
 struct rseqdev_rseq {
 	__u32 cpu_id_start;
@@ -169,6 +210,8 @@ struct rseqdev_rseq {
 	__u32 flags;
 	__u32 node_id;
 	__u32 mm_cid;
+	__u32 slice_ctrl;
+	__u8 reserved;
 	char end[];
 } __attribute__((aligned(32)));
 
@@ -182,11 +225,16 @@ struct rseqdev_rseq {
  * @rseq:	address of the calling thread's struct rseqdev_rseq
  * @rseq_len:	its length: 32, or more for an extended area
  * @sig:	signature expected before every abort_ip
+ * @generation:	RSEQDEV_GEN_*: the rules the registration runs under; read
+ *		when registering only. RSEQDEV_GEN_DEFAULT (0) is the module's
+ *		default. Unknown values: EINVAL, whatever @flags say
+ * @reserved:	0, else EINVAL
  *
  * Registers or unregisters the calling thread, with the rules and errors of
- * the rseq system call: EINVAL (flags, alignment, length, a different area
- * registered, unregistering what is not registered), EPERM (signature
- * differs for the same area), EBUSY (already registered), EFAULT.
+ * the rseq system call of the generation: EINVAL (flags, alignment, length,
+ * a different area registered, unregistering what is not registered), EPERM
+ * (signature differs for the same area), EBUSY (already registered), EFAULT.
+ * Version 0 (24 bytes) ends at @sig.
  */
 struct rseqdev_register {
 	__u32 size;
@@ -194,9 +242,12 @@ struct rseqdev_register {
 	__u64 rseq;
 	__u32 rseq_len;
 	__u32 sig;
+	__u32 generation;
+	__u32 reserved;
 };
 
 #define RSEQDEV_REGISTER_SIZE_VER0	24
+#define RSEQDEV_REGISTER_SIZE_VER1	32	/* + generation */
 
 /*
  * cpu_opv: a vector of operations run on one CPU as one step that no rseq
@@ -459,6 +510,9 @@ struct rseqdev_fence {
  * @preempts:	switch-outs (preemption, blocking, migration)
  * @signals:	signals delivered
  * @fences:	fence interrupts that found it running
+ * @generation:	RSEQDEV_GEN_CLASSIC or RSEQDEV_GEN_7_1 (never DEFAULT); 0 from
+ *		a module older than this field, which runs classic only
+ * @reserved:	0
  */
 struct rseqdev_thread_info {
 	__u32 tid;
@@ -470,6 +524,8 @@ struct rseqdev_thread_info {
 	__u64 preempts;
 	__u64 signals;
 	__u64 fences;
+	__u32 generation;
+	__u32 reserved;
 };
 
 /**

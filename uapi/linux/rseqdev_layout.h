@@ -26,7 +26,7 @@
 #define RSEQDEV_LAYOUT_SIZE(type, size)					\
 	_Static_assert(sizeof(struct type) == (size), #type ": size " #size)
 
-RSEQDEV_LAYOUT_SIZE(rseqdev_query, 48);
+RSEQDEV_LAYOUT_SIZE(rseqdev_query, 56);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, size, 0, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, flags, 4, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, abi_version, 8, 4);
@@ -38,6 +38,8 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_ops, 32, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_op_len, 36, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_max_total_len, 40, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_query, cpu_opv_nr_op_types, 44, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_query, generations, 48, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_query, default_generation, 52, 4);
 
 /* Mainline's struct rseq_cs and struct rseq, alignment included. */
 RSEQDEV_LAYOUT_SIZE(rseqdev_rseq_cs, 32);
@@ -48,8 +50,8 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, start_ip, 8, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, post_commit_offset, 16, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq_cs, abort_ip, 24, 8);
 
-/* The one struct with padding: 4 bytes after end (see struct rseqdev_rseq). */
-RSEQDEV_LAYOUT_SIZE(rseqdev_rseq, RSEQDEV_RSEQ_ORIG_SIZE);
+/* The one struct with padding: 31 bytes after end (see struct rseqdev_rseq). */
+RSEQDEV_LAYOUT_SIZE(rseqdev_rseq, 64);
 _Static_assert(__alignof__(struct rseqdev_rseq) == 32, "rseqdev_rseq: aligned(32)");
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, cpu_id_start, 0, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, cpu_id, 4, 4);
@@ -57,15 +59,19 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, rseq_cs, 8, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, flags, 16, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, node_id, 20, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, mm_cid, 24, 4);
-_Static_assert(__builtin_offsetof(struct rseqdev_rseq, end) == 28,
-	       "rseqdev_rseq.end: offset 28, the feature size");
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, slice_ctrl, RSEQDEV_GEN_CLASSIC_FEATURE_SIZE, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_rseq, reserved, 32, 1);
+_Static_assert(__builtin_offsetof(struct rseqdev_rseq, end) == RSEQDEV_GEN_7_1_FEATURE_SIZE,
+	       "rseqdev_rseq.end: offset 33, the 7.1 feature size");
 
-RSEQDEV_LAYOUT_SIZE(rseqdev_register, 24);
+RSEQDEV_LAYOUT_SIZE(rseqdev_register, 32);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, size, 0, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, flags, 4, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, rseq, 8, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, rseq_len, 16, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_register, sig, 20, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_register, generation, 24, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_register, reserved, 28, 4);
 
 /* Every form of the union fills it whole. */
 RSEQDEV_LAYOUT_SIZE(rseqdev_cpu_op, 32);
@@ -126,7 +132,7 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_fence, flags, 4, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_fence, cpu, 8, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_fence, reserved, 12, 4);
 
-RSEQDEV_LAYOUT_SIZE(rseqdev_thread_info, 56);
+RSEQDEV_LAYOUT_SIZE(rseqdev_thread_info, 64);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, tid, 0, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, area_len, 4, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, area, 8, 8);
@@ -136,6 +142,8 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, aborts, 24, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, preempts, 32, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, signals, 40, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, fences, 48, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, generation, 56, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_thread_info, reserved, 60, 4);
 
 RSEQDEV_LAYOUT_SIZE(rseqdev_threads, 32);
 RSEQDEV_LAYOUT_FIELD(rseqdev_threads, size, 0, 4);
@@ -154,6 +162,12 @@ _Static_assert(RSEQDEV_STATS_SIZE_VER0 == 56, "stats: first size");
 _Static_assert(RSEQDEV_FENCE_SIZE_VER0 == 16, "fence: first size");
 _Static_assert(RSEQDEV_THREADS_SIZE_VER0 == 32, "threads: first size");
 _Static_assert(RSEQDEV_THREAD_INFO_SIZE_VER0 == 56, "thread_info: first size");
+_Static_assert(RSEQDEV_QUERY_SIZE_VER1 == 56, "query: + generations");
+_Static_assert(RSEQDEV_REGISTER_SIZE_VER1 == 32, "register: + generation");
+
+/* The generations: their values are the ABI. */
+_Static_assert(RSEQDEV_GEN_DEFAULT == 0 && RSEQDEV_GEN_CLASSIC == 1 &&
+	       RSEQDEV_GEN_7_1 == 2 && RSEQDEV_NR_GENS == 3, "generations");
 
 /* The operation types: their values are the ABI (a vector names them). */
 _Static_assert(RSEQDEV_CPU_OP_COMPARE_EQ == 0, "COMPARE_EQ");

@@ -68,17 +68,45 @@ int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags)
 	return ioctl(fd, RSEQDEV_IOC_STATS, stats) ? -1 : 0;
 }
 
+int rseqdev_requested_generation(int *legacy)
+{
+	const char *word = getenv(RSEQDEV_ENV_GENERATION);
+	int is_legacy = 0, gen;
+
+	if (!word || !*word) {
+		gen = RSEQDEV_GEN_DEFAULT;
+	} else if (!strcmp(word, "classic")) {
+		gen = RSEQDEV_GEN_CLASSIC;
+	} else if (!strcmp(word, "7.1")) {
+		gen = RSEQDEV_GEN_7_1;
+	} else if (!strcmp(word, "7.1-legacy")) {
+		gen = RSEQDEV_GEN_7_1;
+		is_legacy = 1;
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	if (legacy)
+		*legacy = is_legacy;
+	return gen;
+}
+
 int rseqdev_rseq(void *area, unsigned int len, int flags, unsigned int sig)
 {
+	int gen = rseqdev_requested_generation(NULL);
 	struct rseqdev_register reg = {
 		.size = sizeof(reg),
 		.flags = (unsigned int)flags,
 		.rseq = (uintptr_t)area,
 		.rseq_len = len,
 		.sig = sig,
+		.generation = (unsigned int)gen,
 	};
-	int fd = rseqdev_device_fd();
+	int fd;
 
+	if (gen < 0)
+		return -1;
+	fd = rseqdev_device_fd();
 	if (fd < 0)
 		return -1;
 	return ioctl(fd, RSEQDEV_IOC_REGISTER, &reg) ? -1 : 0;

@@ -34,8 +34,9 @@
 ptrdiff_t rseqdev_rseq_offset;
 unsigned int rseqdev_rseq_size;
 
+/* Aligned for an optimized registration of the 7.1 generation. */
 static __thread struct rseqdev_rseq rseq_area
-	__attribute__((tls_model("initial-exec"))) = {
+	__attribute__((tls_model("initial-exec"), aligned(RSEQDEV_GEN_7_1_ALIGN))) = {
 	.cpu_id = (uint32_t)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
 };
 
@@ -44,6 +45,9 @@ static __thread bool thread_registered
 	__attribute__((tls_model("initial-exec")));
 
 static enum rseq_backend backend;
+static enum rseqdev_rules rules;
+/* The length of the library's own registrations. */
+static unsigned int own_len = RSEQDEV_RSEQ_ORIG_SIZE;
 static bool glibc_owns_area;
 static pthread_key_t exit_key;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -61,14 +65,47 @@ static unsigned int native_feature_size(void)
 	return size ? (unsigned int)size : 20;
 }
 
-static bool module_provides_rseq(unsigned int *feature_size)
+static bool module_provides_rseq(struct rseqdev_query *q)
 {
-	struct rseqdev_query q;
+	return !rseqdev_query(q) && (q->features & RSEQDEV_FEATURE_RSEQ);
+}
 
-	if (rseqdev_query(&q) || !(q.features & RSEQDEV_FEATURE_RSEQ))
-		return false;
-	*feature_size = q.rseq_feature_size;
-	return true;
+/*
+ * The generation the registrations get: the one asked for, else the
+ * module's default (a module older than generations runs classic only).
+ * An unknown $RSEQDEV_GENERATION makes every registration fail with
+ * EINVAL; the sizes here do not matter then.
+ */
+static void choose_module_rules(const struct rseqdev_query *q)
+{
+	int legacy = 0;
+	int gen = rseqdev_requested_generation(&legacy);
+
+	if (gen <= RSEQDEV_GEN_DEFAULT)
+		gen = q->default_generation ? (int)q->default_generation
+					    : RSEQDEV_GEN_CLASSIC;
+	if (gen == RSEQDEV_GEN_7_1 && !legacy) {
+		rules = RSEQDEV_RULES_7_1_OPTIMIZED;
+		own_len = RSEQDEV_GEN_7_1_FEATURE_SIZE;
+		rseqdev_rseq_size = RSEQDEV_GEN_7_1_FEATURE_SIZE;
+	} else if (gen == RSEQDEV_GEN_7_1) {
+		rules = RSEQDEV_RULES_7_1_LEGACY;
+		rseqdev_rseq_size = RSEQDEV_RSEQ_ORIG_SIZE;
+	} else {
+		rules = RSEQDEV_RULES_CLASSIC;
+		rseqdev_rseq_size = RSEQDEV_GEN_CLASSIC_FEATURE_SIZE;
+	}
+}
+
+/* A kernel's own rseq: 7.1's feature size tells the generation. */
+static void choose_native_rules(unsigned int len)
+{
+	if (native_feature_size() < RSEQDEV_GEN_7_1_FEATURE_SIZE)
+		rules = RSEQDEV_RULES_CLASSIC;
+	else if (len > RSEQDEV_RSEQ_ORIG_SIZE)
+		rules = RSEQDEV_RULES_7_1_OPTIMIZED;
+	else
+		rules = RSEQDEV_RULES_7_1_LEGACY;
 }
 
 /* rseq(NULL, 0, 0, 0) fails with EINVAL when the system call exists. */
@@ -79,13 +116,13 @@ static bool kernel_provides_rseq(void)
 
 static bool use_module(void)
 {
-	unsigned int size;
+	struct rseqdev_query q;
 
-	if (!module_provides_rseq(&size))
+	if (!module_provides_rseq(&q))
 		return false;
 	backend = RSEQ_BACKEND_MODULE;
 	rseqdev_rseq_offset = offset_of_own_area();
-	rseqdev_rseq_size = size;
+	choose_module_rules(&q);
 	return true;
 }
 
@@ -107,6 +144,9 @@ static void adopt_glibc_area(void)
 	rseqdev_rseq_size = native_feature_size();
 	if (__rseq_size < 32 && rseqdev_rseq_size > __rseq_size)
 		rseqdev_rseq_size = __rseq_size;
+	/* glibc registers at least 32 bytes, more when the features need it. */
+	choose_native_rules(__rseq_size > RSEQDEV_RSEQ_ORIG_SIZE ? __rseq_size
+								 : RSEQDEV_RSEQ_ORIG_SIZE);
 #endif
 }
 
@@ -118,6 +158,7 @@ static bool use_native(void)
 	} else if (kernel_provides_rseq()) {
 		rseqdev_rseq_offset = offset_of_own_area();
 		rseqdev_rseq_size = native_feature_size();
+		choose_native_rules(own_len);
 	} else {
 		return false;
 	}
@@ -164,6 +205,12 @@ enum rseq_backend rseqdev_get_backend(void)
 	return rseqdev_init();
 }
 
+enum rseqdev_rules rseqdev_rseq_rules(void)
+{
+	rseqdev_init();
+	return rules;
+}
+
 const char *rseqdev_backend_name(enum rseq_backend b)
 {
 	switch (b) {
@@ -180,9 +227,9 @@ const char *rseqdev_backend_name(enum rseq_backend b)
 static int rseq_call(unsigned int flags)
 {
 	if (backend == RSEQ_BACKEND_NATIVE)
-		return syscall(__NR_rseq, &rseq_area, sizeof(rseq_area), flags,
+		return syscall(__NR_rseq, &rseq_area, own_len, flags,
 			       RSEQ_SIG) ? -1 : 0;
-	return rseqdev_rseq(&rseq_area, sizeof(rseq_area), (int)flags, RSEQ_SIG);
+	return rseqdev_rseq(&rseq_area, own_len, (int)flags, RSEQ_SIG);
 }
 
 int rseqdev_register_current_thread(void)

@@ -5,7 +5,8 @@
  * Loaded with LD_PRELOAD, it interposes on libc's syscall() and
  * getauxval(): rseq(2) goes to /dev/rseq, the RSEQ commands of
  * membarrier(2) to the module's fence (membarrier.c), and
- * AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN describe the module's struct rseq.
+ * AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN describe the module's struct rseq
+ * in the generation $RSEQDEV_GENERATION names (else the module's default).
  * Every other call reaches libc untouched, errno included. The user's side
  * is docs/preload.md.
  *
@@ -341,6 +342,17 @@ static bool auxv_from_module(unsigned long type, unsigned long *value)
 	if (preload_module_query(&q) || !(q.features & RSEQDEV_FEATURE_RSEQ))
 		return false;
 	*value = type == AT_RSEQ_FEATURE_SIZE ? q.rseq_feature_size : q.rseq_align;
+	/* The layout of the generation the registrations will ask for. */
+	switch (rseqdev_requested_generation(NULL)) {
+	case RSEQDEV_GEN_CLASSIC:
+		*value = type == AT_RSEQ_FEATURE_SIZE ? RSEQDEV_GEN_CLASSIC_FEATURE_SIZE
+						      : RSEQDEV_GEN_CLASSIC_ALIGN;
+		break;
+	case RSEQDEV_GEN_7_1:
+		*value = type == AT_RSEQ_FEATURE_SIZE ? RSEQDEV_GEN_7_1_FEATURE_SIZE
+						      : RSEQDEV_GEN_7_1_ALIGN;
+		break;
+	}
 	return true;
 }
 

@@ -312,6 +312,9 @@ static void fuzz_register(struct worker *w, int fd)
 		.flags = chance(w, 70) ? (uint32_t)below(w, 2) : any_flags(w),
 		.rseq_len = chance(w, 70) ? 32 : (uint32_t)below(w, 80),
 		.sig = chance(w, 80) ? RSEQ_SIG : (uint32_t)next(w),
+		.generation = chance(w, 85) ? (uint32_t)below(w, RSEQDEV_NR_GENS)
+					    : (uint32_t)next(w),
+		.reserved = chance(w, 95) ? 0 : (uint32_t)next(w),
 	};
 
 	/*
@@ -334,6 +337,8 @@ static void fuzz_register(struct worker *w, int fd)
 		reg.rseq_len = 32;
 		reg.sig = RSEQ_SIG;
 		reg.rseq = (uint64_t)(uintptr_t)areas + 32 * below(w, 4);
+		reg.generation = (uint32_t)below(w, RSEQDEV_NR_GENS);
+		reg.reserved = 0;
 	}
 	check(w, "register", RSEQDEV_IOC_REGISTER,
 	      ioctl(fd, RSEQDEV_IOC_REGISTER, arg_buffer(w, (void *)&reg,

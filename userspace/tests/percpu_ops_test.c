@@ -21,7 +21,7 @@ static unsigned long aborts_seen;
 #include <rseqdev/ops.h>
 #include <rseqdev/percpu.h>
 
-#include "tap.h"
+#include "rseq_test_util.h"
 #include "test_arch.h"
 
 #define MAX_ATTEMPTS	1000
@@ -551,6 +551,7 @@ int main(void)
 	}
 	if (!ok(rseq_thread_ready() == 0, "thread registered"))
 		tap_bail("registration: %s", strerror(errno));
+	expect_requested_rules();
 	pin_to_current_cpu();
 
 	mode = RSEQ_PERCPU_CPU_ID;

@@ -134,7 +134,7 @@ static int after_exec(void)
 			return 21;
 	}
 	/* Not registered any more: a new registration succeeds. */
-	ret = raw_rseq((uintptr_t)rseq_get_abi(), sizeof(struct rseqdev_rseq), 0,
+	ret = raw_rseq((uintptr_t)rseq_get_abi(), RSEQDEV_RSEQ_ORIG_SIZE, 0,
 		       RSEQ_SIG);
 	return ret ? 22 : 0;
 }

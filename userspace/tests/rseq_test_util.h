@@ -45,6 +45,41 @@ static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
 	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_REGISTER, &reg);
 }
 
+/*
+ * With the module, the rules $RSEQDEV_GENERATION asks for are the ones the
+ * calling (registered) thread got: the library's answer and the module's
+ * thread list agree with it. One TAP line.
+ */
+static inline void expect_requested_rules(void)
+{
+	static const struct {
+		const char *word;
+		enum rseqdev_rules rules;
+		uint32_t gen, len;
+	} want[] = {
+		{ "classic", RSEQDEV_RULES_CLASSIC, RSEQDEV_GEN_CLASSIC, 32 },
+		{ "7.1", RSEQDEV_RULES_7_1_OPTIMIZED, RSEQDEV_GEN_7_1, 33 },
+		{ "7.1-legacy", RSEQDEV_RULES_7_1_LEGACY, RSEQDEV_GEN_7_1, 32 },
+	};
+	const char *word = getenv(RSEQDEV_ENV_GENERATION);
+	struct rseqdev_thread_info info[64];
+	int i, nr, tid = (int)gettid();
+
+	if (!word || rseqdev_get_backend() != RSEQ_BACKEND_MODULE)
+		return;
+	for (i = 0; i < (int)ARRAY_SIZE(want) && strcmp(word, want[i].word); i++)
+		;
+	if (i == (int)ARRAY_SIZE(want))
+		tap_bail("unknown %s=%s", RSEQDEV_ENV_GENERATION, word);
+	nr = rseqdev_threads(0, info, ARRAY_SIZE(info));
+	while (--nr >= 0 && info[nr].tid != (uint32_t)tid)
+		;
+	ok(rseqdev_rseq_rules() == want[i].rules && nr >= 0 &&
+	   info[nr].generation == want[i].gen && info[nr].area_len == want[i].len,
+	   "%s=%s: registered %u bytes under generation %u",
+	   RSEQDEV_ENV_GENERATION, word, want[i].len, want[i].gen);
+}
+
 /* The test needs a backend, and the backend named in the environment. */
 static inline void require_backend(void)
 {

@@ -36,6 +36,49 @@ static const struct {
 	{ RSEQDEV_FEATURE_THREADS, "thread list (rseqctl threads)" },
 };
 
+/* A generation as the module parameter and $RSEQDEV_GENERATION spell it. */
+static const char *generation_name(unsigned int gen)
+{
+	switch (gen) {
+	case RSEQDEV_GEN_CLASSIC:
+		return "classic";
+	case RSEQDEV_GEN_7_1:
+		return "7.1";
+	default:
+		return "unknown";
+	}
+}
+
+/* The rules a registration gets: 7.1 tells them apart by length. */
+static const char *rules_name(unsigned int gen, unsigned int len)
+{
+	/* 0: a module from before generations, which runs classic only. */
+	if (gen == 0 || gen == RSEQDEV_GEN_CLASSIC)
+		return "classic";
+	if (gen != RSEQDEV_GEN_7_1)
+		return "unknown";
+	return len > RSEQDEV_RSEQ_ORIG_SIZE ? "7.1-opt" : "7.1-legacy";
+}
+
+static void print_generations(const struct rseqdev_query *q)
+{
+	/* 0: a module from before generations, which runs classic only. */
+	unsigned int mask = q->generations ? q->generations : 1U << RSEQDEV_GEN_CLASSIC;
+	unsigned int gen;
+	const char *sep = "";
+
+	printf("%-32s ", "generations");
+	for (gen = RSEQDEV_GEN_CLASSIC; gen < 32; gen++) {
+		if (!(mask & (1U << gen)))
+			continue;
+		printf("%s%s", sep, generation_name(gen));
+		sep = ", ";
+	}
+	printf("\n%-32s %s\n", "default generation",
+	       generation_name(q->default_generation ? q->default_generation
+						     : RSEQDEV_GEN_CLASSIC));
+}
+
 static void explain_open_failure(const char *path, int err)
 {
 	fprintf(stderr, "rseqctl: cannot open %s: %s\n", path, strerror(err));
@@ -76,6 +119,7 @@ static void print_info(const struct rseqdev_query *q)
 	}
 	if (unknown)
 		printf("  %-30s 0x%llx\n", "unknown to this tool", unknown);
+	print_generations(q);
 	printf("%-32s feature size %u, alignment %u\n", "struct rseq",
 	       q->rseq_feature_size, q->rseq_align);
 	printf("%-32s %u\n", "possible CPU ids", q->nr_cpu_ids);
@@ -154,13 +198,14 @@ static void print_threads(const struct rseqdev_thread_info *info, int nr)
 {
 	int i;
 
-	printf("%-8s %-18s %4s %-10s %4s %10s %10s %10s %10s\n", "TID", "AREA",
-	       "LEN", "SIGNATURE", "CPU", "ABORTS", "SWITCHES", "SIGNALS",
-	       "FENCES");
+	printf("%-8s %-18s %4s %-10s %-10s %4s %10s %10s %10s %10s\n", "TID",
+	       "AREA", "LEN", "SIGNATURE", "RULES", "CPU", "ABORTS", "SWITCHES",
+	       "SIGNALS", "FENCES");
 	for (i = 0; i < nr; i++)
-		printf("%-8u 0x%-16llx %4u 0x%08x %4d %10llu %10llu %10llu %10llu\n",
+		printf("%-8u 0x%-16llx %4u 0x%08x %-10s %4d %10llu %10llu %10llu %10llu\n",
 		       info[i].tid, (unsigned long long)info[i].area,
-		       info[i].area_len, info[i].sig, info[i].cpu,
+		       info[i].area_len, info[i].sig,
+		       rules_name(info[i].generation, info[i].area_len), info[i].cpu,
 		       (unsigned long long)info[i].aborts,
 		       (unsigned long long)info[i].preempts,
 		       (unsigned long long)info[i].signals,

@@ -91,14 +91,16 @@ static int do_query(struct rseqdev_query *q)
 		return injected_failure();
 	memset((char *)q + 8, 0, sizeof(*q) - 8);
 	q->abi_version = RSEQDEV_ABI_VERSION;
-	q->rseq_feature_size = offsetof(struct rseqdev_rseq, end);
+	q->rseq_feature_size = RSEQDEV_GEN_CLASSIC_FEATURE_SIZE;
 	q->features = fake.features;
-	q->rseq_align = 32;
+	q->rseq_align = RSEQDEV_GEN_CLASSIC_ALIGN;
 	q->nr_cpu_ids = FAKE_NR_CPUS;
 	q->cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS;
 	q->cpu_opv_max_op_len = RSEQDEV_CPU_OPV_MAX_OP_LEN;
 	q->cpu_opv_max_total_len = RSEQDEV_CPU_OPV_MAX_TOTAL_LEN;
 	q->cpu_opv_nr_op_types = RSEQDEV_NR_CPU_OPS;
+	q->generations = 1u << RSEQDEV_GEN_CLASSIC;
+	q->default_generation = RSEQDEV_GEN_CLASSIC;
 	return 0;
 }
 
@@ -119,6 +121,9 @@ static int do_register(const struct rseqdev_register *reg)
 {
 	struct rseqdev_rseq *area = (struct rseqdev_rseq *)(uintptr_t)reg->rseq;
 
+	/* A fake of a module that runs the classic generation only. */
+	if (reg->generation > RSEQDEV_GEN_CLASSIC || reg->reserved)
+		return -EINVAL;
 	if (reg->flags & ~RSEQDEV_RSEQ_FLAG_UNREGISTER)
 		return -EINVAL;
 	if (fake.fail_next)

@@ -265,7 +265,8 @@ static void fuzz_shim_getauxval(struct input *in, bool to_module, bool present)
 	unsigned long want = KERNEL_AUXV(type);
 
 	if (to_module && present && rseq_type)
-		want = type == AT_RSEQ_FEATURE_SIZE ? offsetof(struct rseqdev_rseq, end) : 32;
+		want = type == AT_RSEQ_FEATURE_SIZE ? RSEQDEV_GEN_CLASSIC_FEATURE_SIZE
+						     : RSEQDEV_GEN_CLASSIC_ALIGN;
 	if (shim_getauxval(type) != want)
 		fail("shim getauxval", "not the layout of whoever serves rseq(2)");
 }

@@ -69,7 +69,7 @@ static void check_absent_device(void)
 	expect_errno(rseqdev_query(&q), ENOENT, "rseqdev_query()");
 	ok(!memcmp(untouched, &q, sizeof(q)), "rseqdev_query(): nothing written on failure");
 	expect_errno(rseqdev_stats(&st, 0), ENOENT, "rseqdev_stats()");
-	expect_errno(rseqdev_rseq(&area, sizeof(area), 0, RSEQ_SIG), ENOENT,
+	expect_errno(rseqdev_rseq(&area, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG), ENOENT,
 		     "rseqdev_rseq()");
 	expect_errno(rseqdev_fence_register(), ENOENT, "rseqdev_fence_register()");
 	expect_errno(rseqdev_fence(0, 0), ENOENT, "rseqdev_fence(0, 0)");
@@ -326,20 +326,20 @@ static void check_device_calls(void)
 	expect_errno(rseqdev_stats(&st, 2), EINVAL, "rseqdev_stats(2): the module's EINVAL");
 
 	fill_stack(0xaa);
-	ok(!rseqdev_rseq(&area, sizeof(area), 0, RSEQ_SIG), "rseqdev_rseq() registers");
+	ok(!rseqdev_rseq(&area, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG), "rseqdev_rseq() registers");
 	memset(&reg, 0, sizeof(reg));
 	reg = (struct rseqdev_register) { .size = sizeof(reg), .rseq = (uintptr_t)&area,
-					  .rseq_len = sizeof(area), .sig = RSEQ_SIG };
+					  .rseq_len = RSEQDEV_RSEQ_ORIG_SIZE, .sig = RSEQ_SIG };
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "rseqdev_rseq(): every field as given");
-	expect_errno(rseqdev_rseq(&area, sizeof(area), 0, RSEQ_SIG), EBUSY,
+	expect_errno(rseqdev_rseq(&area, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG), EBUSY,
 		     "rseqdev_rseq() again: the module's EBUSY");
-	expect_errno(rseqdev_rseq(&area, sizeof(area), -1, RSEQ_SIG), EINVAL,
+	expect_errno(rseqdev_rseq(&area, RSEQDEV_RSEQ_ORIG_SIZE, -1, RSEQ_SIG), EINVAL,
 		     "rseqdev_rseq(flags -1)");
 	reg.flags = UINT32_MAX;
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "rseqdev_rseq(flags -1): flags 0xffffffff");
-	ok(!rseqdev_rseq(&area, sizeof(area), RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
+	ok(!rseqdev_rseq(&area, RSEQDEV_RSEQ_ORIG_SIZE, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG),
 	   "rseqdev_rseq(UNREGISTER)");
 
 	fill_stack(0x55);
@@ -386,7 +386,7 @@ static void check_backend_module(void)
 	struct rseqdev_register reg;
 
 	ok(rseqdev_get_backend() == RSEQ_BACKEND_MODULE, "backend module");
-	ok(rseqdev_rseq_size == offsetof(struct rseqdev_rseq, end), "rseqdev_rseq_size is the module's");
+	ok(rseqdev_rseq_size == RSEQDEV_GEN_CLASSIC_FEATURE_SIZE, "rseqdev_rseq_size is the module's");
 	fake.fail_next = EPERM;
 	expect_errno(rseqdev_register_current_thread(), EPERM,
 		     "rseqdev_register_current_thread(): the module's EPERM");
@@ -395,7 +395,7 @@ static void check_backend_module(void)
 	ok(!rseqdev_register_current_thread(), "rseqdev_register_current_thread()");
 	reg = (struct rseqdev_register) { .size = sizeof(reg),
 					  .rseq = (uintptr_t)rseq_get_abi(),
-					  .rseq_len = sizeof(struct rseqdev_rseq),
+					  .rseq_len = RSEQDEV_RSEQ_ORIG_SIZE,
 					  .sig = RSEQ_SIG };
 	ok(last_arg_is(RSEQDEV_IOC_REGISTER, &reg, sizeof(reg)),
 	   "registration: the thread's area, 32 bytes, RSEQ_SIG");

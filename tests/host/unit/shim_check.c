@@ -199,9 +199,22 @@ static void check_rseq_to_module(void)
 	fake.fail_next = EFAULT;
 	expect_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG), EFAULT,
 		     "rseq(): the module's EFAULT");
-	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == offsetof(struct rseqdev_rseq, end) &&
+	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == RSEQDEV_GEN_CLASSIC_FEATURE_SIZE &&
 	   shim_getauxval(AT_RSEQ_ALIGN) == 32,
 	   "getauxval(AT_RSEQ_*): the module's layout");
+	/* The layout of the generation the registrations will ask for. */
+	setenv(RSEQDEV_ENV_GENERATION, "7.1", 1);
+	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == RSEQDEV_GEN_7_1_FEATURE_SIZE &&
+	   shim_getauxval(AT_RSEQ_ALIGN) == RSEQDEV_GEN_7_1_ALIGN,
+	   "RSEQDEV_GENERATION=7.1: getauxval(AT_RSEQ_*) 33 and 64");
+	setenv(RSEQDEV_ENV_GENERATION, "classic", 1);
+	ok(shim_getauxval(AT_RSEQ_FEATURE_SIZE) == RSEQDEV_GEN_CLASSIC_FEATURE_SIZE &&
+	   shim_getauxval(AT_RSEQ_ALIGN) == RSEQDEV_GEN_CLASSIC_ALIGN,
+	   "RSEQDEV_GENERATION=classic: getauxval(AT_RSEQ_*) 28 and 32");
+	setenv(RSEQDEV_ENV_GENERATION, "7.2", 1);
+	expect_errno(shim_syscall(__NR_rseq, &area, 32, 0, RSEQ_SIG), EINVAL,
+		     "RSEQDEV_GENERATION=7.2: rseq() fails with EINVAL");
+	unsetenv(RSEQDEV_ENV_GENERATION);
 	ok(fake.refused == 0, "the fake module refused nothing%s",
 	   fake_why());
 }

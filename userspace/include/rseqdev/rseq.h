@@ -70,6 +70,34 @@ enum rseq_backend rseqdev_get_backend(void);
 const char *rseqdev_backend_name(enum rseq_backend backend);
 
 /**
+ * enum rseqdev_rules - the rules the calling process's registrations follow
+ * @RSEQDEV_RULES_NONE: rseq unavailable
+ * @RSEQDEV_RULES_CLASSIC: mainline 4.18 to 6.18 (the module's classic
+ *	generation, or a kernel's own rseq before 6.19)
+ * @RSEQDEV_RULES_7_1_LEGACY: mainline 7.1, a 32-byte registration ("V1")
+ * @RSEQDEV_RULES_7_1_OPTIMIZED: mainline 7.1, a longer registration ("V2")
+ */
+enum rseqdev_rules {
+	RSEQDEV_RULES_NONE,
+	RSEQDEV_RULES_CLASSIC,
+	RSEQDEV_RULES_7_1_LEGACY,
+	RSEQDEV_RULES_7_1_OPTIMIZED,
+};
+
+/**
+ * rseqdev_rseq_rules() - which rules the library's registrations get
+ *
+ * With the module: the generation $RSEQDEV_GENERATION names, or the
+ * module's default, and the length the library registers for it. With
+ * the kernel's own rseq: classic when AT_RSEQ_FEATURE_SIZE is below 7.1's,
+ * else 7.1 with the length registered (glibc's, or the library's 32
+ * bytes).
+ *
+ * Return: the rules, RSEQDEV_RULES_NONE without a backend.
+ */
+enum rseqdev_rules rseqdev_rseq_rules(void);
+
+/**
  * rseqdev_register_current_thread() - register the calling thread
  *
  * Idempotent: a thread the library registered already gets 0. When glibc

@@ -67,16 +67,38 @@ int rseqdev_query(struct rseqdev_query *query);
  */
 int rseqdev_stats(struct rseqdev_stats *stats, unsigned int flags);
 
+/* The generation of rseq rules the process's registrations ask for. */
+#define RSEQDEV_ENV_GENERATION	"RSEQDEV_GENERATION"
+
+/**
+ * rseqdev_requested_generation() - the generation $RSEQDEV_GENERATION names
+ * @legacy: if not NULL, set to 1 when it names 7.1's legacy rules, else 0
+ *
+ * Unset or empty: RSEQDEV_GEN_DEFAULT, the module's default. "classic":
+ * RSEQDEV_GEN_CLASSIC. "7.1": RSEQDEV_GEN_7_1, and the library registers
+ * an optimized (longer than 32 bytes) area. "7.1-legacy": RSEQDEV_GEN_7_1
+ * with a 32-byte area, so legacy rules. The length of an area registered
+ * by someone else (glibc through the preload shim) is that registrant's
+ * choice. Async-signal-safe.
+ *
+ * Return: RSEQDEV_GEN_*, or -1 with errno EINVAL for any other value.
+ */
+int rseqdev_requested_generation(int *legacy);
+
 /**
  * rseqdev_rseq() - the rseq system call, served by the module
  * @area:	the calling thread's struct rseqdev_rseq (struct rseq)
  * @len:	its length
- * @flags:	0, or RSEQDEV_RSEQ_FLAG_UNREGISTER
+ * @flags:	0, RSEQDEV_RSEQ_FLAG_UNREGISTER, or for the 7.1 generation
+ *		RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON
  * @sig:	the abort signature
  *
- * Same arguments, results and errno values as syscall(__NR_rseq, ...).
+ * Same arguments, results and errno values as syscall(__NR_rseq, ...) on
+ * a kernel of the generation rseqdev_requested_generation() names, which
+ * a registration asks for. Async-signal-safe once the device is open.
  *
- * Return: 0, or -1 with errno set (also from opening the device).
+ * Return: 0, or -1 with errno set (also from opening the device, and
+ * EINVAL for an unknown $RSEQDEV_GENERATION).
  */
 int rseqdev_rseq(void *area, unsigned int len, int flags, unsigned int sig);
 
