@@ -86,6 +86,14 @@ enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
 };
 
+/* The ID fields of an area, as the module writes them. */
+struct rseqdev_ids {
+	u32 cpu_start;
+	u32 cpu;
+	u32 node;
+	u32 cid;
+};
+
 struct rseqdev_thread {
 	struct preempt_notifier notifier;
 	struct callback_head resume_work;
@@ -106,6 +114,7 @@ struct rseqdev_thread {
 	u32 sig;
 	const struct rseqdev_gen_rules *rules;
 	bool optimized;		/* 7.1's V2 rules: longer than 32 bytes */
+	struct rseqdev_ids written;	/* 7.1: the IDs the area should hold */
 	struct rseqdev_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
 	int last_cid;		/* the one held before, or -1 */

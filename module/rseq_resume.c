@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * What a registered thread's return to user space does after an event,
- * with the semantics of mainline's classic rseq (4.18 to 6.18):
+ * under the rules of its generation.
  *
  * A critical section, as user space writes it:
  *
@@ -14,7 +14,8 @@
  *			.long SIGNATURE
  *	abort_ip:	handler, outside [start_ip, post_commit_ip)
  *
- 1. cpu_id_start, cpu_id, node_id and mm_cid are rewritten, every time,
+ * Classic (mainline 4.18 to 6.18):
+ * 1. cpu_id_start, cpu_id, node_id and mm_cid are rewritten, every time,
  *    whether or not they changed: user space (TCMalloc) stores its own
  *    data in cpu_id_start and relies on that.
  * 2. The descriptor named by rseq_cs is validated whenever it is non-zero,
@@ -26,6 +27,20 @@
  * Mainline writes the IDs after the fix-up; no user code runs in between,
  * so the order cannot be observed, and doing it first lets the common
  * case (no section armed) read rseq_cs and write the IDs in one go.
+ *
+ * 7.1 (mainline-7x.md 3.1 and 3.2), legacy (32-byte) and optimized
+ * (longer) registrations:
+ * 1. Legacy: the IDs are rewritten after every event, as in classic.
+ *    Optimized: only when they changed; before that, the four fields must
+ *    still hold what the module wrote last (user space may only read
+ *    them), else the thread is killed.
+ * 2. rseq_cs is examined only when the thread entered the kernel by an
+ *    interrupt or exception from user mode: after a system call or a
+ *    block in the kernel, user space cannot be inside a section. A legacy
+ *    registration's is also examined before a signal is delivered.
+ * 3. When examined, the checks are minimal: the descriptor's address, and
+ *    inside the section the abort handler's address and signature.
+ *    Outside it, rseq_cs is cleared; inside, the section aborts.
  *
  * Every user access may fault and sleep; this runs in process context.
  */
@@ -132,6 +147,26 @@ static int rseqdev_need_restart(struct rseqdev_thread *t, u32 cs_flags)
 	return events != 0;
 }
 
+/* Resume the section's thread at its abort handler. */
+static int rseqdev_abort_to(struct rseqdev_thread *t, struct pt_regs *regs,
+			    u64 abort_ip)
+{
+	int ret = rseqdev_clear_cs(t->area);
+
+	if (ret)
+		return ret;
+	instruction_pointer_set(regs, abort_ip);
+	rseqdev_count_event(RSEQDEV_EV_ABORT);
+	t->nr_aborts++;
+	/*
+	 * Only a section that made a system call (which it must not) gets
+	 * here from inside one; restarting that call would now resume at
+	 * abort_ip - 2. Abort instead, as mainline does.
+	 */
+	rseqdev_compat_forget_syscall_restart(regs);
+	return 0;
+}
+
 static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 			 u64 cs_ptr)
 {
@@ -147,19 +182,7 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 	ret = rseqdev_need_restart(t, cs.flags);
 	if (ret <= 0)
 		return ret;
-	ret = rseqdev_clear_cs(t->area);
-	if (ret)
-		return ret;
-	instruction_pointer_set(regs, cs.abort_ip);
-	rseqdev_count_event(RSEQDEV_EV_ABORT);
-	t->nr_aborts++;
-	/*
-	 * Only a section that made a system call (which it must not) gets
-	 * here from inside one; restarting that call would now resume at
-	 * abort_ip - 2. Abort instead, as mainline does.
-	 */
-	rseqdev_compat_forget_syscall_restart(regs);
-	return 0;
+	return rseqdev_abort_to(t, regs, cs.abort_ip);
 }
 
 /*
@@ -167,13 +190,6 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
  * every registration covers; the struct itself is longer.
  */
 #define RSEQDEV_AREA_FIELDS	RSEQDEV_RSEQ_ORIG_SIZE
-
-struct rseqdev_ids {
-	u32 cpu_start;
-	u32 cpu;
-	u32 node;
-	u32 cid;
-};
 
 /* The four stores, inside a user-access region that jumps to @efault. */
 #define unsafe_put_ids(area, ids, efault)					\
@@ -226,14 +242,7 @@ static void rseqdev_current_ids(struct rseqdev_thread *t, struct rseqdev_ids *id
 	ids->node = cpu_to_node(ids->cpu);
 }
 
-/**
- * rseqdev_handle_resume() - refresh the IDs and abort an interrupted section
- * @t:		state of current
- * @regs:	current's user registers
- *
- * Return: 0, or a negative errno that the caller turns into SIGSEGV.
- */
-int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
+static int rseqdev_resume_classic(struct rseqdev_thread *t, struct pt_regs *regs)
 {
 	struct rseqdev_ids ids;
 	u64 cs_ptr;
@@ -244,6 +253,116 @@ int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
 	if (ret || !cs_ptr)
 		return ret;
 	return rseqdev_ip_fixup(t, regs, cs_ptr);
+}
+
+static bool rseqdev_ids_equal(const struct rseqdev_ids *a,
+			      const struct rseqdev_ids *b)
+{
+	return a->cpu_start == b->cpu_start && a->cpu == b->cpu &&
+	       a->node == b->node && a->cid == b->cid;
+}
+
+/* 7.1 optimized: the fields are read-only; a change is user space's. */
+static int rseqdev_check_ids_untouched(struct rseqdev_thread *t)
+{
+	struct rseqdev_rseq __user *area = t->area;
+	struct rseqdev_ids found;
+
+	if (!user_read_access_begin(area, RSEQDEV_AREA_FIELDS))
+		return -EFAULT;
+	unsafe_get_user(found.cpu_start, &area->cpu_id_start, efault);
+	unsafe_get_user(found.cpu, &area->cpu_id, efault);
+	unsafe_get_user(found.node, &area->node_id, efault);
+	unsafe_get_user(found.cid, &area->mm_cid, efault);
+	user_read_access_end();
+	return rseqdev_ids_equal(&found, &t->written) ? 0 : -EINVAL;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/* 7.1: legacy registrations get every update, optimized ones the changes. */
+static int rseqdev_update_ids_71(struct rseqdev_thread *t)
+{
+	struct rseqdev_ids ids;
+	int ret;
+
+	rseqdev_current_ids(t, &ids);
+	if (t->optimized) {
+		if (rseqdev_ids_equal(&ids, &t->written))
+			return 0;
+		ret = rseqdev_check_ids_untouched(t);
+		if (ret)
+			return ret;
+	}
+	ret = rseqdev_write_ids(t->area, &ids);
+	if (!ret)
+		t->written = ids;
+	return ret;
+}
+
+/*
+ * 7.1's minimal checks: a descriptor user space can address, and inside
+ * the section an abort handler it can address, with the signature.
+ */
+static int rseqdev_fixup_71(struct rseqdev_thread *t, struct pt_regs *regs,
+			    u64 cs_ptr)
+{
+	unsigned long ip = instruction_pointer(regs);
+	struct rseqdev_rseq_cs cs;
+	u32 found;
+
+	if (cs_ptr >= TASK_SIZE)
+		return -EINVAL;
+	if (copy_from_user(&cs, (void __user *)(unsigned long)cs_ptr, sizeof(cs)))
+		return -EFAULT;
+	if (!rseqdev_ip_in_cs(&cs, ip))
+		return rseqdev_clear_cs(t->area);
+	if (cs.abort_ip >= TASK_SIZE || cs.abort_ip < sizeof(u32))
+		return -EINVAL;
+	if (get_user(found, (u32 __user *)(unsigned long)(cs.abort_ip - sizeof(u32))))
+		return -EFAULT;
+	if (found != t->sig)
+		return -EINVAL;
+	return rseqdev_abort_to(t, regs, cs.abort_ip);
+}
+
+static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
+{
+	bool user_irq = rseqdev_compat_entered_by_interrupt(regs);
+	unsigned int events;
+	u64 cs_ptr;
+	int ret;
+
+	local_irq_disable();
+	events = t->events;
+	t->events = 0;
+	local_irq_enable();
+
+	ret = rseqdev_update_ids_71(t);
+	if (ret)
+		return ret;
+	if (!events)
+		return 0;
+	if (!user_irq && (t->optimized || !(events & RSEQ_THREAD_EVENT_SIGNAL)))
+		return 0;
+	if (get_user(cs_ptr, &t->area->rseq_cs))
+		return -EFAULT;
+	return cs_ptr ? rseqdev_fixup_71(t, regs, cs_ptr) : 0;
+}
+
+/**
+ * rseqdev_handle_resume() - refresh the IDs and abort an interrupted section
+ * @t:		state of current
+ * @regs:	current's user registers
+ *
+ * Return: 0, or a negative errno that the caller turns into SIGSEGV.
+ */
+int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
+{
+	if (t->rules->gen == RSEQDEV_GEN_7_1)
+		return rseqdev_resume_71(t, regs);
+	return rseqdev_resume_classic(t, regs);
 }
 
 /* Classic: clear a stale rseq_cs, and nothing else. */

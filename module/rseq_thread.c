@@ -145,6 +145,11 @@ static void rseqdev_thread_init(struct rseqdev_thread *t, struct rseqdev_rseq __
 	t->sig = sig;
 	t->rules = rules;
 	t->optimized = rseqdev_rseq_optimized(rules, len);
+	/* What a 7.1 registration writes (see rseqdev_prepare_area()). */
+	t->written = (struct rseqdev_ids) {
+		.cpu_start = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
+		.cpu = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
+	};
 	t->cid = -1;
 	t->last_cid = -1;
 }
@@ -344,6 +349,8 @@ static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 
 	rseqdev_thread_init(t, parent->area, parent->len, parent->sig,
 			    parent->rules);
+	/* The child's copy of the area holds what the parent's does. */
+	t->written = parent->written;
 	rseqdev_mm_adopt(rmm, child->mm, parent->rmm);
 	t->rmm = rmm;
 	rseqdev_thread_activate(t, child);

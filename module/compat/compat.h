@@ -14,7 +14,7 @@
  *   events.c	 kprobe and tracepoints: signal delivery, fork, exec, exit
  *   notifiers.c preempt notifiers: context switches
  *   access.c	 the kernel's ptrace read check, for inspecting a process
- *   regs.c	 user registers: system call restart
+ *   regs.c	 user registers: system call restart, how the kernel was entered
  *   facility.c	 the load-time report of a missing facility
  */
 #ifndef RSEQDEV_COMPAT_H
@@ -121,5 +121,21 @@ bool rseqdev_compat_may_inspect(struct task_struct *task);
  * @regs: the user registers of current
  */
 void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs);
+
+/**
+ * rseqdev_compat_entered_by_interrupt() - did current enter the kernel from
+ *	user mode by an interrupt or an exception, rather than a system call?
+ * @regs: the user registers of current, on its way back to user space
+ *
+ * What mainline 6.19+ records as "user_irq" at entry, which a module
+ * cannot hook. Wrong in two rare cases, both returning true after a
+ * system call: rt_sigreturn, and a system call aborted by
+ * rseqdev_compat_forget_syscall_restart() (one made inside a critical
+ * section); a tracer can also rewrite the register the answer is read
+ * from.
+ *
+ * Return: true for an interrupt or exception.
+ */
+bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs);
 
 #endif /* RSEQDEV_COMPAT_H */

@@ -16,3 +16,14 @@ void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs)
 {
 	regs->orig_ax = -1;
 }
+
+/*
+ * x86-64: the system call entry stores the call's number in orig_ax; every
+ * other entry from user mode stores -1 there (the exception entries move
+ * their error code out of it, the interrupt entries their vector).
+ * rt_sigreturn restores a frame with -1, as the abort above does.
+ */
+bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs)
+{
+	return regs->orig_ax == -1;
+}

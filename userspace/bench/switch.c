@@ -25,12 +25,17 @@ static const struct switch_mode {
 	const char *name;
 	const char *tunables;	/* NULL: glibc registers natively */
 	bool module;		/* the library registers through the module */
+	const char *generation;	/* $RSEQDEV_GENERATION, or NULL */
 } modes[] = {
-	{ "unregistered", GLIBC_RSEQ_OFF, false },
-	{ "native rseq (glibc)", NULL, false },
-	{ "module", GLIBC_RSEQ_OFF, true },
-	{ "module + native", NULL, true },
+	{ "unregistered", GLIBC_RSEQ_OFF, false, NULL },
+	{ "native rseq (glibc)", NULL, false, NULL },
+	{ "module", GLIBC_RSEQ_OFF, true, NULL },
+	{ "module + native", NULL, true, NULL },
+	{ "module 7.1 legacy", GLIBC_RSEQ_OFF, true, "7.1-legacy" },
+	{ "module 7.1 optimized", GLIBC_RSEQ_OFF, true, "7.1" },
 };
+
+enum { MODE_NONE, MODE_NATIVE, MODE_MODULE, MODE_BOTH, MODE_71_LEGACY, MODE_71_OPT };
 
 enum { NR_MODES = ARRAY_SIZE(modes) };
 
@@ -173,10 +178,12 @@ static int measure(const char *self, const struct switch_mode *m,
 	FILE *p;
 	int ok;
 
-	snprintf(cmd, sizeof(cmd), "%s%s%s %s %s %s %ld %d",
+	snprintf(cmd, sizeof(cmd), "%s%s%s%s%s %s %s %s %ld %d",
 		 m->tunables ? "GLIBC_TUNABLES=" : "env -u GLIBC_TUNABLES",
 		 m->tunables ? m->tunables : "",
 		 m->module ? " RSEQDEV_BACKEND=module" : "",
+		 m->generation ? " RSEQDEV_GENERATION=" : "",
+		 m->generation ? m->generation : "",
 		 self, BENCH_SWITCH_CHILD, kind, n, m->module);
 	p = popen(cmd, "r");
 	if (!p)
@@ -218,10 +225,16 @@ int bench_switch(const char *self)
 			   yield[i], yield[i] / yield[0], pipe[i], pipe[i] / pipe[0]);
 	}
 	bench_line("added per switch: native %+.0f ns, module %+.0f ns; module/native %.2fx (yield)",
-		   yield[1] - yield[0], yield[2] - yield[0],
-		   (yield[2] - yield[0]) / (yield[1] - yield[0]));
+		   yield[MODE_NATIVE] - yield[MODE_NONE], yield[MODE_MODULE] - yield[MODE_NONE],
+		   (yield[MODE_MODULE] - yield[MODE_NONE]) /
+		   (yield[MODE_NATIVE] - yield[MODE_NONE]));
 	bench_line("added per pipe round trip: native %+.0f ns, module %+.0f ns; module/native %.2fx",
-		   pipe[1] - pipe[0], pipe[2] - pipe[0],
-		   (pipe[2] - pipe[0]) / (pipe[1] - pipe[0]));
+		   pipe[MODE_NATIVE] - pipe[MODE_NONE], pipe[MODE_MODULE] - pipe[MODE_NONE],
+		   (pipe[MODE_MODULE] - pipe[MODE_NONE]) /
+		   (pipe[MODE_NATIVE] - pipe[MODE_NONE]));
+	bench_line("added per switch under 7.1: legacy %+.0f ns, optimized %+.0f ns; optimized/legacy %.2fx (yield)",
+		   yield[MODE_71_LEGACY] - yield[MODE_NONE], yield[MODE_71_OPT] - yield[MODE_NONE],
+		   (yield[MODE_71_OPT] - yield[MODE_NONE]) /
+		   (yield[MODE_71_LEGACY] - yield[MODE_NONE]));
 	return 0;
 }

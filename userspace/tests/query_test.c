@@ -58,7 +58,7 @@ static void check_values(int fd)
 {
 	struct rseqdev_query q = { .size = sizeof(q) };
 
-	ok(sizeof(q) == RSEQDEV_QUERY_SIZE_VER0, "struct size is the ABI's v0 size");
+	ok(sizeof(q) == RSEQDEV_QUERY_SIZE_VER1, "struct size is the ABI's v1 size");
 	if (!ok(ioctl(fd, RSEQDEV_IOC_QUERY, &q) == 0, "query succeeds"))
 		diag("errno %s", strerror(errno));
 	ok(q.size == sizeof(q), "size is echoed");

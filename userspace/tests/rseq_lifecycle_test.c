@@ -45,7 +45,7 @@ static void check_fork_child(void *unused)
 	(void)unused;
 	if ((int32_t)abi->cpu_id < 0)
 		_exit(10);
-	if (raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG) != -1 ||
+	if (raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG) != -1 ||
 	    errno != EBUSY)
 		_exit(11);
 	pin_to_cpu(1);
@@ -74,7 +74,7 @@ static void *thread_registers_own_area(void *unused)
 	if ((int32_t)abi->cpu_id != RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED &&
 	    rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		return (void *)1;
-	ret = raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG);
+	ret = raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG);
 	if (ret)
 		return (void *)2;
 	return (int32_t)abi->cpu_id >= 0 ? NULL : (void *)3;
@@ -105,7 +105,7 @@ static void check_vfork(void)
 	pid = vfork();
 	if (pid == 0) {
 		RSEQ_WRITE_ONCE(child_ret, raw_rseq((uintptr_t)&vfork_area,
-						    sizeof(vfork_area), 0, RSEQ_SIG));
+						    RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG));
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
@@ -174,7 +174,7 @@ static void *short_life(void *arg)
 		/* Unregistered again by the library's thread-exit destructor. */
 		if (rseqdev_register_current_thread())
 			return (void *)1;
-	} else if (raw_rseq((uintptr_t)abi, sizeof(*abi), 0, RSEQ_SIG)) {
+	} else if (raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG)) {
 		/* Left registered: the kernel side cleans up at exit. */
 		return (void *)2;
 	}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The return to user space: what classic's rules and 7.1's do with the
+ * same program. The library registers the thread under the generation
+ * $RSEQDEV_GENERATION names: classic (also the kernel's own rseq, the
+ * reference for the classic expectations), 7.1 (an optimized, 33-byte
+ * registration) or 7.1-legacy (32 bytes). Needs two CPUs.
+ *
+ * The 7.1 rules are those of ../shared/reference/mainline-7x.md, cited as
+ * "7x §N":
+ *  - how the kernel was entered decides whether rseq_cs is examined: after
+ *    a timer interrupt, a signal sent from another CPU or a page fault that
+ *    slept, yes; after a system call, no (§3.1 row 2, and its note);
+ *  - legacy registrations get their IDs rewritten after every switch and
+ *    before every signal handler, optimized ones only when they change,
+ *    and must leave them alone (§3.1 rows 1 and 3, §5 legacy_check);
+ *  - the descriptor checks are minimal: version and flags are not read
+ *    outside debug mode, nor are rseq::flags (§2, §3.2).
+ */
+#include <linux/userfaultfd.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "rseq_test_util.h"
+#include "test_arch.h"
+
+#define BEYOND_USER	0xffff800000000000ull
+
+static enum rseqdev_rules rules;
+static bool gen71, optimized;
+static const char *rules_name;
+
+/* Shared with the children: what they saw before they were killed. */
+static volatile uint32_t *shared;
+
+static int stop_spinning;
+static struct rseqdev_rseq_cs *section_desc;
+
+static __attribute__((noinline)) int spin_in_section(int *committed)
+{
+	return test_rseq_spin(rseqdev_rseq_offset, &stop_spinning, committed,
+			      (void **)&section_desc);
+}
+
+static void *busy_on_cpu0(void *arg)
+{
+	int *stop = arg;
+
+	pin_to_cpu(0);
+	while (!RSEQ_READ_ONCE(*stop))
+		;
+	return NULL;
+}
+
+static void *stop_after(void *arg)
+{
+	usleep((useconds_t)(uintptr_t)arg);
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
+	return NULL;
+}
+
+/* Spin in the section on CPU 0, which a busy thread shares: preempted. */
+static int section_beside_busy_thread(void)
+{
+	pthread_t busy, stopper;
+	int committed = 0, aborted, stop_busy = 0;
+
+	pin_to_cpu(0);
+	RSEQ_WRITE_ONCE(stop_spinning, 0);
+	pthread_create(&busy, NULL, busy_on_cpu0, &stop_busy);
+	pthread_create(&stopper, NULL, stop_after, (void *)(uintptr_t)300000);
+	aborted = spin_in_section(&committed);
+	RSEQ_WRITE_ONCE(stop_busy, 1);
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
+	pthread_join(busy, NULL);
+	pthread_join(stopper, NULL);
+	return aborted && !committed;
+}
+
+/* A timer interrupt and a switch: every generation aborts (7x §3.1 row 2). */
+static void check_timer_interrupt(void)
+{
+	ok(section_beside_busy_thread(),
+	   "%s: a section preempted by the timer aborts (7x 3.1 row 2)", rules_name);
+}
+
+struct victim {
+	pthread_t thread;
+	struct rseqdev_rseq *abi;
+	int done;
+};
+
+static void *signal_from_cpu1(void *arg)
+{
+	struct victim *v = arg;
+	int waited;
+
+	pin_to_cpu(1);
+	while (!RSEQ_READ_ONCE(v->abi->rseq_cs) && !RSEQ_READ_ONCE(v->done))
+		;
+	pthread_kill(v->thread, SIGUSR1);
+	for (waited = 0; waited < 200 && !RSEQ_READ_ONCE(v->done); waited++)
+		usleep(1000);
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
+	return NULL;
+}
+
+static void on_sigusr1(int sig, siginfo_t *info, void *uc)
+{
+	(void)sig, (void)info, (void)uc;
+	shared[1] = rseq_get_abi()->cpu_id_start;
+}
+
+static void install_handler(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigusr1, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/*
+ * A signal sent from CPU 1 interrupts the section on CPU 0 (an
+ * interrupt from user mode): every generation aborts (7x §3.1 row 2).
+ */
+static void check_signal_interrupt(void)
+{
+	struct victim v = { .thread = pthread_self(), .abi = rseq_get_abi() };
+	pthread_t sender;
+	int committed = 0, aborted;
+
+	pin_to_cpu(0);
+	RSEQ_WRITE_ONCE(stop_spinning, 0);
+	RSEQ_WRITE_ONCE(v.abi->rseq_cs, 0);
+	pthread_create(&sender, NULL, signal_from_cpu1, &v);
+	aborted = spin_in_section(&committed);
+	RSEQ_WRITE_ONCE(v.done, 1);
+	pthread_join(sender, NULL);
+	ok(aborted && !committed,
+	   "%s: a signal from another CPU aborts the section (7x 3.1 row 2)", rules_name);
+}
+
+/* Writes one byte into a pipe after 10 ms: a read of it blocks until then. */
+static void *write_later(void *arg)
+{
+	int fd = *(int *)arg;
+
+	usleep(10000);
+	if (write(fd, "x", 1) != 1)
+		_exit(40);
+	return NULL;
+}
+
+/*
+ * In a child: a descriptor pointer no kernel accepts, left in rseq_cs
+ * outside any section, then a system call that blocks, so switches.
+ * Classic examines it whatever the entry (SIGSEGV); 7.1 does not after a
+ * system call (7x §3.1 note), and does after a timer interrupt (SIGSEGV).
+ */
+static void bad_cs_then_syscall_then_timer(void *unused)
+{
+	int stop_busy = 0, fds[2];
+	pthread_t writer, busy;
+	char byte;
+
+	(void)unused;
+	pin_to_cpu(0);
+	if (pipe(fds))
+		_exit(41);
+	pthread_create(&writer, NULL, write_later, &fds[1]);
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
+	if (read(fds[0], &byte, 1) != 1)
+		_exit(42);
+	shared[0] = rseq_get_abi()->rseq_cs == BEYOND_USER ? 1 : 2;
+	pthread_create(&busy, NULL, busy_on_cpu0, &stop_busy);
+	for (;;)
+		;	/* until the timer hands CPU 0 to the busy thread */
+}
+
+static void check_syscall_route(void)
+{
+	int status;
+
+	shared[0] = 0;
+	status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
+	if (!gen71) {
+		ok(killed_by(status, SIGSEGV) && shared[0] == 0,
+		   "classic: a bad rseq_cs is fatal after a system call");
+		return;
+	}
+	ok(shared[0] == 1,
+	   "%s: a bad rseq_cs is not examined after a system call (7x 3.1 note)",
+	   rules_name);
+	ok(killed_by(status, SIGSEGV),
+	   "%s: the same rseq_cs is fatal after a timer interrupt (7x 3.1 row 2)",
+	   rules_name);
+}
+
+/* Resolves the fault on one page after sleeping: the faulting thread blocks. */
+struct late_fault {
+	int uffd;
+	char *page;
+	long page_size;
+};
+
+static void *resolve_late(void *arg)
+{
+	struct late_fault *f = arg;
+	struct pollfd pfd = { .fd = f->uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	struct uffdio_zeropage zero = {
+		.range = { .start = (uintptr_t)f->page, .len = (uint64_t)f->page_size },
+	};
+
+	pin_to_cpu(1);
+	if (poll(&pfd, 1, 5000) != 1 || read(f->uffd, &msg, sizeof(msg)) != sizeof(msg))
+		_exit(20);
+	usleep(20000);
+	if (ioctl(f->uffd, UFFDIO_ZEROPAGE, &zero))
+		_exit(21);
+	return NULL;
+}
+
+static int late_fault_setup(struct late_fault *f)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+
+	f->page_size = sysconf(_SC_PAGESIZE);
+	f->uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+	if (f->uffd < 0 || ioctl(f->uffd, UFFDIO_API, &api))
+		return -1;
+	f->page = mmap(NULL, f->page_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)f->page;
+	reg.range.len = (uint64_t)f->page_size;
+	return f->page == MAP_FAILED || ioctl(f->uffd, UFFDIO_REGISTER, &reg) ? -1 : 0;
+}
+
+/*
+ * In a child: the same bad rseq_cs, then a page fault that sleeps until
+ * another thread resolves it. A page fault is an exception from user
+ * mode: 7.1 examines rseq_cs on its way back (7x §3.1 row 2), as classic
+ * does after any switch.
+ */
+static void bad_cs_then_page_fault(void *unused)
+{
+	struct late_fault f;
+	pthread_t resolver;
+
+	(void)unused;
+	if (late_fault_setup(&f))
+		_exit(30);
+	pthread_create(&resolver, NULL, resolve_late, &f);
+	pin_to_cpu(0);
+	shared[0] = 1;
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
+	RSEQ_WRITE_ONCE(*f.page, 1);
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, 0);
+	shared[0] = 2;
+	_exit(31);
+}
+
+static void check_page_fault_route(void)
+{
+	int status;
+
+	shared[0] = 0;
+	status = run_in_child(bad_cs_then_page_fault, NULL);
+	ok(killed_by(status, SIGSEGV) && shared[0] == 1,
+	   "%s: a bad rseq_cs is fatal after a page fault that slept (7x 3.1 row 2)",
+	   rules_name);
+	if (!killed_by(status, SIGSEGV))
+		diag("wait status 0x%x, step %u", status, shared[0]);
+}
+
+/* Legacy and classic: rewritten after a sleep and before a handler. */
+static void check_ids_rewritten(void)
+{
+	struct rseqdev_rseq *abi = rseq_get_abi();
+
+	pin_to_cpu(0);
+	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
+	sleep_until_switched();
+	ok(abi->cpu_id_start == 0,
+	   "%s: cpu_id_start rewritten after a sleep (7x 3.1 row 1, 5 legacy_check)",
+	   rules_name);
+	install_handler();
+	RSEQ_WRITE_ONCE(abi->cpu_id_start, 0xdeadbeef);
+	raise(SIGUSR1);
+	ok(shared[1] == 0 && abi->cpu_id_start == 0,
+	   "%s: cpu_id_start rewritten before the signal handler (7x 3.1 row 1)",
+	   rules_name);
+}
+
+/* Optimized: written only when they change; left alone otherwise. */
+static void tamper_then_migrate(void *arg)
+{
+	size_t field = (size_t)(uintptr_t)arg;
+	uint32_t *ids = (uint32_t *)rseq_get_abi();
+	/* cpu_id_start, cpu_id, node_id, mm_cid: words 0, 1, 5, 6 */
+	static const int word[] = { 0, 1, 5, 6 };
+
+	pin_to_cpu(0);
+	sleep_until_switched();
+	RSEQ_WRITE_ONCE(ids[word[field]], 0xdeadbeef);
+	sleep_until_switched();
+	shared[0] = ids[word[field]] == 0xdeadbeef ? 1 : 2;
+	pin_to_cpu(1);
+	sleep_until_switched();
+	shared[0] = ids[0] == 1 && ids[1] == 1 ? 3 : 4;
+	_exit(0);
+}
+
+static void check_ids_read_only(void)
+{
+	static const char *const names[] = { "cpu_id_start", "cpu_id", "node_id",
+					     "mm_cid" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		int status;
+
+		shared[0] = 0;
+		status = run_in_child(tamper_then_migrate, (void *)(uintptr_t)i);
+		bool pass;
+
+		if (optimized)
+			pass = ok(shared[0] == 1 && killed_by(status, SIGSEGV),
+				  "%s: %s written by user space is not rewritten without a migration, and is fatal at the next update (7x 3.1 rows 1, 3)",
+				  rules_name, names[i]);
+		else
+			pass = ok(shared[0] == 3 && exited_with(status, 0),
+				  "%s: %s written by user space is rewritten, and harmless (7x 3.1 row 3)",
+				  rules_name, names[i]);
+		if (!pass)
+			diag("wait status 0x%x, step %u", status, shared[0]);
+	}
+}
+
+static void migrate_untouched(void *unused)
+{
+	struct rseqdev_rseq *abi = rseq_get_abi();
+
+	(void)unused;
+	pin_to_cpu(0);
+	sleep_until_switched();
+	shared[0] = abi->cpu_id;
+	pin_to_cpu(1);
+	sleep_until_switched();
+	shared[1] = abi->cpu_id;
+	shared[2] = abi->cpu_id_start;
+	_exit(0);
+}
+
+static void check_ids_follow_migration(void)
+{
+	int status = run_in_child(migrate_untouched, NULL);
+
+	ok(exited_with(status, 0) && shared[0] == 0 && shared[1] == 1 && shared[2] == 1,
+	   "%s: the IDs follow a migration (7x 3.1 row 1)", rules_name);
+}
+
+/*
+ * In a child: the section's descriptor, or the area's flags, carry what
+ * classic refuses; the section is preempted. Classic kills the thread;
+ * 7.1 reads neither outside debug mode and aborts the section (7x §3.2).
+ */
+struct strict_case {
+	const char *what;
+	uint32_t version, cs_flags, area_flags;
+};
+
+static void preempted_with(void *arg)
+{
+	const struct strict_case *c = arg;
+	int committed = 0;
+
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
+	spin_in_section(&committed);	/* learn the descriptor */
+	section_desc->version = c->version;
+	section_desc->flags = c->cs_flags;
+	rseq_get_abi()->flags = c->area_flags;
+	_exit(section_beside_busy_thread() ? 7 : 8);
+}
+
+static void check_descriptor_strictness(void)
+{
+	static const struct strict_case cases[] = {
+		{ "descriptor version 1", 1, 0, 0 },
+		{ "NO_RESTART_ON_PREEMPT in the descriptor", 0,
+		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT, 0 },
+		{ "an unknown descriptor flag", 0, 1u << 8, 0 },
+		{ "NO_RESTART_ON_MIGRATE in rseq::flags", 0, 0,
+		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int status = run_in_child(preempted_with, (void *)&cases[i]);
+
+		if (gen71)
+			ok(exited_with(status, 7),
+			   "%s: %s: not read, the section aborts (7x 3.2)", rules_name,
+			   cases[i].what);
+		else
+			ok(killed_by(status, SIGSEGV), "classic: %s: SIGSEGV",
+			   cases[i].what);
+	}
+}
+
+int main(void)
+{
+	require_backend();
+	if (nr_possible_cpus() < 2)
+		tap_bail("needs two CPUs");
+	if (rseqdev_register_current_thread())
+		tap_bail("cannot register: %s", strerror(errno));
+	expect_requested_rules();
+	rules = rseqdev_rseq_rules();
+	gen71 = rules == RSEQDEV_RULES_7_1_LEGACY || rules == RSEQDEV_RULES_7_1_OPTIMIZED;
+	optimized = rules == RSEQDEV_RULES_7_1_OPTIMIZED;
+	rules_name = optimized ? "7.1 optimized" : gen71 ? "7.1 legacy" : "classic";
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		      -1, 0);
+	if (shared == MAP_FAILED)
+		tap_bail("mmap: %s", strerror(errno));
+	install_handler();
+
+	check_timer_interrupt();
+	check_signal_interrupt();
+	check_syscall_route();
+	check_page_fault_route();
+	if (!optimized)
+		check_ids_rewritten();
+	check_ids_read_only();
+	check_ids_follow_migration();
+	check_descriptor_strictness();
+	return tap_done();
+}
