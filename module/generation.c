@@ -12,8 +12,10 @@
  * and so does a child forked from it.
  */
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/string.h>
 
+#include "compat/compat.h"
 #include "internal.h"
 
 static const struct rseqdev_gen_rules rseqdev_gens[RSEQDEV_NR_GENS] = {
@@ -82,4 +84,78 @@ const struct rseqdev_gen_rules *rseqdev_gen_rules(u32 requested)
 u32 rseqdev_gen_mask(void)
 {
 	return BIT(RSEQDEV_GEN_CLASSIC) | BIT(RSEQDEV_GEN_7_1);
+}
+
+/*
+ * 7.1's debug mode (mainline's rseq_debug): the full descriptor checks
+ * whenever rseq_cs is examined, the ID fields checked before every update
+ * of legacy registrations too, and rseq_cs checked at every system call
+ * exit. The last needs a hook on every system call of every task, armed
+ * only while debug mode is on and the module's hooks are in place.
+ */
+static bool rseqdev_debug;
+static bool rseqdev_hooks_ready;
+static DEFINE_MUTEX(rseqdev_debug_lock);
+
+static int rseqdev_debug_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int ret = kstrtobool(val, &on);
+
+	if (ret)
+		return ret;
+	mutex_lock(&rseqdev_debug_lock);
+	if (rseqdev_hooks_ready)
+		ret = rseqdev_compat_syscall_exit_watch(on);
+	if (!ret)
+		WRITE_ONCE(rseqdev_debug, on);
+	mutex_unlock(&rseqdev_debug_lock);
+	return ret;
+}
+
+static int rseqdev_debug_param_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%c\n", READ_ONCE(rseqdev_debug) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops rseqdev_debug_param_ops = {
+	.set = rseqdev_debug_param_set,
+	.get = rseqdev_debug_param_get,
+};
+
+module_param_cb(debug, &rseqdev_debug_param_ops, NULL, 0644);
+MODULE_PARM_DESC(debug, "7.1 generation: mainline's rseq_debug checks (slows every system call)");
+
+/* Whether 7.1's debug checks are on. */
+bool rseqdev_gen_debug(void)
+{
+	return READ_ONCE(rseqdev_debug);
+}
+
+/**
+ * rseqdev_gen_start() - the hooks are in place: arm what debug mode needs
+ *
+ * Return: 0, or the error of arming it (debug mode then stays off).
+ */
+int rseqdev_gen_start(void)
+{
+	int ret = 0;
+
+	mutex_lock(&rseqdev_debug_lock);
+	rseqdev_hooks_ready = true;
+	if (rseqdev_debug)
+		ret = rseqdev_compat_syscall_exit_watch(true);
+	if (ret)
+		WRITE_ONCE(rseqdev_debug, false);
+	mutex_unlock(&rseqdev_debug_lock);
+	return ret;
+}
+
+/* Before the hooks go: disarm. */
+void rseqdev_gen_stop(void)
+{
+	mutex_lock(&rseqdev_debug_lock);
+	rseqdev_compat_syscall_exit_watch(false);
+	rseqdev_hooks_ready = false;
+	mutex_unlock(&rseqdev_debug_lock);
 }

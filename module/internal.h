@@ -37,6 +37,9 @@ struct rseqdev_gen_rules {
 
 const struct rseqdev_gen_rules *rseqdev_gen_rules(u32 requested);
 u32 rseqdev_gen_mask(void);
+bool rseqdev_gen_debug(void);
+int rseqdev_gen_start(void);
+void rseqdev_gen_stop(void);
 
 /* device.c */
 int rseqdev_device_register(void);
@@ -84,6 +87,7 @@ enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
 	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
+	RSEQ_THREAD_EVENT_SYSCALL_EXIT = 1 << 3,	/* 7.1 debug: leaving a system call */
 };
 
 /* The ID fields of an area, as the module writes them. */

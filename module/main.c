@@ -23,8 +23,12 @@ static int __init rseqdev_init(void)
 		return ret;
 	}
 
+	if (rseqdev_gen_start())
+		pr_warn(RSEQDEV_NAME ": debug mode needs the sys_exit tracepoint; it stays off\n");
+
 	ret = rseqdev_device_register();
 	if (ret) {
+		rseqdev_gen_stop();
 		rseqdev_compat_hooks_remove();
 		return ret;
 	}
@@ -42,6 +46,7 @@ static int __init rseqdev_init(void)
 static void __exit rseqdev_exit(void)
 {
 	rseqdev_device_unregister();
+	rseqdev_gen_stop();
 	rseqdev_compat_hooks_remove();
 	rseqdev_mm_exit();
 	rseqdev_compat_wait_module_text_unused();

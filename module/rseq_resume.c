@@ -281,16 +281,23 @@ efault:
 	return -EFAULT;
 }
 
-/* 7.1: legacy registrations get every update, optimized ones the changes. */
-static int rseqdev_update_ids_71(struct rseqdev_thread *t)
+/*
+ * 7.1: legacy registrations get every update (but on a system call's exit
+ * seen only by debug mode), optimized ones the changes. The fields are
+ * checked before an update of an optimized registration, and of a legacy
+ * one in debug mode.
+ */
+static int rseqdev_update_ids_71(struct rseqdev_thread *t, unsigned int events,
+				 bool debug)
 {
+	bool every = !t->optimized && events != RSEQ_THREAD_EVENT_SYSCALL_EXIT;
 	struct rseqdev_ids ids;
 	int ret;
 
 	rseqdev_current_ids(t, &ids);
-	if (t->optimized) {
-		if (rseqdev_ids_equal(&ids, &t->written))
-			return 0;
+	if (!every && rseqdev_ids_equal(&ids, &t->written))
+		return 0;
+	if (t->optimized || debug) {
 		ret = rseqdev_check_ids_untouched(t);
 		if (ret)
 			return ret;
@@ -327,9 +334,36 @@ static int rseqdev_fixup_71(struct rseqdev_thread *t, struct pt_regs *regs,
 	return rseqdev_abort_to(t, regs, cs.abort_ip);
 }
 
+/*
+ * 7.1's debug mode: classic's full checks, version and flags zero, and
+ * the section must not be running when the kernel was entered any other
+ * way than by an interrupt or exception (a system call from inside it).
+ * @examine is false for the check at a system call's exit, which leaves
+ * a valid rseq_cs in place.
+ */
+static int rseqdev_fixup_71_debug(struct rseqdev_thread *t, struct pt_regs *regs,
+				  u64 cs_ptr, bool user_irq, bool examine)
+{
+	struct rseqdev_rseq_cs cs;
+	int ret;
+
+	ret = rseqdev_get_cs(t, cs_ptr, &cs);
+	if (ret)
+		return ret;
+	if (cs.flags)
+		return -EINVAL;
+	if (!rseqdev_ip_in_cs(&cs, instruction_pointer(regs)))
+		return examine ? rseqdev_clear_cs(t->area) : 0;
+	if (!user_irq)
+		return -EINVAL;
+	return rseqdev_abort_to(t, regs, cs.abort_ip);
+}
+
 static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 {
 	bool user_irq = rseqdev_compat_entered_by_interrupt(regs);
+	bool debug = rseqdev_gen_debug();
+	bool examine;
 	unsigned int events;
 	u64 cs_ptr;
 	int ret;
@@ -339,16 +373,22 @@ static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 	t->events = 0;
 	local_irq_enable();
 
-	ret = rseqdev_update_ids_71(t);
+	ret = rseqdev_update_ids_71(t, events, debug);
 	if (ret)
 		return ret;
-	if (!events)
-		return 0;
-	if (!user_irq && (t->optimized || !(events & RSEQ_THREAD_EVENT_SIGNAL)))
+	/* A legacy registration's section is examined before a signal too. */
+	examine = user_irq || (!t->optimized && (events & RSEQ_THREAD_EVENT_SIGNAL));
+	examine = examine && (events & ~RSEQ_THREAD_EVENT_SYSCALL_EXIT);
+	/* Debug mode checks rseq_cs on the way out of every system call. */
+	if (!examine && !(debug && (events & RSEQ_THREAD_EVENT_SYSCALL_EXIT)))
 		return 0;
 	if (get_user(cs_ptr, &t->area->rseq_cs))
 		return -EFAULT;
-	return cs_ptr ? rseqdev_fixup_71(t, regs, cs_ptr) : 0;
+	if (!cs_ptr)
+		return 0;
+	if (debug)
+		return rseqdev_fixup_71_debug(t, regs, cs_ptr, user_irq, examine);
+	return rseqdev_fixup_71(t, regs, cs_ptr);
 }
 
 /**

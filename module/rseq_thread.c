@@ -329,6 +329,15 @@ void rseqdev_thread_fence_hit(struct rseqdev_thread *t)
 	rseqdev_post_events(t, RSEQ_THREAD_EVENT_FENCE);
 }
 
+/* 7.1's debug mode checks rseq_cs on the way out of every system call. */
+static void rseqdev_on_syscall_exit(void)
+{
+	struct rseqdev_thread *t = rseqdev_thread_of_current();
+
+	if (t && t->rules->gen == RSEQDEV_GEN_7_1)
+		rseqdev_post_events(t, RSEQ_THREAD_EVENT_SYSCALL_EXIT);
+}
+
 /* The child of a registered parent without CLONE_VM inherits the area. */
 static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 				struct task_struct *child)
@@ -398,5 +407,6 @@ const struct rseqdev_compat_events rseqdev_thread_events = {
 	.fork = rseqdev_on_fork,
 	.exec = rseqdev_on_exec,
 	.exit = rseqdev_on_exit,
+	.syscall_exit = rseqdev_on_syscall_exit,
 	.facility_hidden = rseqdev_selftest_hides,
 };

@@ -35,6 +35,8 @@ struct task_struct;
  *			@parent (current); preemption off
  * @exec:		current replaced its program; preemption off
  * @exit:		current is exiting and has left its mm; preemption off
+ * @syscall_exit:	current is leaving a system call (only while watched,
+ *			see rseqdev_compat_syscall_exit_watch())
  * @facility_hidden:	test-only, may be NULL: true to treat the facility
  *			named @name as missing
  *
@@ -45,8 +47,22 @@ struct rseqdev_compat_events {
 	void (*fork)(struct task_struct *parent, struct task_struct *child);
 	void (*exec)(void);
 	void (*exit)(void);
+	void (*syscall_exit)(void);
 	bool (*facility_hidden)(const char *name);
 };
+
+/**
+ * rseqdev_compat_syscall_exit_watch() - start or stop calling @syscall_exit
+ * @on: whether to
+ *
+ * Through the raw_syscalls sys_exit tracepoint, which makes every system
+ * call of every task take the kernel's slow exit path while it is
+ * attached: a debugging aid only. Process context; the caller serializes
+ * calls, and stops the watch before rseqdev_compat_hooks_remove().
+ *
+ * Return: 0, or -EOPNOTSUPP when the kernel has no such tracepoint.
+ */
+int rseqdev_compat_syscall_exit_watch(bool on);
 
 /**
  * rseqdev_compat_hooks_install() - attach the module to the kernel's events

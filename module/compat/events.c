@@ -73,6 +73,15 @@ static struct lifecycle_hook {
 	{ "sched_process_exit", on_exit },
 };
 
+static void on_sys_exit(void *data, struct pt_regs *regs, long ret)
+{
+	core->syscall_exit();
+}
+
+/* Optional: attached only while the core watches system call exits. */
+static struct lifecycle_hook sys_exit_hook = { "sys_exit", on_sys_exit };
+static bool sys_exit_watched;
+
 static void match_tracepoint(struct tracepoint *tp, void *priv)
 {
 	struct lifecycle_hook *hook = priv;
@@ -93,7 +102,29 @@ static bool find_tracepoints(void)
 						      lifecycle_hooks[i].name,
 						      lifecycle_hooks[i].tp);
 	}
+	sys_exit_hook.tp = NULL;
+	for_each_kernel_tracepoint(match_tracepoint, &sys_exit_hook);
 	return ok;
+}
+
+int rseqdev_compat_syscall_exit_watch(bool on)
+{
+	int ret = 0;
+
+	if (on == sys_exit_watched)
+		return 0;
+	if (!sys_exit_hook.tp)
+		return -EOPNOTSUPP;
+	if (on) {
+		ret = tracepoint_probe_register(sys_exit_hook.tp, sys_exit_hook.probe,
+						NULL);
+	} else {
+		tracepoint_probe_unregister(sys_exit_hook.tp, sys_exit_hook.probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	if (!ret)
+		sys_exit_watched = on;
+	return ret;
 }
 
 static void detach_tracepoints(int count)

@@ -8,7 +8,14 @@
 # slow path, so that rseq sequences and cpu_opv vectors race on the same
 # data; the totals must stay exact.
 #
-# usage: sh stress.sh module|native [short|mixed]
+# "optimized" and "legacy" are the subsets run under 7.1's rules (the plan
+# sets RSEQDEV_GENERATION): only the return to user space differs there.
+# Optimized registrations get both index modes (mm_cid changes drive ID
+# updates, the read-only check before each) with yields (system calls,
+# where 7.1 leaves rseq_cs alone) and a signal storm (interrupts, where it
+# aborts); legacy ones the delay loops and the storm in cpu_id mode.
+#
+# usage: sh stress.sh module|native [short|mixed|optimized|legacy]
 . ./tap.sh
 
 backend=$1
@@ -20,6 +27,11 @@ if [ "$2" = short ]; then
 	configs="loops storm"
 elif [ "$2" = mixed ]; then
 	configs="mixed"
+elif [ "$2" = optimized ]; then
+	configs="yield storm"
+elif [ "$2" = legacy ]; then
+	modes=cpu_id
+	configs="loops storm"
 fi
 
 # config_args NAME: percpu_stress options of a configuration.

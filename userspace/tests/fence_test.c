@@ -490,6 +490,7 @@ int main(int argc, char **argv)
 		tap_bail("the fence needs two online CPUs");
 	if (rseqdev_register_current_thread())
 		tap_bail("registration: %s", strerror(errno));
+	expect_requested_rules();
 
 	if (rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		check_bad_input();

@@ -53,7 +53,7 @@ static void c_action(void);
 
 #include <rseqdev/percpu.h>
 
-#include "tap.h"
+#include "rseq_test_util.h"
 
 #define DEFAULT_REPS		2000000
 #define ITEMS_PER_THREAD	64
@@ -854,6 +854,12 @@ int main(int argc, char **argv)
 		printf("1..0 # SKIP the %s backend's area has no mm_cid\n",
 		       rseqdev_backend_name(backend));
 		return 0;
+	}
+	/* The rules asked for are the ones the threads get. */
+	if (getenv(RSEQDEV_ENV_GENERATION)) {
+		if (rseqdev_register_current_thread())
+			tap_bail("registration: %s", strerror(errno));
+		expect_requested_rules();
 	}
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGUSR1, &sa, NULL))

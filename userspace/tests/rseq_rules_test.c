@@ -35,7 +35,7 @@ static bool gen71, optimized;
 static const char *rules_name;
 
 /* Shared with the children: what they saw before they were killed. */
-static volatile uint32_t *shared;
+static uint32_t *shared;
 
 static int stop_spinning;
 static struct rseqdev_rseq_cs *section_desc;
@@ -112,7 +112,7 @@ static void *signal_from_cpu1(void *arg)
 static void on_sigusr1(int sig, siginfo_t *info, void *uc)
 {
 	(void)sig, (void)info, (void)uc;
-	shared[1] = rseq_get_abi()->cpu_id_start;
+	RSEQ_WRITE_ONCE(shared[1], rseq_get_abi()->cpu_id_start);
 }
 
 static void install_handler(void)
@@ -175,7 +175,7 @@ static void bad_cs_then_syscall_then_timer(void *unused)
 	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
 	if (read(fds[0], &byte, 1) != 1)
 		_exit(42);
-	shared[0] = rseq_get_abi()->rseq_cs == BEYOND_USER ? 1 : 2;
+	RSEQ_WRITE_ONCE(shared[0], rseq_get_abi()->rseq_cs == BEYOND_USER ? 1 : 2);
 	pthread_create(&busy, NULL, busy_on_cpu0, &stop_busy);
 	for (;;)
 		;	/* until the timer hands CPU 0 to the busy thread */
@@ -185,7 +185,7 @@ static void check_syscall_route(void)
 {
 	int status;
 
-	shared[0] = 0;
+	RSEQ_WRITE_ONCE(shared[0], 0);
 	status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
 	if (!gen71) {
 		ok(killed_by(status, SIGSEGV) && shared[0] == 0,
@@ -257,11 +257,11 @@ static void bad_cs_then_page_fault(void *unused)
 		_exit(30);
 	pthread_create(&resolver, NULL, resolve_late, &f);
 	pin_to_cpu(0);
-	shared[0] = 1;
+	RSEQ_WRITE_ONCE(shared[0], 1);
 	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
 	RSEQ_WRITE_ONCE(*f.page, 1);
 	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, 0);
-	shared[0] = 2;
+	RSEQ_WRITE_ONCE(shared[0], 2);
 	_exit(31);
 }
 
@@ -269,7 +269,7 @@ static void check_page_fault_route(void)
 {
 	int status;
 
-	shared[0] = 0;
+	RSEQ_WRITE_ONCE(shared[0], 0);
 	status = run_in_child(bad_cs_then_page_fault, NULL);
 	ok(killed_by(status, SIGSEGV) && shared[0] == 1,
 	   "%s: a bad rseq_cs is fatal after a page fault that slept (7x 3.1 row 2)",
@@ -309,10 +309,10 @@ static void tamper_then_migrate(void *arg)
 	sleep_until_switched();
 	RSEQ_WRITE_ONCE(ids[word[field]], 0xdeadbeef);
 	sleep_until_switched();
-	shared[0] = ids[word[field]] == 0xdeadbeef ? 1 : 2;
+	RSEQ_WRITE_ONCE(shared[0], ids[word[field]] == 0xdeadbeef ? 1 : 2);
 	pin_to_cpu(1);
 	sleep_until_switched();
-	shared[0] = ids[0] == 1 && ids[1] == 1 ? 3 : 4;
+	RSEQ_WRITE_ONCE(shared[0], ids[0] == 1 && ids[1] == 1 ? 3 : 4);
 	_exit(0);
 }
 
@@ -325,7 +325,7 @@ static void check_ids_read_only(void)
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		int status;
 
-		shared[0] = 0;
+		RSEQ_WRITE_ONCE(shared[0], 0);
 		status = run_in_child(tamper_then_migrate, (void *)(uintptr_t)i);
 		bool pass;
 
@@ -349,11 +349,11 @@ static void migrate_untouched(void *unused)
 	(void)unused;
 	pin_to_cpu(0);
 	sleep_until_switched();
-	shared[0] = abi->cpu_id;
+	RSEQ_WRITE_ONCE(shared[0], abi->cpu_id);
 	pin_to_cpu(1);
 	sleep_until_switched();
-	shared[1] = abi->cpu_id;
-	shared[2] = abi->cpu_id_start;
+	RSEQ_WRITE_ONCE(shared[1], abi->cpu_id);
+	RSEQ_WRITE_ONCE(shared[2], abi->cpu_id_start);
 	_exit(0);
 }
 
@@ -413,6 +413,97 @@ static void check_descriptor_strictness(void)
 	}
 }
 
+#define DEBUG_PARAM	"/sys/module/rseqdev/parameters/debug"
+
+/* Writes @word to the debug parameter: 0, or -1 with errno. */
+static int set_debug(const char *word)
+{
+	FILE *f = fopen(DEBUG_PARAM, "w");
+	int ret;
+
+	if (!f)
+		return -1;
+	ret = fputs(word, f) < 0 ? -1 : 0;
+	if (fclose(f))
+		ret = -1;
+	return ret;
+}
+
+static char debug_state(void)
+{
+	FILE *f = fopen(DEBUG_PARAM, "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return (char)c;
+}
+
+static void check_debug_parameter(void)
+{
+	static const char *const bad[] = { "2", "maybe", "-1", "\n" };
+	size_t i;
+
+	ok(debug_state() == 'N', "debug mode: off by default");
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		errno = 0;
+		ok(set_debug(bad[i]) == -1 && errno == EINVAL,
+		   "debug parameter: '%s' refused with EINVAL",
+		   bad[i][0] == '\n' ? "\\n" : bad[i]);
+	}
+	ok(debug_state() == 'N', "debug mode: still off");
+}
+
+/* In a child: a section left named in rseq_cs after its commit. */
+static void committed_then_syscall(void *unused)
+{
+	int committed = 0, fds[2];
+	pthread_t writer;
+	char byte;
+
+	(void)unused;
+	if (pipe(fds))
+		_exit(41);
+	pthread_create(&writer, NULL, write_later, &fds[1]);
+	RSEQ_WRITE_ONCE(stop_spinning, 1);
+	spin_in_section(&committed);
+	if (read(fds[0], &byte, 1) != 1)
+		_exit(42);
+	_exit(rseq_get_abi()->rseq_cs == (uintptr_t)section_desc ? 0 : 43);
+}
+
+/*
+ * 7.1's debug mode (7x §3.2): the full descriptor checks, the ID fields
+ * checked before every update, rseq_cs checked at every system call exit.
+ */
+static void check_debug_mode(void)
+{
+	static const struct strict_case version1 = { "descriptor version 1", 1, 0, 0 };
+	int status;
+
+	check_debug_parameter();
+	if (!ok(set_debug("1") == 0 && debug_state() == 'Y', "debug mode: switched on"))
+		return;
+	RSEQ_WRITE_ONCE(shared[0], 0);
+	status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
+	ok(killed_by(status, SIGSEGV) && shared[0] == 0,
+	   "%s, debug: a bad rseq_cs is fatal at a system call's exit (7x 3.2)",
+	   rules_name);
+	ok(exited_with(run_in_child(committed_then_syscall, NULL), 0),
+	   "%s, debug: a valid rseq_cs left after a commit survives a system call, untouched",
+	   rules_name);
+	ok(killed_by(run_in_child(preempted_with, (void *)&version1), SIGSEGV),
+	   "%s, debug: descriptor version 1 is fatal (7x 3.2)", rules_name);
+	if (!optimized) {
+		RSEQ_WRITE_ONCE(shared[0], 0);
+		status = run_in_child(tamper_then_migrate, (void *)0);
+		ok(killed_by(status, SIGSEGV) && shared[0] == 0,
+		   "%s, debug: cpu_id_start written by user space is fatal at the next update (7x 3.2)",
+		   rules_name);
+	}
+	ok(set_debug("0") == 0 && debug_state() == 'N', "debug mode: switched off");
+}
+
 int main(void)
 {
 	require_backend();
@@ -440,5 +531,7 @@ int main(void)
 	check_ids_read_only();
 	check_ids_follow_migration();
 	check_descriptor_strictness();
+	if (gen71 && rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
+		check_debug_mode();
 	return tap_done();
 }
