@@ -305,6 +305,14 @@ static void fuzz_query_or_stats(struct worker *w, int fd, bool stats)
 		    arg_buffer(w, buf, sizeof(buf))), 0);
 }
 
+/*
+ * A 7.1 optimized registration (longer than 32 bytes) treats its ID
+ * fields as read-only: another thread registering the same shared slot
+ * would rightly get it killed. Such registrations get an area of their
+ * thread's own.
+ */
+static __thread unsigned char own_area[128] __attribute__((aligned(64)));
+
 static void fuzz_register(struct worker *w, int fd)
 {
 	struct rseqdev_register reg = {
@@ -328,6 +336,9 @@ static void fuzz_register(struct worker *w, int fd)
 			   (chance(w, 85) ? 0 : below(w, 32));
 	else
 		reg.rseq = unusable_area(w);
+	if (reg.rseq_len > 32 && reg.rseq >= (uint64_t)(uintptr_t)areas &&
+	    reg.rseq < (uint64_t)(uintptr_t)areas + page_size)
+		reg.rseq = (uint64_t)(uintptr_t)own_area + (reg.rseq & 63);
 	if (reg.size > sizeof(reg) && reg.size <= 4096)
 		reg.size = sizeof(reg);	/* the tail would be our stack */
 	if (chance(w, 50)) {

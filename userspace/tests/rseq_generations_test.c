@@ -305,6 +305,42 @@ static void check_query(void)
 		   "query: classic's feature size 28 and alignment 32");
 }
 
+/* $RSEQDEV_GENERATION, as the library and the shim read it. */
+static void check_environment(void)
+{
+	static const struct {
+		const char *word;
+		int gen, legacy;
+	} good[] = {
+		{ "", RSEQDEV_GEN_DEFAULT, 0 },
+		{ "classic", RSEQDEV_GEN_CLASSIC, 0 },
+		{ "7.1", RSEQDEV_GEN_7_1, 0 },
+		{ "7.1-legacy", RSEQDEV_GEN_7_1, 1 },
+	};
+	static const char *const bad[] = { "7.2", "7.1 ", "Classic", "7", "v2", "2" };
+	size_t i;
+	int legacy;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		setenv(RSEQDEV_ENV_GENERATION, good[i].word, 1);
+		legacy = -1;
+		ok(rseqdev_requested_generation(&legacy) == good[i].gen &&
+		   legacy == good[i].legacy,
+		   "RSEQDEV_GENERATION='%s': generation %d%s", good[i].word, good[i].gen,
+		   good[i].legacy ? ", legacy length" : "");
+	}
+	memset(area, 0, AREA_BYTES);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		setenv(RSEQDEV_ENV_GENERATION, bad[i], 1);
+		expect_errnof(rseqdev_requested_generation(NULL), EINVAL,
+			      "RSEQDEV_GENERATION='%s'", bad[i]);
+		expect_errnof(rseqdev_rseq(area, 32, 0, RSEQ_SIG), EINVAL,
+			      "RSEQDEV_GENERATION='%s': rseqdev_rseq() refuses", bad[i]);
+	}
+	ok(area->cpu_id == 0, "refused registrations wrote nothing");
+	unsetenv(RSEQDEV_ENV_GENERATION);
+}
+
 int main(void)
 {
 	if (rseqdev_init() != RSEQ_BACKEND_MODULE)
@@ -330,5 +366,6 @@ int main(void)
 	check_area_values(RSEQDEV_GEN_7_1, 64, 33);
 	check_area_values(RSEQDEV_GEN_7_1, 128, 64);
 	check_fork();
+	check_environment();
 	return tap_done();
 }
