@@ -144,15 +144,36 @@ static void check_signal_interrupt(void)
 	   "%s: a signal from another CPU aborts the section (7x 3.1 row 2)", rules_name);
 }
 
-/* Writes one byte into a pipe after 10 ms: a read of it blocks until then. */
-static void *write_later(void *arg)
+/*
+ * Writes a byte into a pipe at once, and another after 10 ms. A thread
+ * that has read the first knows this one has run, so it has no switch to
+ * this one pending (on PREEMPT_RT a new thread's wakeup may only take
+ * effect at the next tick, a preemption in user mode); a read of the
+ * second blocks.
+ */
+static void *write_now_and_later(void *arg)
 {
 	int fd = *(int *)arg;
 
+	if (write(fd, "a", 1) != 1)
+		_exit(40);
 	usleep(10000);
-	if (write(fd, "x", 1) != 1)
+	if (write(fd, "b", 1) != 1)
 		_exit(40);
 	return NULL;
+}
+
+/* The first byte: after it, only the blocking read of the second is left. */
+static void start_writer(int fds[2])
+{
+	pthread_t writer;
+	char byte;
+
+	if (pipe(fds))
+		_exit(41);
+	pthread_create(&writer, NULL, write_now_and_later, &fds[1]);
+	if (read(fds[0], &byte, 1) != 1)
+		_exit(42);
 }
 
 /*
@@ -164,14 +185,12 @@ static void *write_later(void *arg)
 static void bad_cs_then_syscall_then_timer(void *unused)
 {
 	int stop_busy = 0, fds[2];
-	pthread_t writer, busy;
+	pthread_t busy;
 	char byte;
 
 	(void)unused;
 	pin_to_cpu(0);
-	if (pipe(fds))
-		_exit(41);
-	pthread_create(&writer, NULL, write_later, &fds[1]);
+	start_writer(fds);
 	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
 	if (read(fds[0], &byte, 1) != 1)
 		_exit(42);
@@ -203,6 +222,7 @@ static void check_syscall_route(void)
 /* Resolves the fault on one page after sleeping: the faulting thread blocks. */
 struct late_fault {
 	int uffd;
+	int ready[2];	/* the resolver says it runs on CPU 1 */
 	char *page;
 	long page_size;
 };
@@ -217,6 +237,8 @@ static void *resolve_late(void *arg)
 	};
 
 	pin_to_cpu(1);
+	if (write(f->ready[1], "r", 1) != 1)
+		_exit(22);
 	if (poll(&pfd, 1, 5000) != 1 || read(f->uffd, &msg, sizeof(msg)) != sizeof(msg))
 		_exit(20);
 	usleep(20000);
@@ -231,6 +253,8 @@ static int late_fault_setup(struct late_fault *f)
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 
 	f->page_size = sysconf(_SC_PAGESIZE);
+	if (pipe(f->ready))
+		return -1;
 	f->uffd = (int)syscall(__NR_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
 	if (f->uffd < 0 || ioctl(f->uffd, UFFDIO_API, &api))
 		return -1;
@@ -251,12 +275,16 @@ static void bad_cs_then_page_fault(void *unused)
 {
 	struct late_fault f;
 	pthread_t resolver;
+	char byte;
 
 	(void)unused;
 	if (late_fault_setup(&f))
 		_exit(30);
-	pthread_create(&resolver, NULL, resolve_late, &f);
 	pin_to_cpu(0);
+	pthread_create(&resolver, NULL, resolve_late, &f);
+	/* Nothing left to preempt this thread on CPU 0 (see start_writer()). */
+	if (read(f.ready[0], &byte, 1) != 1)
+		_exit(32);
 	RSEQ_WRITE_ONCE(shared[0], 1);
 	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, BEYOND_USER);
 	RSEQ_WRITE_ONCE(*f.page, 1);
@@ -458,13 +486,10 @@ static void check_debug_parameter(void)
 static void committed_then_syscall(void *unused)
 {
 	int committed = 0, fds[2];
-	pthread_t writer;
 	char byte;
 
 	(void)unused;
-	if (pipe(fds))
-		_exit(41);
-	pthread_create(&writer, NULL, write_later, &fds[1]);
+	start_writer(fds);
 	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	spin_in_section(&committed);
 	if (read(fds[0], &byte, 1) != 1)
