@@ -398,10 +398,32 @@ static void check_ids_follow_migration(void)
  * classic refuses; the section is preempted. Classic kills the thread;
  * 7.1 reads neither outside debug mode and aborts the section (7x §3.2).
  */
+enum section_shape {
+	SHAPE_AS_IS,
+	SHAPE_END_WRAPS,	/* start_ip + post_commit_offset overflows */
+	SHAPE_ABORT_INSIDE,	/* the section grown over its abort handler */
+};
+
 struct strict_case {
 	const char *what;
 	uint32_t version, cs_flags, area_flags;
+	enum section_shape shape;
 };
+
+/* Reshape the section; the spinning loop stays inside it. */
+static void reshape(struct rseqdev_rseq_cs *cs, enum section_shape shape)
+{
+	uint64_t start = cs->start_ip, end = start + cs->post_commit_offset;
+	uint64_t abort_ip = cs->abort_ip;
+
+	if (shape == SHAPE_END_WRAPS) {
+		cs->post_commit_offset = 0 - start + 16;
+	} else if (shape == SHAPE_ABORT_INSIDE) {
+		cs->start_ip = start < abort_ip ? start : abort_ip;
+		end = end > abort_ip + 4 ? end : abort_ip + 4;
+		cs->post_commit_offset = end - cs->start_ip;
+	}
+}
 
 static void preempted_with(void *arg)
 {
@@ -412,6 +434,7 @@ static void preempted_with(void *arg)
 	spin_in_section(&committed);	/* learn the descriptor */
 	section_desc->version = c->version;
 	section_desc->flags = c->cs_flags;
+	reshape(section_desc, c->shape);
 	rseq_get_abi()->flags = c->area_flags;
 	_exit(section_beside_busy_thread() ? 7 : 8);
 }
@@ -419,12 +442,14 @@ static void preempted_with(void *arg)
 static void check_descriptor_strictness(void)
 {
 	static const struct strict_case cases[] = {
-		{ "descriptor version 1", 1, 0, 0 },
+		{ "descriptor version 1", 1, 0, 0, SHAPE_AS_IS },
 		{ "NO_RESTART_ON_PREEMPT in the descriptor", 0,
-		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT, 0 },
-		{ "an unknown descriptor flag", 0, 1u << 8, 0 },
+		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT, 0, SHAPE_AS_IS },
+		{ "an unknown descriptor flag", 0, 1u << 8, 0, SHAPE_AS_IS },
 		{ "NO_RESTART_ON_MIGRATE in rseq::flags", 0, 0,
-		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE },
+		  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_MIGRATE, SHAPE_AS_IS },
+		{ "start_ip + post_commit_offset overflows", 0, 0, 0, SHAPE_END_WRAPS },
+		{ "abort_ip inside the section", 0, 0, 0, SHAPE_ABORT_INSIDE },
 	};
 	size_t i;
 
@@ -497,18 +522,54 @@ static void committed_then_syscall(void *unused)
 	_exit(rseq_get_abi()->rseq_cs == (uintptr_t)section_desc ? 0 : 43);
 }
 
+/* An abort handler for a descriptor: the signature, then code. */
+static uint32_t signature_then_code[4] __attribute__((aligned(32))) = {
+	RSEQ_SIG, 0xc3c3c3c3, 0, 0
+};
+
+static __attribute__((noinline)) long getpid_at(uint64_t *start, uint64_t *end)
+{
+	return test_getpid_at(start, end);
+}
+
+/* In a child: a system call inside a (valid) critical section. */
+static void syscall_inside_section(void *unused)
+{
+	static struct rseqdev_rseq_cs cs __attribute__((aligned(32)));
+	uint64_t start, end;
+
+	(void)unused;
+	getpid_at(&start, &end);	/* learn where the system call is */
+	cs = (struct rseqdev_rseq_cs) {
+		.start_ip = start,
+		.post_commit_offset = end - start + 1,	/* the return address inside */
+		.abort_ip = (uintptr_t)&signature_then_code[1],
+	};
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, (uintptr_t)&cs);
+	getpid_at(&start, &end);
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, 0);
+	_exit(0);
+}
+
 /*
  * 7.1's debug mode (7x §3.2): the full descriptor checks, the ID fields
  * checked before every update, rseq_cs checked at every system call exit.
  */
 static void check_debug_mode(void)
 {
-	static const struct strict_case version1 = { "descriptor version 1", 1, 0, 0 };
+	static const struct strict_case version1 = {
+		"descriptor version 1", 1, 0, 0, SHAPE_AS_IS
+	};
 	int status;
 
 	check_debug_parameter();
+	ok(exited_with(run_in_child(syscall_inside_section, NULL), 0),
+	   "%s: a system call inside a section goes unchecked (7x 3.1 note)", rules_name);
 	if (!ok(set_debug("1") == 0 && debug_state() == 'Y', "debug mode: switched on"))
 		return;
+	ok(killed_by(run_in_child(syscall_inside_section, NULL), SIGSEGV),
+	   "%s, debug: a system call inside a section is fatal at its exit (7x 3.2)",
+	   rules_name);
 	RSEQ_WRITE_ONCE(shared[0], 0);
 	status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
 	ok(killed_by(status, SIGSEGV) && shared[0] == 0,

@@ -22,6 +22,7 @@
  * test_rseq_cs_ptr_array()	__rseq_cs_ptr_array sections
  * test_abort_signature_ok()	whether the bytes before an abort_ip are
  *				the signature as the library lays it out
+ * test_getpid_at()		a system call at an address the caller learns
  * test_rseq_*()		hand-written critical sections, for the
  *				tests that check the kernel's side of rseq
  *				without the library's sequences
@@ -32,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <ucontext.h>
 
 #define TEST_STR_1(x)	#x
@@ -247,6 +249,32 @@ static inline int test_rseq_increment_active(void *rseq_cs,
 	return 0;
 aborted:
 	return -1;
+}
+
+/*
+ * getpid() through a system call instruction of its own, which lies in
+ * [*@start, *@end): the address the system call returns to is *@end. For
+ * a descriptor that puts a system call inside a critical section, which
+ * the ABI forbids and 7.1's debug mode kills for. The addresses are
+ * stored before the call; call it through a function that is never
+ * inlined, so that every call runs the same instruction.
+ */
+static inline long test_getpid_at(uint64_t *start, uint64_t *end)
+{
+	long ret = SYS_getpid;
+
+	__asm__ __volatile__(
+		"leaq 1f(%%rip), %%rdx\n\t"
+		"movq %%rdx, %[start]\n\t"
+		"leaq 2f(%%rip), %%rdx\n\t"
+		"movq %%rdx, %[end]\n\t"
+		"1:\n\t"
+		"syscall\n\t"
+		"2:\n\t"
+		: "+a" (ret), [start] "=m" (*start), [end] "=m" (*end)
+		:
+		: "rcx", "r11", "rdx", "memory");
+	return ret;
 }
 
 /*
