@@ -45,7 +45,7 @@ static void check_fork_child(void *unused)
 	(void)unused;
 	if ((int32_t)abi->cpu_id < 0)
 		_exit(10);
-	if (raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG) != -1 ||
+	if (raw_rseq((uintptr_t)abi, library_area_len(), 0, RSEQ_SIG) != -1 ||
 	    errno != EBUSY)
 		_exit(11);
 	pin_to_cpu(1);
@@ -74,7 +74,7 @@ static void *thread_registers_own_area(void *unused)
 	if ((int32_t)abi->cpu_id != RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED &&
 	    rseqdev_get_backend() == RSEQ_BACKEND_MODULE)
 		return (void *)1;
-	ret = raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG);
+	ret = raw_rseq((uintptr_t)abi, library_area_len(), 0, RSEQ_SIG);
 	if (ret)
 		return (void *)2;
 	return (int32_t)abi->cpu_id >= 0 ? NULL : (void *)3;
@@ -134,7 +134,7 @@ static int after_exec(void)
 			return 21;
 	}
 	/* Not registered any more: a new registration succeeds. */
-	ret = raw_rseq((uintptr_t)rseq_get_abi(), RSEQDEV_RSEQ_ORIG_SIZE, 0,
+	ret = raw_rseq((uintptr_t)rseq_get_abi(), library_area_len(), 0,
 		       RSEQ_SIG);
 	return ret ? 22 : 0;
 }
@@ -174,7 +174,7 @@ static void *short_life(void *arg)
 		/* Unregistered again by the library's thread-exit destructor. */
 		if (rseqdev_register_current_thread())
 			return (void *)1;
-	} else if (raw_rseq((uintptr_t)abi, RSEQDEV_RSEQ_ORIG_SIZE, 0, RSEQ_SIG)) {
+	} else if (raw_rseq((uintptr_t)abi, library_area_len(), 0, RSEQ_SIG)) {
 		/* Left registered: the kernel side cleans up at exit. */
 		return (void *)2;
 	}
@@ -284,6 +284,7 @@ int main(int argc, char **argv)
 	require_backend();
 	if (rseqdev_register_current_thread())
 		tap_bail("cannot register: %s", strerror(errno));
+	expect_requested_rules();
 	signal(SIGUSR2, ignore);
 
 	check_fork();

@@ -28,7 +28,11 @@
 
 #include "tap.h"
 
-/* rseq(area, len, flags, sig) through the backend under test. */
+/*
+ * rseq(area, len, flags, sig) through the backend under test; with the
+ * module, under the generation $RSEQDEV_GENERATION names (an unknown one
+ * reaches the module as an invalid value).
+ */
 static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
 			    uint32_t sig)
 {
@@ -38,6 +42,7 @@ static inline long raw_rseq(uint64_t area, uint32_t len, uint32_t flags,
 		.rseq = area,
 		.rseq_len = len,
 		.sig = sig,
+		.generation = (uint32_t)rseqdev_requested_generation(NULL),
 	};
 
 	if (rseqdev_get_backend() == RSEQ_BACKEND_NATIVE)
@@ -78,6 +83,13 @@ static inline void expect_requested_rules(void)
 	   info[nr].generation == want[i].gen && info[nr].area_len == want[i].len,
 	   "%s=%s: registered %u bytes under generation %u",
 	   RSEQDEV_ENV_GENERATION, word, want[i].len, want[i].gen);
+}
+
+/* The length the library registers its own area with. */
+static inline uint32_t library_area_len(void)
+{
+	return rseqdev_rseq_rules() == RSEQDEV_RULES_7_1_OPTIMIZED ?
+	       RSEQDEV_GEN_7_1_FEATURE_SIZE : RSEQDEV_RSEQ_ORIG_SIZE;
 }
 
 /* The test needs a backend, and the backend named in the environment. */
