@@ -432,6 +432,13 @@ static void preempted_with(void *arg)
 
 	RSEQ_WRITE_ONCE(stop_spinning, 1);
 	spin_in_section(&committed);	/* learn the descriptor */
+	/*
+	 * The commit left rseq_cs naming it. Reshaped, the section may span
+	 * other code (up to its abort handler, or to the top of the address
+	 * space), which must not run with rseq_cs armed: the section arms it
+	 * again on entry.
+	 */
+	RSEQ_WRITE_ONCE(rseq_get_abi()->rseq_cs, 0);
 	section_desc->version = c->version;
 	section_desc->flags = c->cs_flags;
 	reshape(section_desc, c->shape);
