@@ -70,6 +70,7 @@ union rseqdev_ioctl_arg {
 	struct rseqdev_stats stats;
 	struct rseqdev_fence fence;
 	struct rseqdev_threads threads;
+	struct rseqdev_slice_prctl slice_prctl;
 };
 
 static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
@@ -84,7 +85,8 @@ static long rseqdev_ioctl_query(union rseqdev_ioctl_arg *karg,
 		.size = min_t(size_t, usize, sizeof(*query)),
 		.abi_version = RSEQDEV_ABI_VERSION,
 		.rseq_feature_size = rules->feature_size,
-		.features = RSEQDEV_FEATURES,
+		.features = RSEQDEV_FEATURES |
+			    (rseqdev_slice_offered() ? RSEQDEV_FEATURE_SLICE_EXT : 0),
 		.rseq_align = rules->align,
 		.nr_cpu_ids = nr_cpu_ids,
 		.cpu_opv_max_ops = RSEQDEV_CPU_OPV_MAX_OPS,
@@ -153,6 +155,18 @@ static long rseqdev_ioctl_threads(union rseqdev_ioctl_arg *karg,
 	return put_user((u32)nr, &ureq->nr) ? -EFAULT : 0;
 }
 
+static long rseqdev_ioctl_slice_prctl(union rseqdev_ioctl_arg *karg,
+				      void __user *uarg, u32 usize)
+{
+	return rseqdev_slice_prctl(&karg->slice_prctl);
+}
+
+static long rseqdev_ioctl_slice_yield(union rseqdev_ioctl_arg *karg,
+				      void __user *uarg, u32 usize)
+{
+	return rseqdev_slice_yield();
+}
+
 /*
  * Headers from the fence's addition until the numbers were frozen built
  * RSEQDEV_IOC_STATS from sizeof() of the day (72 bytes). Binaries built
@@ -164,7 +178,7 @@ static long rseqdev_ioctl_threads(union rseqdev_ioctl_arg *karg,
 static const struct rseqdev_ioctl_cmd {
 	unsigned int cmd;
 	unsigned int cmd_alias;	/* another number it had, or 0 */
-	size_t size;		/* the struct this module knows */
+	size_t size;		/* the struct this module knows; 0: no argument */
 	size_t size_ver0;	/* its first published version */
 	long (*handler)(union rseqdev_ioctl_arg *karg, void __user *uarg,
 			u32 usize);
@@ -181,6 +195,9 @@ static const struct rseqdev_ioctl_cmd {
 	  RSEQDEV_FENCE_SIZE_VER0, rseqdev_ioctl_fence },
 	{ RSEQDEV_IOC_THREADS, 0, sizeof(struct rseqdev_threads),
 	  RSEQDEV_THREADS_SIZE_VER0, rseqdev_ioctl_threads },
+	{ RSEQDEV_IOC_SLICE_PRCTL, 0, sizeof(struct rseqdev_slice_prctl),
+	  RSEQDEV_SLICE_PRCTL_SIZE_VER0, rseqdev_ioctl_slice_prctl },
+	{ RSEQDEV_IOC_SLICE_YIELD, 0, 0, 0, rseqdev_ioctl_slice_yield },
 };
 
 static long rseqdev_ioctl(struct file *file, unsigned int cmd,
@@ -195,6 +212,8 @@ static long rseqdev_ioctl(struct file *file, unsigned int cmd,
 	     ARRAY_SIZE(rseqdev_ioctl_cmds); c++) {
 		if (cmd != c->cmd && (!c->cmd_alias || cmd != c->cmd_alias))
 			continue;
+		if (!c->size)
+			return c->handler(NULL, uarg, 0);
 		usize = copy_ioctl_arg_from_user(&karg, c->size, uarg,
 						 c->size_ver0);
 		if (usize < 0)

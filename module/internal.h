@@ -88,6 +88,19 @@ enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
 	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
 	RSEQ_THREAD_EVENT_SYSCALL_EXIT = 1 << 3,	/* 7.1 debug: leaving a system call */
+	RSEQ_THREAD_EVENT_SLICE_ENDED = 1 << 4,	/* a grant ended: clear slice_ctrl */
+};
+
+/*
+ * The time-slice extension of a thread (slice.c). Written by the thread
+ * itself, by its switch-out and by its CPU's timer; read by them and by
+ * the hooks that run on its behalf.
+ */
+struct rseqdev_slice {
+	bool available;	/* offered at registration: the prctl may enable it */
+	bool enabled;
+	bool granted;	/* a grant is running */
+	bool yielded;	/* the last grant ended by the yield ioctl */
 };
 
 /* The ID fields of an area, as the module writes them. */
@@ -119,6 +132,7 @@ struct rseqdev_thread {
 	const struct rseqdev_gen_rules *rules;
 	bool optimized;		/* 7.1's V2 rules: longer than 32 bytes */
 	struct rseqdev_ids written;	/* 7.1: the IDs the area should hold */
+	struct rseqdev_slice slice;
 	struct rseqdev_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
 	int last_cid;		/* the one held before, or -1 */
@@ -129,7 +143,8 @@ struct rseqdev_thread {
 
 struct rseqdev_thread *rseqdev_thread_of_current(void);
 int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
-			    const struct rseqdev_gen_rules *rules);
+			    const struct rseqdev_gen_rules *rules, u32 area_flags);
+void rseqdev_thread_post(struct rseqdev_thread *t, unsigned int events);
 void rseqdev_thread_teardown(struct rseqdev_thread *t);
 int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
@@ -145,9 +160,28 @@ void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm);
 struct rseqdev_threads;
 long rseqdev_threads_report(const struct rseqdev_threads *req);
 
+/* slice.c: the time-slice extension. */
+struct rseqdev_slice_prctl;
+bool rseqdev_slice_offered(void);
+u32 rseqdev_slice_area_flags(const struct rseqdev_gen_rules *rules,
+			     bool optimized, u32 reg_flags);
+bool rseqdev_slice_schedule_call(struct pt_regs *call_regs);
+void rseqdev_slice_syscall_entry(long nr, unsigned long arg1);
+void rseqdev_slice_switched_out(struct rseqdev_thread *t);
+int rseqdev_slice_clear_user(struct rseqdev_thread *t, bool check);
+int rseqdev_slice_start_thread(struct rseqdev_thread *t, u32 area_flags);
+void rseqdev_slice_inherit(struct rseqdev_thread *child,
+			   const struct rseqdev_thread *parent);
+void rseqdev_slice_stop_thread(struct rseqdev_thread *t);
+long rseqdev_slice_prctl(const struct rseqdev_slice_prctl *req);
+long rseqdev_slice_yield(void);
+void rseqdev_slice_start(void);
+void rseqdev_slice_stop(void);
+
 /* rseq_resume.c: the work done before a thread returns to user space. */
 int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
-			 const struct rseqdev_gen_rules *rules, bool optimized);
+			 const struct rseqdev_gen_rules *rules, bool optimized,
+			 u32 area_flags);
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
 int rseqdev_reset_ids(struct rseqdev_rseq __user *area);
 
@@ -158,6 +192,11 @@ enum rseqdev_event {
 	RSEQDEV_EV_CPU_OPV,	/* a vector run */
 	RSEQDEV_EV_FENCE,	/* a fence run */
 	RSEQDEV_EV_FENCE_IPI,	/* a CPU a fence interrupted */
+	RSEQDEV_EV_SLICE_GRANTED,	/* a time-slice extension granted */
+	RSEQDEV_EV_SLICE_EXPIRED,	/* a grant's timer fired */
+	RSEQDEV_EV_SLICE_REVOKED,	/* a grant ended by a reschedule */
+	RSEQDEV_EV_SLICE_YIELDED,	/* a grant ended by the yield ioctl */
+	RSEQDEV_EV_SLICE_ABORTED,	/* a grant ended by another system call */
 	RSEQDEV_NR_EVENTS,
 };
 

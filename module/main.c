@@ -25,9 +25,11 @@ static int __init rseqdev_init(void)
 
 	if (rseqdev_gen_start())
 		pr_warn(RSEQDEV_NAME ": debug mode needs the sys_exit tracepoint; it stays off\n");
+	rseqdev_slice_start();
 
 	ret = rseqdev_device_register();
 	if (ret) {
+		rseqdev_slice_stop();
 		rseqdev_gen_stop();
 		rseqdev_compat_hooks_remove();
 		return ret;
@@ -46,6 +48,7 @@ static int __init rseqdev_init(void)
 static void __exit rseqdev_exit(void)
 {
 	rseqdev_device_unregister();
+	rseqdev_slice_stop();
 	rseqdev_gen_stop();
 	rseqdev_compat_hooks_remove();
 	rseqdev_mm_exit();

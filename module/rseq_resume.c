@@ -359,6 +359,9 @@ static int rseqdev_fixup_71_debug(struct rseqdev_thread *t, struct pt_regs *regs
 	return rseqdev_abort_to(t, regs, cs.abort_ip);
 }
 
+#define RSEQ_SLICE_CLEARING_EVENTS (RSEQ_THREAD_EVENT_PREEMPT | RSEQ_THREAD_EVENT_FENCE | \
+				    RSEQ_THREAD_EVENT_SLICE_ENDED)
+
 static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 {
 	bool user_irq = rseqdev_compat_entered_by_interrupt(regs);
@@ -376,9 +379,17 @@ static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 	ret = rseqdev_update_ids_71(t, events, debug);
 	if (ret)
 		return ret;
+	/* No grant survives scheduling or a system call (mainline-7x.md 3.1 row 6). */
+	if (t->slice.available && (events & RSEQ_SLICE_CLEARING_EVENTS)) {
+		ret = rseqdev_slice_clear_user(t, debug &&
+					       (events & RSEQ_THREAD_EVENT_SLICE_ENDED));
+		if (ret)
+			return ret;
+	}
 	/* A legacy registration's section is examined before a signal too. */
 	examine = user_irq || (!t->optimized && (events & RSEQ_THREAD_EVENT_SIGNAL));
-	examine = examine && (events & ~RSEQ_THREAD_EVENT_SYSCALL_EXIT);
+	examine = examine && (events & ~(RSEQ_THREAD_EVENT_SYSCALL_EXIT |
+					 RSEQ_THREAD_EVENT_SLICE_ENDED));
 	/* Debug mode checks rseq_cs on the way out of every system call. */
 	if (!examine && !(debug && (events & RSEQ_THREAD_EVENT_SYSCALL_EXIT)))
 		return 0;
@@ -417,12 +428,12 @@ static int rseqdev_clear_stale_cs(struct rseqdev_rseq __user *area)
 
 /*
  * 7.1: every field the kernel owns gets a known value. flags gets the
- * feature bits, none while the time-slice extension is off; the IDs read
- * "unset" until the return to user space writes them, and are what the
- * optimized rules expect to find at their first update.
+ * feature bits; the IDs read "unset" until the return to user space
+ * writes them, and are what the optimized rules expect to find at their
+ * first update.
  */
 static int rseqdev_write_registration(struct rseqdev_rseq __user *area,
-				      bool optimized)
+				      bool optimized, u32 area_flags)
 {
 	static const struct rseqdev_ids registering = {
 		.cpu_start = (u32)RSEQDEV_RSEQ_CPU_ID_UNINITIALIZED,
@@ -432,7 +443,7 @@ static int rseqdev_write_registration(struct rseqdev_rseq __user *area,
 	if (!user_write_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
 	unsafe_put_user(0ULL, &area->rseq_cs, efault);
-	unsafe_put_user(0U, &area->flags, efault);
+	unsafe_put_user(area_flags, &area->flags, efault);
 	unsafe_put_ids(area, &registering, efault);
 	if (optimized)
 		unsafe_put_user(0U, &area->slice_ctrl, efault);
@@ -448,6 +459,7 @@ efault:
  * @area:	the area, accessible for its registered length
  * @rules:	the registration's generation
  * @optimized:	whether it gets 7.1's optimized rules
+ * @area_flags:	7.1: the feature bits for rseq::flags
  *
  * A libc may hand a new thread the area of a dead one without clearing
  * it: every generation clears rseq_cs; 7.1 also resets the rest.
@@ -455,11 +467,12 @@ efault:
  * Return: 0 or -EFAULT.
  */
 int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
-			 const struct rseqdev_gen_rules *rules, bool optimized)
+			 const struct rseqdev_gen_rules *rules, bool optimized,
+			 u32 area_flags)
 {
 	if (rules->gen == RSEQDEV_GEN_CLASSIC)
 		return rseqdev_clear_stale_cs(area);
-	return rseqdev_write_registration(area, optimized);
+	return rseqdev_write_registration(area, optimized, area_flags);
 }
 
 /**

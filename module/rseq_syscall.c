@@ -68,13 +68,16 @@ bool rseqdev_rseq_optimized(const struct rseqdev_gen_rules *rules, u32 len)
  * The checks and their order are the same in every generation; what they
  * accept (flags, alignment, feature size) is the generation's.
  *
- * Return: 0, -EINVAL, -EPERM, -EBUSY, -EFAULT or -ENOMEM.
+ * Return: 0, -EINVAL, -EPERM, -EBUSY, -EFAULT, -ENOMEM, or the error of
+ * attaching the time-slice extension's hooks.
  */
 long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig,
 		       const struct rseqdev_gen_rules *rules)
 {
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 	struct rseqdev_rseq __user *area = u64_to_user_ptr(addr);
+	bool optimized;
+	u32 area_flags;
 	int ret;
 
 	if (flags & RSEQDEV_RSEQ_FLAG_UNREGISTER) {
@@ -97,8 +100,10 @@ long rseqdev_rseq_call(u64 addr, u32 len, u32 flags, u32 sig,
 		return -EINVAL;
 	if (!access_ok(area, len))
 		return -EFAULT;
-	ret = rseqdev_prepare_area(area, rules, rseqdev_rseq_optimized(rules, len));
+	optimized = rseqdev_rseq_optimized(rules, len);
+	area_flags = rseqdev_slice_area_flags(rules, optimized, flags);
+	ret = rseqdev_prepare_area(area, rules, optimized, area_flags);
 	if (ret)
 		return ret;
-	return rseqdev_thread_register(area, len, sig, rules);
+	return rseqdev_thread_register(area, len, sig, rules, area_flags);
 }

@@ -87,8 +87,13 @@ static void rseqdev_queue_resume(struct rseqdev_thread *t, struct task_struct *t
 	task_work_add(task, &t->resume_work, TWA_RESUME);
 }
 
-/* Record @events for current and make sure the callback runs; any context. */
-static void rseqdev_post_events(struct rseqdev_thread *t, unsigned int events)
+/**
+ * rseqdev_thread_post() - record @events for current and make sure its
+ *	resume callback runs; any context
+ * @t:		state of current
+ * @events:	RSEQ_THREAD_EVENT_*, or 0 for the callback alone
+ */
+void rseqdev_thread_post(struct rseqdev_thread *t, unsigned int events)
 {
 	unsigned long flags;
 
@@ -115,6 +120,7 @@ static void rseqdev_sched_out(struct preempt_notifier *notifier,
 
 	t->events |= RSEQ_THREAD_EVENT_PREEMPT;
 	t->nr_preempts++;
+	rseqdev_slice_switched_out(t);
 	rseqdev_drop_cid(t);
 	rseqdev_fence_note_stopped(t->rmm);
 	rseqdev_queue_resume(t, current);
@@ -175,26 +181,32 @@ static int rseqdev_thread_fill_spares(struct rseqdev_thread *t, gfp_t gfp)
  * @len:	its registered length
  * @sig:	abort signature
  * @rules:	its generation
+ * @area_flags:	the feature bits registration wrote into the area
  *
  * The IDs are written by the resume callback before the ioctl returns to
  * user space, as mainline writes them on the way out of the system call.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or the error of attaching the time-slice
+ * extension's hooks for a registration that starts with it enabled.
  */
 int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
-			    const struct rseqdev_gen_rules *rules)
+			    const struct rseqdev_gen_rules *rules, u32 area_flags)
 {
 	struct rseqdev_mm *rmm = rseqdev_mm_alloc(GFP_KERNEL);
 	struct rseqdev_thread *t = rseqdev_thread_alloc(GFP_KERNEL);
 
-	if (!t || !rmm || rseqdev_thread_fill_spares(t, GFP_KERNEL)) {
+	int ret = -ENOMEM;
+
+	if (t && rmm && !rseqdev_thread_fill_spares(t, GFP_KERNEL))
+		ret = rseqdev_slice_start_thread(t, area_flags);
+	if (ret) {
 		rseqdev_mm_free_unused(rmm);
 		if (t) {
 			kfree(t->spare);
 			rseqdev_mm_free_unused(t->spare_rmm);
 		}
 		kfree(t);
-		return -ENOMEM;
+		return ret;
 	}
 	rseqdev_thread_init(t, area, len, sig, rules);
 	t->rmm = rseqdev_mm_get(current->mm, &rmm);
@@ -205,7 +217,7 @@ int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
 	preempt_disable();
 	t->cpu = smp_processor_id();
 	rseqdev_fence_note_running(t->rmm);
-	rseqdev_post_events(t, 0);
+	rseqdev_thread_post(t, 0);
 	preempt_enable();
 	return 0;
 }
@@ -231,6 +243,7 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t)
 	 */
 	preempt_disable();
 	rseqdev_compat_notifier_detach(&t->notifier);
+	rseqdev_slice_stop_thread(t);
 	rseqdev_drop_cid(t);
 	rseqdev_fence_note_stopped(t->rmm);
 	preempt_enable();
@@ -238,7 +251,7 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t)
 	rseqdev_mm_del_thread(t->rmm, &t->mm_node);
 	preempt_disable();
 	t->dead = true;
-	rseqdev_post_events(t, 0);
+	rseqdev_thread_post(t, 0);
 	preempt_enable();
 }
 
@@ -311,7 +324,7 @@ static void rseqdev_on_signal_delivery(void)
 	if (!t)
 		return;
 	t->nr_signals++;
-	rseqdev_post_events(t, RSEQ_THREAD_EVENT_SIGNAL);
+	rseqdev_thread_post(t, RSEQ_THREAD_EVENT_SIGNAL);
 }
 
 /**
@@ -326,7 +339,7 @@ void rseqdev_thread_fence_hit(struct rseqdev_thread *t)
 	if (t->dead)
 		return;
 	t->nr_fences++;
-	rseqdev_post_events(t, RSEQ_THREAD_EVENT_FENCE);
+	rseqdev_thread_post(t, RSEQ_THREAD_EVENT_FENCE);
 }
 
 /* 7.1's debug mode checks rseq_cs on the way out of every system call. */
@@ -335,7 +348,7 @@ static void rseqdev_on_syscall_exit(void)
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
 	if (t && t->rules->gen == RSEQDEV_GEN_7_1)
-		rseqdev_post_events(t, RSEQ_THREAD_EVENT_SYSCALL_EXIT);
+		rseqdev_thread_post(t, RSEQ_THREAD_EVENT_SYSCALL_EXIT);
 }
 
 /* The child of a registered parent without CLONE_VM inherits the area. */
@@ -354,12 +367,13 @@ static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 	parent->spare = NULL;
 	parent->spare_rmm = NULL;
 	parent->needs_spares = true;
-	rseqdev_post_events(parent, 0);
+	rseqdev_thread_post(parent, 0);
 
 	rseqdev_thread_init(t, parent->area, parent->len, parent->sig,
 			    parent->rules);
 	/* The child's copy of the area holds what the parent's does. */
 	t->written = parent->written;
+	rseqdev_slice_inherit(t, parent);
 	rseqdev_mm_adopt(rmm, child->mm, parent->rmm);
 	t->rmm = rmm;
 	rseqdev_thread_activate(t, child);
@@ -408,5 +422,7 @@ const struct rseqdev_compat_events rseqdev_thread_events = {
 	.exec = rseqdev_on_exec,
 	.exit = rseqdev_on_exit,
 	.syscall_exit = rseqdev_on_syscall_exit,
+	.syscall_entry = rseqdev_slice_syscall_entry,
+	.schedule_call = rseqdev_slice_schedule_call,
 	.facility_hidden = rseqdev_selftest_hides,
 };

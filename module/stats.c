@@ -70,6 +70,11 @@ int rseqdev_stats_read(struct rseqdev_stats *stats)
 	stats->cpu_opv_calls = rseqdev_event_sum(RSEQDEV_EV_CPU_OPV);
 	stats->fences = rseqdev_event_sum(RSEQDEV_EV_FENCE);
 	stats->fence_ipis = rseqdev_event_sum(RSEQDEV_EV_FENCE_IPI);
+	stats->slice_granted = rseqdev_event_sum(RSEQDEV_EV_SLICE_GRANTED);
+	stats->slice_expired = rseqdev_event_sum(RSEQDEV_EV_SLICE_EXPIRED);
+	stats->slice_revoked = rseqdev_event_sum(RSEQDEV_EV_SLICE_REVOKED);
+	stats->slice_yielded = rseqdev_event_sum(RSEQDEV_EV_SLICE_YIELDED);
+	stats->slice_aborted = rseqdev_event_sum(RSEQDEV_EV_SLICE_ABORTED);
 	if (stats->flags & RSEQDEV_STATS_RESET_MAX)
 		stats->cpu_opv_max_preempt_off_ns =
 			atomic64_xchg(&rseqdev_max_preempt_off_ns, 0);

@@ -15,11 +15,13 @@
  *   notifiers.c preempt notifiers: context switches
  *   access.c	 the kernel's ptrace read check, for inspecting a process
  *   regs.c	 user registers: system call restart, how the kernel was entered
+ *   resched.c	 deferring the reschedule on the way to user space
  *   facility.c	 the load-time report of a missing facility
  */
 #ifndef RSEQDEV_COMPAT_H
 #define RSEQDEV_COMPAT_H
 
+#include <linux/hrtimer.h>
 #include <linux/types.h>
 
 struct preempt_notifier;
@@ -37,6 +39,15 @@ struct task_struct;
  * @exit:		current is exiting and has left its mm; preemption off
  * @syscall_exit:	current is leaving a system call (only while watched,
  *			see rseqdev_compat_syscall_exit_watch())
+ * @syscall_entry:	current enters system call @nr, whose second argument
+ *			is @arg1; preemption off (only while watched, see
+ *			rseqdev_compat_syscall_entry_watch())
+ * @schedule_call:	current calls schedule(); interrupts on, preemption
+ *			off; @call_regs identify the call for
+ *			rseqdev_compat_schedule_call_exits_to_user(). Return
+ *			true to skip the call, only for a call that helper
+ *			says is the exit loop's (only while hooked, see
+ *			rseqdev_compat_schedule_hook())
  * @facility_hidden:	test-only, may be NULL: true to treat the facility
  *			named @name as missing
  *
@@ -48,6 +59,8 @@ struct rseqdev_compat_events {
 	void (*exec)(void);
 	void (*exit)(void);
 	void (*syscall_exit)(void);
+	void (*syscall_entry)(long nr, unsigned long arg1);
+	bool (*schedule_call)(struct pt_regs *call_regs);
 	bool (*facility_hidden)(const char *name);
 };
 
@@ -63,6 +76,77 @@ struct rseqdev_compat_events {
  * Return: 0, or -EOPNOTSUPP when the kernel has no such tracepoint.
  */
 int rseqdev_compat_syscall_exit_watch(bool on);
+
+/**
+ * rseqdev_compat_syscall_entry_watch() - start or stop calling @syscall_entry
+ * @on: whether to
+ *
+ * Through the raw_syscalls sys_enter tracepoint, with the cost to every
+ * task that rseqdev_compat_syscall_exit_watch() has. Process context; the
+ * caller serializes calls, and stops the watch before
+ * rseqdev_compat_hooks_remove().
+ *
+ * Return: 0, or -EOPNOTSUPP when the kernel has no such tracepoint.
+ */
+int rseqdev_compat_syscall_entry_watch(bool on);
+
+/**
+ * rseqdev_compat_can_defer_resched() - can @schedule_call skip the exit
+ *	loop's reschedule on this kernel?
+ *
+ * Known from rseqdev_compat_hooks_install() on: the kprobe on schedule()
+ * could be placed, and the sys_enter tracepoint exists.
+ */
+bool rseqdev_compat_can_defer_resched(void);
+
+/**
+ * rseqdev_compat_schedule_hook() - start or stop calling @schedule_call
+ * @on: whether to
+ *
+ * A kprobe on schedule(): every call of every task pays for it while it is
+ * on. Process context; the caller serializes calls, and stops the hook
+ * before rseqdev_compat_hooks_remove().
+ *
+ * Return: 0 or the kprobe's error.
+ */
+int rseqdev_compat_schedule_hook(bool on);
+
+/**
+ * rseqdev_compat_schedule_call_exits_to_user() - is a schedule() call the
+ *	one mainline's exit_to_user_mode_loop() makes for a reschedule
+ *	request, after current entered the kernel from user mode by an
+ *	interrupt or exception?
+ * @call_regs: what @schedule_call received
+ *
+ * Wrong in the rare cases rseqdev_compat_entered_by_interrupt() is.
+ */
+bool rseqdev_compat_schedule_call_exits_to_user(struct pt_regs *call_regs);
+
+/**
+ * rseqdev_compat_resched_deferrable() - may current's pending reschedule
+ *	request wait, as far as the kernel's flags go?
+ *
+ * Return: true when a request is pending, is of a kind a time-slice
+ * extension may defer (on PREEMPT_RT the lazy kind only) and no other work
+ * (a signal, task_work, a uprobe...) waits on the way to user space.
+ */
+bool rseqdev_compat_resched_deferrable(void);
+
+/* Withdraw current's reschedule request (a grant); any context. */
+void rseqdev_compat_resched_clear(void);
+
+/* Request a reschedule of current (a grant's end); any context. */
+void rseqdev_compat_resched_set(void);
+
+/**
+ * rseqdev_compat_cpu_timer_init() - set up a timer started with
+ *	HRTIMER_MODE_REL_PINNED_HARD: relative expiry (CLOCK_MONOTONIC), in
+ *	hard interrupt context on the CPU that started it, PREEMPT_RT included
+ * @timer:	the timer
+ * @fn:		its function
+ */
+void rseqdev_compat_cpu_timer_init(struct hrtimer *timer,
+				   enum hrtimer_restart (*fn)(struct hrtimer *));
 
 /**
  * rseqdev_compat_hooks_install() - attach the module to the kernel's events

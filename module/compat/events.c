@@ -21,6 +21,8 @@
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 
+#include <asm/syscall.h>
+
 #include "compat.h"
 #include "layer.h"
 
@@ -78,9 +80,27 @@ static void on_sys_exit(void *data, struct pt_regs *regs, long ret)
 	core->syscall_exit();
 }
 
-/* Optional: attached only while the core watches system call exits. */
-static struct lifecycle_hook sys_exit_hook = { "sys_exit", on_sys_exit };
-static bool sys_exit_watched;
+static void on_sys_enter(void *data, struct pt_regs *regs, long id)
+{
+	unsigned long args[6];
+
+	syscall_get_arguments(current, regs, args);
+	core->syscall_entry(id, args[1]);
+}
+
+/*
+ * Optional: each attached only while the core watches that side of every
+ * system call. Attaching makes every task take the kernel's slow system
+ * call path, the price of a hook on all of them.
+ */
+struct syscall_watch {
+	struct lifecycle_hook hook;
+	bool on;
+};
+
+static struct syscall_watch sys_exit_watch = { { "sys_exit", on_sys_exit } };
+static struct syscall_watch sys_enter_watch = { { "sys_enter", on_sys_enter } };
+static bool resched_deferrable;
 
 static void match_tracepoint(struct tracepoint *tp, void *priv)
 {
@@ -102,29 +122,41 @@ static bool find_tracepoints(void)
 						      lifecycle_hooks[i].name,
 						      lifecycle_hooks[i].tp);
 	}
-	sys_exit_hook.tp = NULL;
-	for_each_kernel_tracepoint(match_tracepoint, &sys_exit_hook);
+	sys_exit_watch.hook.tp = NULL;
+	for_each_kernel_tracepoint(match_tracepoint, &sys_exit_watch.hook);
+	sys_enter_watch.hook.tp = NULL;
+	for_each_kernel_tracepoint(match_tracepoint, &sys_enter_watch.hook);
 	return ok;
+}
+
+static int syscall_watch_set(struct syscall_watch *watch, bool on)
+{
+	struct lifecycle_hook *hook = &watch->hook;
+	int ret = 0;
+
+	if (on == watch->on)
+		return 0;
+	if (!hook->tp)
+		return -EOPNOTSUPP;
+	if (on) {
+		ret = tracepoint_probe_register(hook->tp, hook->probe, NULL);
+	} else {
+		tracepoint_probe_unregister(hook->tp, hook->probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	if (!ret)
+		watch->on = on;
+	return ret;
 }
 
 int rseqdev_compat_syscall_exit_watch(bool on)
 {
-	int ret = 0;
+	return syscall_watch_set(&sys_exit_watch, on);
+}
 
-	if (on == sys_exit_watched)
-		return 0;
-	if (!sys_exit_hook.tp)
-		return -EOPNOTSUPP;
-	if (on) {
-		ret = tracepoint_probe_register(sys_exit_hook.tp, sys_exit_hook.probe,
-						NULL);
-	} else {
-		tracepoint_probe_unregister(sys_exit_hook.tp, sys_exit_hook.probe, NULL);
-		tracepoint_synchronize_unregister();
-	}
-	if (!ret)
-		sys_exit_watched = on;
-	return ret;
+int rseqdev_compat_syscall_entry_watch(bool on)
+{
+	return syscall_watch_set(&sys_enter_watch, on);
 }
 
 static void detach_tracepoints(int count)
@@ -185,7 +217,14 @@ int rseqdev_compat_hooks_install(const struct rseqdev_compat_events *events)
 		return ret;
 	}
 	rseqdev_compat_access_init();
+	resched_deferrable = sys_enter_watch.hook.tp &&
+			     rseqdev_compat_schedule_hook_available(events);
 	return 0;
+}
+
+bool rseqdev_compat_can_defer_resched(void)
+{
+	return resched_deferrable;
 }
 
 void rseqdev_compat_hooks_remove(void)

@@ -6,6 +6,7 @@
 #include <linux/ptrace.h>
 
 #include "compat.h"
+#include "layer.h"
 
 #ifndef CONFIG_X86_64
 #error "rseqdev supports x86-64 only"
@@ -26,4 +27,13 @@ void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs)
 bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs)
 {
 	return regs->orig_ax == -1;
+}
+
+/*
+ * x86-64: at a function's first instruction, the return address its
+ * caller pushed is on top of the stack.
+ */
+unsigned long rseqdev_compat_entry_return_address(struct pt_regs *regs)
+{
+	return *(unsigned long *)kernel_stack_pointer(regs);
 }

@@ -53,6 +53,8 @@
 #define RSEQDEV_FEATURE_CPU_OPV_MM_CID	(1ULL << 5) /* RSEQDEV_CPU_OPV_MM_CID */
 #define RSEQDEV_FEATURE_STATS		(1ULL << 6) /* RSEQDEV_IOC_STATS */
 #define RSEQDEV_FEATURE_THREADS		(1ULL << 7) /* RSEQDEV_IOC_THREADS */
+/* The 7.1 generation offers the time-slice extension (RSEQDEV_IOC_SLICE_*) */
+#define RSEQDEV_FEATURE_SLICE_EXT	(1ULL << 8)
 
 /*
  * Generations: the rules of which kernel a registration runs under.
@@ -62,9 +64,9 @@
  * "generation" gives the default.
  *
  * RSEQDEV_GEN_CLASSIC: mainline 4.18 to 6.18, what Debian's kernels run.
- * RSEQDEV_GEN_7_1: mainline 7.1, built without the time-slice extension.
- *	A 32-byte registration gets the legacy ("V1") rules, a longer one
- *	the optimized ("V2") rules.
+ * RSEQDEV_GEN_7_1: mainline 7.1. A 32-byte registration gets the legacy
+ *	("V1") rules, a longer one the optimized ("V2") rules and, unless
+ *	the module parameter "slice_ext" is off, the time-slice extension.
  */
 #define RSEQDEV_GEN_DEFAULT	0
 #define RSEQDEV_GEN_CLASSIC	1
@@ -152,8 +154,46 @@ struct rseqdev_query {
 #define RSEQDEV_RSEQ_CPU_ID_REGISTRATION_FAILED	-2
 
 #define RSEQDEV_RSEQ_FLAG_UNREGISTER		(1 << 0)
-/* 7.1 generation: accepted at registration (no time-slice extension yet). */
+/*
+ * 7.1 generation: accepted at registration; an optimized registration
+ * starts with the time-slice extension enabled (as after the prctl's SET).
+ */
 #define RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON	(1 << 1)
+
+/*
+ * Bits the 7.1 generation writes into rseq::flags of an optimized
+ * registration while it offers the time-slice extension (mainline 7.0).
+ */
+#define RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE	(1U << 4)
+#define RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_ENABLED		(1U << 5)
+
+/*
+ * rseq::slice_ctrl, mainline's union rseq_slice_ctrl: byte 0 ("request")
+ * is user space's, byte 1 ("granted") the kernel's, bytes 2 and 3 are
+ * reserved. User space sets and clears "request" with byte stores, never
+ * with a read-modify-write of the word, which would undo a grant written
+ * in between. The values below are those bytes seen as the 32-bit word.
+ */
+#define RSEQDEV_SLICE_CTRL_REQUEST_BYTE	0
+#define RSEQDEV_SLICE_CTRL_GRANTED_BYTE	1
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define RSEQDEV_SLICE_CTRL_REQUEST	0x01000000U
+#define RSEQDEV_SLICE_CTRL_GRANTED	0x00010000U
+#else
+#define RSEQDEV_SLICE_CTRL_REQUEST	0x00000001U
+#define RSEQDEV_SLICE_CTRL_GRANTED	0x00000100U
+#endif
+
+/*
+ * The time-slice extension's prctl and system call (mainline 7.0), which
+ * the supported kernels lack: the library and the preload shim serve them
+ * through RSEQDEV_IOC_SLICE_PRCTL and RSEQDEV_IOC_SLICE_YIELD.
+ */
+#define RSEQDEV_PR_RSEQ_SLICE_EXTENSION		79
+#define RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET	1
+#define RSEQDEV_PR_RSEQ_SLICE_EXTENSION_SET	2
+#define RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE	0x01
+#define RSEQDEV_NR_RSEQ_SLICE_YIELD		471	/* x86-64, generic table */
 
 /* Deprecated (mainline 6.0+): a critical section with any of them is fatal. */
 #define RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT	(1U << 0)
@@ -190,9 +230,11 @@ struct rseqdev_rseq_cs {
  * @node_id:		NUMA node of the current CPU
  * @mm_cid:		concurrency id: unique among the running threads of the
  *			process, below min(threads, possible CPUs)
- * @slice_ctrl:		mainline 7.0's time-slice extension word. The classic
- *			generation and 7.1's legacy rules never touch it; 7.1's
- *			optimized rules clear it at registration
+ * @slice_ctrl:		mainline 7.0's time-slice extension word (see
+ *			RSEQDEV_SLICE_CTRL_*). The classic generation and 7.1's
+ *			legacy rules never touch it; 7.1's optimized rules
+ *			clear it at registration and after the thread was
+ *			scheduled, and grant extensions in it
  * @reserved:		makes the 7.1 feature size 33; never read or written
  * @end:		end of the 7.1 features: offsetof(end) is
  *			RSEQDEV_GEN_7_1_FEATURE_SIZE. The classic generation's
@@ -437,6 +479,12 @@ struct rseqdev_cpu_opv {
  *			preemption off, since load or the last reset
  * @fences:		out: fences run (RSEQDEV_IOC_FENCE without REGISTER)
  * @fence_ipis:		out: interrupts those fences sent to other CPUs
+ * @slice_granted:	out: time-slice extensions granted
+ * @slice_expired:	out: grants whose time ran out (the timer fired)
+ * @slice_revoked:	out: grants ended by a reschedule: a second request,
+ *			other work on the way out, or the thread scheduled
+ * @slice_yielded:	out: grants ended by RSEQDEV_IOC_SLICE_YIELD
+ * @slice_aborted:	out: grants ended by any other system call
  *
  * The counters are summed over CPUs without stopping them: each is a value
  * it held during the call. @threads and @processes return to 0 once every
@@ -453,9 +501,16 @@ struct rseqdev_stats {
 	__u64 cpu_opv_max_preempt_off_ns;
 	__u64 fences;
 	__u64 fence_ipis;
+	__u64 slice_granted;
+	__u64 slice_expired;
+	__u64 slice_revoked;
+	__u64 slice_yielded;
+	__u64 slice_aborted;
 };
 
 #define RSEQDEV_STATS_SIZE_VER0		56
+#define RSEQDEV_STATS_SIZE_VER1		72	/* + fences, fence_ipis */
+#define RSEQDEV_STATS_SIZE_VER2		112	/* + slice_* */
 
 /* fence flags */
 #define RSEQDEV_FENCE_REGISTER		(1U << 0) /* register the process */
@@ -559,6 +614,51 @@ struct rseqdev_threads {
 #define RSEQDEV_THREADS_SIZE_VER0	32
 #define RSEQDEV_THREAD_INFO_SIZE_VER0	56
 
+/**
+ * struct rseqdev_slice_prctl - RSEQDEV_IOC_SLICE_PRCTL: what
+ *	prctl(PR_RSEQ_SLICE_EXTENSION, op, arg3, arg4, arg5) does on mainline
+ *	7.0+, for the calling thread's registration through the module
+ * @size:	sizeof(struct rseqdev_slice_prctl)
+ * @flags:	0
+ * @op:		RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET or _SET (prctl's arg2)
+ * @arg3:	GET: 0; SET: RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE or 0
+ * @arg4:	0
+ * @arg5:	0
+ * @generation:	RSEQDEV_GEN_*: for a thread not registered through the
+ *		module, the generation whose prctl answers (the library
+ *		passes the one its registrations ask for; RSEQDEV_GEN_DEFAULT
+ *		is the module's default). A registered thread's own
+ *		generation answers for it. Unknown values: EINVAL
+ * @reserved:	0
+ *
+ * Under the classic generation the prctl does not exist: EINVAL for any
+ * argument, as on the kernels that generation stands for. Under 7.1 it
+ * returns what the prctl returns, with its errors in its order: EINVAL
+ * (@arg4, @arg5, unknown @op, bits of @arg3), ENOTSUPP (524: the
+ * extension is not offered), ENXIO (SET without a registration), ENOTSUPP
+ * (SET with a legacy or classic registration), EFAULT with SIGSEGV (SET
+ * finding rseq::flags inconsistent). GET returns 1 when enabled, else 0.
+ */
+struct rseqdev_slice_prctl {
+	__u32 size;
+	__u32 flags;
+	__u64 op;
+	__u64 arg3;
+	__u64 arg4;
+	__u64 arg5;
+	__u32 generation;
+	__u32 reserved;
+};
+
+#define RSEQDEV_SLICE_PRCTL_SIZE_VER0	48
+
+/*
+ * RSEQDEV_IOC_SLICE_YIELD takes no argument and is mainline's
+ * rseq_slice_yield(): 1 when the call ended a grant still running (the
+ * thread gives up the CPU on its way out), else 0. Any other system call
+ * ends a grant too, as an abort.
+ */
+
 /*
  * The command numbers, each built from its struct's first size (the
  * *_SIZE_VER0 values) rather than from sizeof(): a number follows the
@@ -579,5 +679,9 @@ struct rseqdev_threads {
 	RSEQDEV_IOC(_IOC_WRITE, 0x04, RSEQDEV_FENCE_SIZE_VER0)
 #define RSEQDEV_IOC_THREADS \
 	RSEQDEV_IOC(_IOC_READ | _IOC_WRITE, 0x05, RSEQDEV_THREADS_SIZE_VER0)
+#define RSEQDEV_IOC_SLICE_PRCTL \
+	RSEQDEV_IOC(_IOC_WRITE, 0x06, RSEQDEV_SLICE_PRCTL_SIZE_VER0)
+#define RSEQDEV_IOC_SLICE_YIELD \
+	RSEQDEV_IOC(_IOC_NONE, 0x07, 0)
 
 #endif /* _UAPI_LINUX_RSEQDEV_H */

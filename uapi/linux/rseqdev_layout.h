@@ -114,7 +114,7 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_cpu_opv, ops, 8, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_cpu_opv, nr_ops, 16, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_cpu_opv, cpu, 20, 4);
 
-RSEQDEV_LAYOUT_SIZE(rseqdev_stats, 72);
+RSEQDEV_LAYOUT_SIZE(rseqdev_stats, 112);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, size, 0, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, flags, 4, 4);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, threads, 8, 8);
@@ -125,6 +125,21 @@ RSEQDEV_LAYOUT_FIELD(rseqdev_stats, cpu_opv_calls, 40, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, cpu_opv_max_preempt_off_ns, 48, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, fences, 56, 8);
 RSEQDEV_LAYOUT_FIELD(rseqdev_stats, fence_ipis, 64, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_stats, slice_granted, 72, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_stats, slice_expired, 80, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_stats, slice_revoked, 88, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_stats, slice_yielded, 96, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_stats, slice_aborted, 104, 8);
+
+RSEQDEV_LAYOUT_SIZE(rseqdev_slice_prctl, 48);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, size, 0, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, flags, 4, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, op, 8, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, arg3, 16, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, arg4, 24, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, arg5, 32, 8);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, generation, 40, 4);
+RSEQDEV_LAYOUT_FIELD(rseqdev_slice_prctl, reserved, 44, 4);
 
 RSEQDEV_LAYOUT_SIZE(rseqdev_fence, 16);
 RSEQDEV_LAYOUT_FIELD(rseqdev_fence, size, 0, 4);
@@ -164,6 +179,17 @@ _Static_assert(RSEQDEV_THREADS_SIZE_VER0 == 32, "threads: first size");
 _Static_assert(RSEQDEV_THREAD_INFO_SIZE_VER0 == 56, "thread_info: first size");
 _Static_assert(RSEQDEV_QUERY_SIZE_VER1 == 56, "query: + generations");
 _Static_assert(RSEQDEV_REGISTER_SIZE_VER1 == 32, "register: + generation");
+_Static_assert(RSEQDEV_STATS_SIZE_VER1 == 72, "stats: + fences");
+_Static_assert(RSEQDEV_STATS_SIZE_VER2 == 112, "stats: + slice counters");
+_Static_assert(RSEQDEV_SLICE_PRCTL_SIZE_VER0 == 48, "slice_prctl: first size");
+
+/* Mainline's numbers for the time-slice extension. */
+_Static_assert(RSEQDEV_PR_RSEQ_SLICE_EXTENSION == 79 &&
+	       RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET == 1 &&
+	       RSEQDEV_PR_RSEQ_SLICE_EXTENSION_SET == 2 &&
+	       RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE == 1, "slice prctl");
+_Static_assert(RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_AVAILABLE == 1U << 4 &&
+	       RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_ENABLED == 1U << 5, "slice flag bits");
 
 /* The generations: their values are the ABI. */
 _Static_assert(RSEQDEV_GEN_DEFAULT == 0 && RSEQDEV_GEN_CLASSIC == 1 &&
@@ -194,5 +220,7 @@ _Static_assert(RSEQDEV_IOC_CPU_OPV == 0x4018b502, "RSEQDEV_IOC_CPU_OPV");
 _Static_assert(RSEQDEV_IOC_STATS == 0xc038b503, "RSEQDEV_IOC_STATS");
 _Static_assert(RSEQDEV_IOC_FENCE == 0x4010b504, "RSEQDEV_IOC_FENCE");
 _Static_assert(RSEQDEV_IOC_THREADS == 0xc020b505, "RSEQDEV_IOC_THREADS");
+_Static_assert(RSEQDEV_IOC_SLICE_PRCTL == 0x4030b506, "RSEQDEV_IOC_SLICE_PRCTL");
+_Static_assert(RSEQDEV_IOC_SLICE_YIELD == 0x0000b507, "RSEQDEV_IOC_SLICE_YIELD");
 
 #endif /* _UAPI_LINUX_RSEQDEV_LAYOUT_H */
