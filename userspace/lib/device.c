@@ -154,6 +154,37 @@ int rseqdev_threads(int pid, struct rseqdev_thread_info *info, unsigned int nr)
 	return (int)req.nr;
 }
 
+int rseqdev_slice_prctl(unsigned long op, unsigned long arg3,
+			unsigned long arg4, unsigned long arg5)
+{
+	int gen = rseqdev_requested_generation(NULL);
+	struct rseqdev_slice_prctl req = {
+		.size = sizeof(req),
+		.op = op,
+		.arg3 = arg3,
+		.arg4 = arg4,
+		.arg5 = arg5,
+		.generation = (unsigned int)gen,
+	};
+	int fd;
+
+	if (gen < 0)
+		return -1;
+	fd = rseqdev_device_fd();
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, RSEQDEV_IOC_SLICE_PRCTL, &req);
+}
+
+int rseqdev_slice_yield(void)
+{
+	int fd = rseqdev_device_fd();
+
+	if (fd < 0)
+		return -1;
+	return ioctl(fd, RSEQDEV_IOC_SLICE_YIELD);
+}
+
 const char *rseqdev_version(void)
 {
 	return RSEQDEV_VERSION;

@@ -2,9 +2,10 @@
 /*
  * librseqdev-preload: unmodified rseq programs on the rseqdev module.
  *
- * Loaded with LD_PRELOAD, it interposes on libc's syscall() and
+ * Loaded with LD_PRELOAD, it interposes on libc's syscall(), prctl() and
  * getauxval(): rseq(2) goes to /dev/rseq, the RSEQ commands of
- * membarrier(2) to the module's fence (membarrier.c), and
+ * membarrier(2) to the module's fence (membarrier.c), the time-slice
+ * extension's prctl and rseq_slice_yield(2) to the module (slice.c), and
  * AT_RSEQ_FEATURE_SIZE and AT_RSEQ_ALIGN describe the module's struct rseq
  * in the generation $RSEQDEV_GENERATION names (else the module's default).
  * Every other call reaches libc untouched, errno included. The user's side
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -64,9 +66,11 @@ enum { QUERY_NONE, QUERY_FILLING, QUERY_READY };
 
 typedef long (*syscall_fn)(long number, ...);
 typedef unsigned long (*getauxval_fn)(unsigned long type);
+typedef int (*prctl_fn)(int option, ...);
 
 static void *next_syscall;
 static void *next_getauxval;
+static void *next_prctl;
 static int mode;
 static int kernel_rseq;
 static int warned_mode;
@@ -209,7 +213,7 @@ bool preload_rseq_to_module(void)
  * EINVAL for another area or length, EPERM for another signature, and an
  * unregistration frees the slot for the module.
  */
-static bool rseq_call_to_kernel(void)
+bool preload_rseq_call_to_kernel(void)
 {
 	switch (preload_mode()) {
 	case MODE_AUTO:
@@ -255,7 +259,7 @@ static void warn_device_unusable(int err)
  * kernel without rseq. A missing device only means the module is not
  * loaded; any other reason (permissions first) is reported once.
  */
-static int module_fd(void)
+int preload_module_fd(void)
 {
 	int fd = rseqdev_device_fd();
 	int err = errno;
@@ -272,7 +276,7 @@ static long rseq_by_module(long area, long len, long flags, long sig)
 {
 	int saved_errno = errno;
 
-	if (module_fd() < 0)
+	if (preload_module_fd() < 0)
 		return -1;
 	/* The same truncations as the system call's u32 and int arguments. */
 	if (rseqdev_rseq((void *)area, (unsigned int)len, (int)flags, (unsigned int)sig))
@@ -283,7 +287,7 @@ static long rseq_by_module(long area, long len, long flags, long sig)
 
 static long preload_rseq(long area, long len, long flags, long sig)
 {
-	if (rseq_call_to_kernel())
+	if (preload_rseq_call_to_kernel())
 		return preload_real_syscall(__NR_rseq, area, len, flags, sig, 0, 0);
 	return rseq_by_module(area, len, flags, sig);
 }
@@ -320,9 +324,43 @@ long syscall(long number, ...)
 		va_end(ap);
 		return preload_membarrier(a[0], a[1], a[2]);
 	}
+	if (number == RSEQDEV_NR_RSEQ_SLICE_YIELD) {
+		va_end(ap);
+		return preload_slice_yield();
+	}
 	read_args(ap, a, 6);
 	va_end(ap);
+	if (number == __NR_prctl && a[0] == RSEQDEV_PR_RSEQ_SLICE_EXTENSION)
+		return preload_slice_prctl(a[1], a[2], a[3], a[4]);
 	return preload_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int preload_real_prctl(int option, unsigned long a2, unsigned long a3,
+		       unsigned long a4, unsigned long a5)
+{
+	prctl_fn fn = (prctl_fn)next_symbol(&next_prctl, "prctl");
+
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fn(option, a2, a3, a4, a5);
+}
+
+/* As libc's own prctl(), it reads four arguments after the option. */
+int prctl(int option, ...)
+{
+	unsigned long a[4];
+	va_list ap;
+	int i;
+
+	va_start(ap, option);
+	for (i = 0; i < 4; i++)
+		a[i] = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (option == RSEQDEV_PR_RSEQ_SLICE_EXTENSION)
+		return (int)preload_slice_prctl(a[0], a[1], a[2], a[3]);
+	return preload_real_prctl(option, a[0], a[1], a[2], a[3]);
 }
 
 /*
@@ -379,5 +417,6 @@ __attribute__((constructor)) static void preload_init(void)
 {
 	next_symbol(&next_syscall, "syscall");
 	next_symbol(&next_getauxval, "getauxval");
+	next_symbol(&next_prctl, "prctl");
 	preload_mode();
 }

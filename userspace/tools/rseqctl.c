@@ -34,6 +34,7 @@ static const struct {
 	{ RSEQDEV_FEATURE_CPU_OPV_MM_CID, "cpu_opv by mm_cid" },
 	{ RSEQDEV_FEATURE_STATS, "counters (rseqctl stats)" },
 	{ RSEQDEV_FEATURE_THREADS, "thread list (rseqctl threads)" },
+	{ RSEQDEV_FEATURE_SLICE_EXT, "7.1 time-slice extension" },
 };
 
 /* A generation as the module parameter and $RSEQDEV_GENERATION spell it. */
@@ -168,6 +169,11 @@ static void print_stats(const struct rseqdev_stats *st)
 		{ "cpu_opv longest preempt-off", st->cpu_opv_max_preempt_off_ns, " ns" },
 		{ "fences run", st->fences, "" },
 		{ "CPUs interrupted by fences", st->fence_ipis, "" },
+		{ "time-slice extensions granted", st->slice_granted, "" },
+		{ "  whose timer ran out", st->slice_expired, "" },
+		{ "  ended by a reschedule", st->slice_revoked, "" },
+		{ "  ended by rseq_slice_yield", st->slice_yielded, "" },
+		{ "  ended by another system call", st->slice_aborted, "" },
 	};
 	size_t i;
 

@@ -22,6 +22,7 @@
 
 #include <linux/rseqdev.h>
 #include <rseqdev/arch.h>	/* RSEQ_SIG, the abort signature */
+#include <rseqdev/rseqdev.h>	/* rseqdev_slice_yield() */
 
 #ifdef __cplusplus
 extern "C" {
@@ -242,6 +243,56 @@ static inline __attribute__((always_inline)) int rseq_thread_ready(void)
 	if (__builtin_expect(rseq_current_cpu_raw() >= 0, 1))
 		return 0;
 	return rseqdev_register_current_thread();
+}
+
+/*
+ * The time-slice extension (mainline 7.0; the module's 7.1 generation,
+ * optimized registrations): a thread asks not to be preempted during a
+ * short critical section, typically while it holds a lock other threads
+ * spin on. The kernel may then let it run a few microseconds past a
+ * reschedule request, and sets "granted"; the thread gives the CPU back
+ * when it is done. Enable it first, per thread:
+ * rseqdev_slice_prctl(RSEQDEV_PR_RSEQ_SLICE_EXTENSION_SET,
+ * RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE, 0, 0), or register with
+ * RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON. Without it the request is
+ * harmless and never granted.
+ */
+
+/* A byte of slice_ctrl (RSEQDEV_SLICE_CTRL_*_BYTE) of the thread's area. */
+static inline __attribute__((always_inline)) uint8_t *rseqdev_slice_byte(int byte)
+{
+	return (uint8_t *)&rseq_get_abi()->slice_ctrl + byte;
+}
+
+/**
+ * rseqdev_slice_request() - ask for no preemption until the release
+ *
+ * A compiler barrier follows the store: the critical section cannot move
+ * above it. Only the thread itself and the kernel, on its behalf, touch
+ * the word, so no atomic operation is needed.
+ */
+static inline __attribute__((always_inline)) void rseqdev_slice_request(void)
+{
+	RSEQ_WRITE_ONCE(*rseqdev_slice_byte(RSEQDEV_SLICE_CTRL_REQUEST_BYTE), 1);
+	__asm__ __volatile__("" : : : "memory");
+}
+
+/**
+ * rseqdev_slice_release() - end the request; give the CPU back if the
+ *	kernel extended the thread's time slice meanwhile
+ *
+ * Return: 1 when a grant was running and the CPU was given back, 0 when
+ * none was running (none granted, or the kernel ended it already), -1
+ * with errno when the yield could not be made.
+ */
+static inline __attribute__((always_inline)) int rseqdev_slice_release(void)
+{
+	__asm__ __volatile__("" : : : "memory");
+	RSEQ_WRITE_ONCE(*rseqdev_slice_byte(RSEQDEV_SLICE_CTRL_REQUEST_BYTE), 0);
+	__asm__ __volatile__("" : : : "memory");
+	if (__builtin_expect(RSEQ_READ_ONCE(*rseqdev_slice_byte(RSEQDEV_SLICE_CTRL_GRANTED_BYTE)), 0))
+		return rseqdev_slice_yield();
+	return 0;
 }
 
 #ifdef __cplusplus

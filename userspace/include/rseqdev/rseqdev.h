@@ -133,6 +133,37 @@ int rseqdev_fence(unsigned int flags, int cpu);
 int rseqdev_threads(int pid, struct rseqdev_thread_info *info, unsigned int nr);
 
 /**
+ * rseqdev_slice_prctl() - prctl(PR_RSEQ_SLICE_EXTENSION, ...) of mainline
+ *	7.0+, served by the module for the calling thread
+ * @op:		RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET or _SET
+ * @arg3:	GET: 0; SET: RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE or 0
+ * @arg4:	0
+ * @arg5:	0
+ *
+ * Answers as the generation rseqdev_requested_generation() names would,
+ * for a thread the module has not registered. See struct
+ * rseqdev_slice_prctl for the errors, among them ENOTSUPP (524), which
+ * <errno.h> does not name.
+ *
+ * Return: what the prctl returns (GET: 1 when enabled, else 0), or -1
+ * with errno set.
+ */
+int rseqdev_slice_prctl(unsigned long op, unsigned long arg3,
+			unsigned long arg4, unsigned long arg5);
+
+/**
+ * rseqdev_slice_yield() - rseq_slice_yield() of mainline 7.0+: give the
+ *	CPU back at the end of a time-slice extension
+ *
+ * Async-signal-safe once the device is open.
+ *
+ * Return: 1 when the call ended a grant still running, 0 when there was
+ * none (never granted, or ended already), -1 with errno when the device
+ * cannot be opened.
+ */
+int rseqdev_slice_yield(void);
+
+/**
  * rseqdev_version() - version of this library
  *
  * Return: a string such as "0.1.0"; the module's own is in modinfo.
