@@ -60,7 +60,11 @@ static void capture(unsigned long cmd, const void *arg)
 	if (!recording || recording->nr == MAX_CAPTURES)
 		return;
 	c = &recording->c[recording->nr++];
-	memcpy(&size, arg, sizeof(size));
+	/* A command without an argument (the yield) has nothing to read. */
+	if (!_IOC_SIZE(cmd))
+		size = 0;
+	else
+		memcpy(&size, arg, sizeof(size));
 	c->cmd = cmd;
 	c->len = size < MAX_ARG_BYTES ? size : MAX_ARG_BYTES;
 	memcpy(c->arg, arg, c->len);
@@ -199,11 +203,15 @@ static void refused_bytes(const struct rseqdev_cpu_op *op, bool *refused)
 		refuse_form[op->op](op, refused);
 }
 
-/* The same for the reserved fields of the other ioctls (fence.c, threads.c). */
+/*
+ * The same for the reserved fields of the other ioctls (fence.c,
+ * threads.c, slice.c).
+ */
 static void refused_arg_bytes(const struct capture *c, bool *refused)
 {
 	const struct rseqdev_fence *fence = (const void *)c->arg;
 	const struct rseqdev_threads *threads = (const void *)c->arg;
+	const struct rseqdev_slice_prctl *slice = (const void *)c->arg;
 
 	if (c->cmd == RSEQDEV_IOC_FENCE && fence->reserved)
 		mark(refused, offsetof(struct rseqdev_fence, reserved),
@@ -211,6 +219,12 @@ static void refused_arg_bytes(const struct capture *c, bool *refused)
 	if (c->cmd == RSEQDEV_IOC_THREADS && threads->reserved)
 		mark(refused, offsetof(struct rseqdev_threads, reserved),
 		     sizeof(threads->reserved));
+	if (c->cmd == RSEQDEV_IOC_SLICE_PRCTL && slice->reserved)
+		mark(refused, offsetof(struct rseqdev_slice_prctl, reserved),
+		     sizeof(slice->reserved));
+	if (c->cmd == RSEQDEV_IOC_SLICE_PRCTL && slice->generation >= RSEQDEV_NR_GENS)
+		mark(refused, offsetof(struct rseqdev_slice_prctl, generation),
+		     sizeof(slice->generation));
 }
 
 /* Prints "WHAT: bytes A-B (xx ..) ...: WHY" for the bytes set in @mask; their count. */
@@ -364,6 +378,13 @@ static void call_threads(void)
 	rseqdev_threads(0, info, ARRAY_SIZE(info));
 }
 
+static void call_slice(void)
+{
+	rseqdev_slice_prctl(RSEQDEV_PR_RSEQ_SLICE_EXTENSION_SET,
+			    RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE, 0, 0);
+	rseqdev_slice_yield();
+}
+
 static const struct entry entries[] = {
 	{ .name = "rseqdev_cpu_op_load_cbne_store__ptr", .op = call_cbne_store },
 	{ .name = "rseqdev_cpu_op_load_cbeq_store_add_load_store__ptr", .op = call_list_pop },
@@ -376,6 +397,7 @@ static const struct entry entries[] = {
 	{ .name = "rseqdev_rseq", .call = call_register },
 	{ .name = "rseqdev_fence", .call = call_fence },
 	{ .name = "rseqdev_threads", .call = call_threads },
+	{ .name = "rseqdev_slice", .call = call_slice },
 };
 
 /* Leaves @byte in the stack below the caller, where its next call's frames go. */

@@ -83,6 +83,7 @@ native() {
 	check "membarrier, native" 0 "$off $plain/plain_membarrier" 0
 	check "fork, exec, threads, native" 0 "$off $plain/plain_fork_exec"
 	check "one slot beside glibc, native" 0 "$plain/plain_glibc_rseq one-slot"
+	check "time-slice extension, native: none" 0 "$off $plain/plain_slice kernel"
 }
 
 module() {
@@ -94,6 +95,10 @@ module() {
 	check "membarrier, preload" $((2 * nproc + 1)) "$off $preload $plain/plain_membarrier" 150+
 	# 7 registrations by the programs; fork's inherited ones may count too.
 	check "fork, exec, threads, preload" 7+ "$off $preload $plain/plain_fork_exec"
+	check "time-slice extension, preload, 7.1" 1 \
+		"$off RSEQDEV_GENERATION=7.1 $preload $plain/plain_slice extension"
+	check "time-slice extension, preload, classic: none" 0 \
+		"$off RSEQDEV_GENERATION=classic $preload $plain/plain_slice kernel"
 }
 
 # The device the preload opens, as root's only (mode 0600), for nobody.

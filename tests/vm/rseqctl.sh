@@ -11,6 +11,13 @@ like "$out" '^  cpu_opv +(yes|no)$' "shows the cpu_opv feature"
 like "$out" '^struct rseq +feature size 28, alignment 32$' "shows the struct rseq layout"
 like "$out" '^generations +classic, 7\.1$' "shows the generations"
 like "$out" '^default generation +classic$' "shows the default generation"
+like "$out" '^  7\.1 time-slice extension +yes$' "the time-slice extension is offered by default"
+
+# slice_ext (mainline's rseq_slice_ext=) takes it back for later registrations.
+echo N > /sys/module/rseqdev/parameters/slice_ext
+like "$(rseqctl 2>&1)" '^  7\.1 time-slice extension +no$' "slice_ext=N: not offered"
+echo Y > /sys/module/rseqdev/parameters/slice_ext
+like "$(rseqctl 2>&1)" '^  7\.1 time-slice extension +yes$' "slice_ext=Y: offered again"
 
 # The default generation is a module parameter, writable at run time.
 param=/sys/module/rseqdev/parameters/generation
@@ -37,6 +44,8 @@ is "$?" 0 "rseqctl stats exits 0"
 like "$out" '^registered threads +0$' "stats: no thread registered"
 like "$out" '^cpu_opv vectors run +[0-9]+$' "stats: the vector count"
 like "$out" '^cpu_opv longest preempt-off +[0-9]+ ns$' "stats: the preemption-off maximum"
+like "$out" '^time-slice extensions granted +[0-9]+$' "stats: the time-slice extension's grants"
+like "$out" '^  ended by rseq_slice_yield +[0-9]+$' "stats: and how they ended"
 out=$(rseqctl stats --reset-max 2>&1)
 is "$?" 0 "rseqctl stats --reset-max as root"
 out=$(rseqctl stats 2>&1)

@@ -211,6 +211,9 @@ static bool errno_allowed(unsigned int cmd, int err)
 	case RSEQDEV_IOC_THREADS:
 		return err == EINVAL || err == EFAULT || err == E2BIG ||
 		       err == ESRCH || err == EPERM || err == ENOMEM;
+	case RSEQDEV_IOC_SLICE_PRCTL:	/* 524: the kernel's ENOTSUPP */
+		return err == EINVAL || err == EFAULT || err == E2BIG ||
+		       err == ENXIO || err == 524 || err == ENOMEM;
 	default:
 		return err == ENOTTY;
 	}
@@ -276,7 +279,7 @@ static void fuzz_random_cmd(struct worker *w, int fd)
 		memset(buf, 0, 8);
 	/* Those read pointers from buf: they have their own fuzzers. */
 	if (cmd == RSEQDEV_IOC_REGISTER || cmd == RSEQDEV_IOC_CPU_OPV ||
-	    cmd == RSEQDEV_IOC_THREADS)
+	    cmd == RSEQDEV_IOC_THREADS || cmd == RSEQDEV_IOC_SLICE_PRCTL)
 		cmd = _IO(RSEQDEV_IOC_MAGIC, 0x7f);
 	check(w, "random command", cmd,
 	      ioctl(fd, cmd, chance(w, 70) ? (void *)buf :
@@ -617,15 +620,46 @@ static void fuzz_threads(struct worker *w, int fd)
 	      0);
 }
 
+/*
+ * The time-slice extension's prctl: GET answers 0 or 1, the rest an errno
+ * of its table. SET never finds rseq::flags broken: nothing here writes
+ * them. The yield answers 0 or 1 whatever happened before.
+ */
+static void fuzz_slice(struct worker *w, int fd)
+{
+	unsigned char buf[64] = { 0 };
+	struct rseqdev_slice_prctl req = {
+		.size = any_size(w, sizeof(req)),
+		.flags = chance(w, 90) ? 0 : any_flags(w),
+		.op = chance(w, 80) ? below(w, 4) : next(w),
+		.arg3 = chance(w, 80) ? below(w, 3) : next(w),
+		.arg4 = chance(w, 90) ? 0 : next(w),
+		.arg5 = chance(w, 90) ? 0 : next(w),
+		.generation = chance(w, 90) ? below(w, RSEQDEV_NR_GENS) : (uint32_t)next(w),
+		.reserved = chance(w, 95) ? 0 : (uint32_t)next(w),
+	};
+
+	memcpy(buf, &req, sizeof(req));
+	if (req.size > sizeof(buf) && req.size <= 4096)
+		memcpy(buf, &(uint32_t){ sizeof(buf) }, 4);
+	check(w, "slice prctl", RSEQDEV_IOC_SLICE_PRCTL,
+	      ioctl(fd, RSEQDEV_IOC_SLICE_PRCTL, arg_buffer(w, buf, sizeof(buf))), 1);
+	check(w, "slice yield", RSEQDEV_IOC_SLICE_YIELD,
+	      ioctl(fd, RSEQDEV_IOC_SLICE_YIELD), 1);
+}
+
 static void fuzz_calls(struct worker *w, long calls)
 {
 	int fd = rseqdev_device_fd();
 	long i;
 
 	for (i = 0; i < calls; i++) {
-		switch (below(w, 12)) {
+		switch (below(w, 13)) {
 		case 0:
 			fuzz_random_cmd(w, fd);
+			break;
+		case 12:
+			fuzz_slice(w, fd);
 			break;
 		case 10:
 			fuzz_fence(w, fd);

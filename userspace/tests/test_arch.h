@@ -23,6 +23,8 @@
  * test_abort_signature_ok()	whether the bytes before an abort_ip are
  *				the signature as the library lays it out
  * test_getpid_at()		a system call at an address the caller learns
+ * test_cycles()		a counter of the CPU's that user space reads
+ *				without a system call, steady in time
  * test_rseq_*()		hand-written critical sections, for the
  *				tests that check the kernel's side of rseq
  *				without the library's sequences
@@ -259,6 +261,12 @@ aborted:
  * stored before the call; call it through a function that is never
  * inlined, so that every call runs the same instruction.
  */
+/* The time-stamp counter: constant-rate on the CPUs QEMU's -cpu max models. */
+static inline uint64_t test_cycles(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
 static inline long test_getpid_at(uint64_t *start, uint64_t *end)
 {
 	long ret = SYS_getpid;
