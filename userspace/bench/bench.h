@@ -18,6 +18,8 @@ __attribute__((format(printf, 1, 2))) void bench_line(const char *fmt, ...);
 
 int bench_switch(const char *self);
 int bench_switch_child(int argc, char **argv);
+int bench_switch_unregistered(const char *self, double *yield_ns);
+int bench_slice(const char *self);
 int bench_cpu(void);
 int bench_ops(void);
 int bench_opv(void);

@@ -3,7 +3,7 @@
  * rseq_bench: what rseq through the module costs, as ratios against
  * baselines measured in the same run on the same kernel.
  *
- *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [--quick] [--tap]
+ *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [--quick] [--tap]
  *
  * switch: cost of a context switch for a thread that is not registered,
  *         registered through the module, or registered natively (glibc),
@@ -16,6 +16,8 @@
  *         library's fallback rate, the longest preemption-off time.
  * fence:  the module's rseq fence against the kernel's membarrier RSEQ
  *         fence, with the other CPUs busy and idle.
+ * slice:  getpid() and the yield switch of a process that does not use
+ *         the time-slice extension, with its hooks attached and not.
  *
  * Times come from CLOCK_MONOTONIC. Under QEMU TCG they are distorted;
  * under -icount shift=0 one "nanosecond" is one guest instruction, which
@@ -96,14 +98,14 @@ void bench_line(const char *fmt, ...)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [--quick] [--tap]\n");
+	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [--quick] [--tap]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	bool want_switch = false, want_cpu = false, want_ops = false;
-	bool want_opv = false, want_fence = false, tap = false;
+	bool want_opv = false, want_fence = false, want_slice = false, tap = false;
 	int i, failed = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], BENCH_SWITCH_CHILD))
@@ -119,6 +121,8 @@ int main(int argc, char **argv)
 			want_opv = true;
 		else if (!strcmp(argv[i], "fence"))
 			want_fence = true;
+		else if (!strcmp(argv[i], "slice"))
+			want_slice = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "--tap"))
@@ -126,8 +130,8 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence)
-		want_switch = want_cpu = want_ops = want_opv = want_fence = true;
+	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence && !want_slice)
+		want_switch = want_cpu = want_ops = want_opv = want_fence = want_slice = true;
 
 	bench_line("rseq_bench: backend %s, %ld CPUs", rseqdev_backend_name(rseqdev_init()),
 		   sysconf(_SC_NPROCESSORS_ONLN));
@@ -141,6 +145,8 @@ int main(int argc, char **argv)
 		failed |= bench_opv();
 	if (want_fence)
 		failed |= bench_fence();
+	if (want_slice)
+		failed |= bench_slice(argv[0]);
 	if (tap)
 		printf("%s 1 - benchmarks ran\n1..1\n", failed ? "not ok" : "ok");
 	return failed;

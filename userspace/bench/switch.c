@@ -206,6 +206,13 @@ static int measure_median(const char *self, const struct switch_mode *m,
 	return 0;
 }
 
+/* The yield ping-pong of a process that registers nothing, for slice.c. */
+int bench_switch_unregistered(const char *self, double *yield_ns)
+{
+	return measure_median(self, &modes[MODE_NONE], "yield", bench_scale(20000),
+			      yield_ns);
+}
+
 int bench_switch(const char *self)
 {
 	double yield[NR_MODES], pipe[NR_MODES];
