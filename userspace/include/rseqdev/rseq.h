@@ -17,6 +17,7 @@
 #ifndef RSEQDEV_RSEQ_H
 #define RSEQDEV_RSEQ_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -293,6 +294,66 @@ static inline __attribute__((always_inline)) int rseqdev_slice_release(void)
 	if (__builtin_expect(RSEQ_READ_ONCE(*rseqdev_slice_byte(RSEQDEV_SLICE_CTRL_GRANTED_BYTE)), 0))
 		return rseqdev_slice_yield();
 	return 0;
+}
+
+/**
+ * struct rseqdev_slice_spinlock - a process-wide spinlock whose holder asks
+ *	for a time-slice extension while it holds it
+ * @locked: 0 when free, 1 when held
+ *
+ * The case the extension is for: when the kernel wants to preempt a
+ * holder, it may let it run on until the unlock rather than leave every
+ * waiter spinning for a time slice. Without the extension (not enabled,
+ * not offered, a classic or legacy registration) it is a plain
+ * test-and-test-and-set lock.
+ */
+struct rseqdev_slice_spinlock {
+	int locked;
+};
+
+#define RSEQDEV_SLICE_SPINLOCK_INIT	{ 0 }
+
+/* Failed looks at a held lock before the waiter yields its CPU. */
+#define RSEQDEV_SLICE_SPIN_BEFORE_YIELD	128
+
+/**
+ * rseqdev_slice_spin_lock() - take the lock, the extension requested
+ * @lock: the lock
+ *
+ * The request comes before the lock is taken, so that no preemption finds
+ * the lock held without it; a waiter withdraws it while it spins, since
+ * waiting is no critical section, and yields its CPU now and then for a
+ * holder preempted on the same CPU.
+ */
+static inline void rseqdev_slice_spin_lock(struct rseqdev_slice_spinlock *lock)
+{
+	unsigned int spins = 0;
+
+	for (;;) {
+		rseqdev_slice_request();
+		if (!__atomic_exchange_n(&lock->locked, 1, __ATOMIC_ACQUIRE))
+			return;
+		rseqdev_slice_release();
+		while (RSEQ_READ_ONCE(lock->locked)) {
+			if (++spins % RSEQDEV_SLICE_SPIN_BEFORE_YIELD == 0)
+				sched_yield();
+			else
+				rseq_arch_cpu_relax();
+		}
+	}
+}
+
+/**
+ * rseqdev_slice_spin_unlock() - release the lock, then the request
+ * @lock: the lock, held by the caller
+ *
+ * Return: what rseqdev_slice_release() returns: 1 when the kernel had
+ * extended the holder's time slice and the CPU was given back.
+ */
+static inline int rseqdev_slice_spin_unlock(struct rseqdev_slice_spinlock *lock)
+{
+	__atomic_store_n(&lock->locked, 0, __ATOMIC_RELEASE);
+	return rseqdev_slice_release();
 }
 
 #ifdef __cplusplus
