@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #define BENCH_SWITCH_CHILD "--switch-child"
+#define BENCH_SLICE_LOCK_CHILD "--slicelock-child"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 uint64_t bench_now_ns(void);
@@ -20,6 +21,8 @@ int bench_switch(const char *self);
 int bench_switch_child(int argc, char **argv);
 int bench_switch_unregistered(const char *self, double *yield_ns);
 int bench_slice(const char *self);
+int bench_slice_lock(const char *self);
+int bench_slice_lock_child(void);
 int bench_cpu(void);
 int bench_ops(void);
 int bench_opv(void);

@@ -3,7 +3,7 @@
  * rseq_bench: what rseq through the module costs, as ratios against
  * baselines measured in the same run on the same kernel.
  *
- *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [--quick] [--tap]
+ *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]
  *
  * switch: cost of a context switch for a thread that is not registered,
  *         registered through the module, or registered natively (glibc),
@@ -18,6 +18,8 @@
  *         fence, with the other CPUs busy and idle.
  * slice:  getpid() and the yield switch of a process that does not use
  *         the time-slice extension, with its hooks attached and not.
+ * slicelock: a contended spinlock, more threads than CPUs, with the
+ *         time-slice extension and without.
  *
  * Times come from CLOCK_MONOTONIC. Under QEMU TCG they are distorted;
  * under -icount shift=0 one "nanosecond" is one guest instruction, which
@@ -98,7 +100,7 @@ void bench_line(const char *fmt, ...)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [--quick] [--tap]\n");
+	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]\n");
 	exit(2);
 }
 
@@ -106,10 +108,13 @@ int main(int argc, char **argv)
 {
 	bool want_switch = false, want_cpu = false, want_ops = false;
 	bool want_opv = false, want_fence = false, want_slice = false, tap = false;
+	bool want_slice_lock = false;
 	int i, failed = 0;
 
 	if (argc >= 2 && !strcmp(argv[1], BENCH_SWITCH_CHILD))
 		return bench_switch_child(argc - 1, argv + 1);
+	if (argc == 2 && !strcmp(argv[1], BENCH_SLICE_LOCK_CHILD))
+		return bench_slice_lock_child();
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "switch"))
 			want_switch = true;
@@ -123,6 +128,8 @@ int main(int argc, char **argv)
 			want_fence = true;
 		else if (!strcmp(argv[i], "slice"))
 			want_slice = true;
+		else if (!strcmp(argv[i], "slicelock"))
+			want_slice_lock = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
 		else if (!strcmp(argv[i], "--tap"))
@@ -130,8 +137,10 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence && !want_slice)
-		want_switch = want_cpu = want_ops = want_opv = want_fence = want_slice = true;
+	if (!want_switch && !want_cpu && !want_ops && !want_opv && !want_fence &&
+	    !want_slice && !want_slice_lock)
+		want_switch = want_cpu = want_ops = want_opv = want_fence =
+			want_slice = want_slice_lock = true;
 
 	bench_line("rseq_bench: backend %s, %ld CPUs", rseqdev_backend_name(rseqdev_init()),
 		   sysconf(_SC_NPROCESSORS_ONLN));
@@ -147,6 +156,8 @@ int main(int argc, char **argv)
 		failed |= bench_fence();
 	if (want_slice)
 		failed |= bench_slice(argv[0]);
+	if (want_slice_lock)
+		failed |= bench_slice_lock(argv[0]);
 	if (tap)
 		printf("%s 1 - benchmarks ran\n1..1\n", failed ? "not ok" : "ok");
 	return failed;
