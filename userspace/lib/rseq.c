@@ -232,15 +232,38 @@ static int rseq_call(unsigned int flags)
 	return rseqdev_rseq(&rseq_area, own_len, (int)flags, RSEQ_SIG);
 }
 
+/*
+ * $RSEQDEV_SLICE_EXT: "on" registers with the time-slice extension enabled
+ * where a registration can have it (the module, 7.1, optimized rules).
+ */
+static int registration_flags(unsigned int *flags)
+{
+	const char *word = getenv(RSEQDEV_ENV_SLICE_EXT);
+
+	*flags = 0;
+	if (!word || !*word || !strcmp(word, "off"))
+		return 0;
+	if (strcmp(word, "on")) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (backend == RSEQ_BACKEND_MODULE &&
+	    rseqdev_rseq_rules() == RSEQDEV_RULES_7_1_OPTIMIZED)
+		*flags = RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON;
+	return 0;
+}
+
 int rseqdev_register_current_thread(void)
 {
+	unsigned int flags;
+
 	if (rseqdev_init() == RSEQ_BACKEND_NONE) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (glibc_owns_area || thread_registered)
 		return 0;
-	if (rseq_call(0))
+	if (registration_flags(&flags) || rseq_call(flags))
 		return -1;
 	thread_registered = true;
 	/* A non-NULL value makes the key's destructor run at thread exit. */

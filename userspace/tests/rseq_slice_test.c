@@ -19,7 +19,9 @@
  *  - debug mode: a system call during a grant with slice_ctrl other than
  *    {granted} is fatal (§3.2);
  *  - fork keeps the enabled state, a new thread starts without (§4.1);
- *  - the library's lock loses no update, with the extension on and off.
+ *  - the library's lock loses no update, with the extension on and off;
+ *  - signals and CPU hotplug during grants; the module stays loaded while
+ *    a thread has the extension enabled.
  *
  * A grant needs a reschedule request to land while the request byte is
  * set: a noise thread on the same CPU sleeps 50 us at a time, and each
@@ -651,6 +653,104 @@ static void check_inheritance(void)
 }
 
 /*
+ * Grants under a signal storm (a pending signal is other work on the way
+ * out: no grant then, and a running one ends) and while the slice CPU goes
+ * offline and back (the thread migrates, its grant ends with the switch,
+ * the CPU's timer fires elsewhere for nobody). The counters still add up,
+ * and the harness checks the kernel log.
+ */
+static int storm_stop;
+static pthread_t storm_target;
+static long signals_sent;
+
+static void on_storm_signal(int sig)
+{
+	(void)sig;
+}
+
+static void *signal_storm(void *unused)
+{
+	(void)unused;
+	pin_to_cpu(0);
+	while (!RSEQ_READ_ONCE(storm_stop)) {
+		pthread_kill(storm_target, SIGUSR1);
+		signals_sent++;
+		usleep(100);
+	}
+	return NULL;
+}
+
+static int set_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static long hotplugs;
+
+static void *hotplug_slice_cpu(void *unused)
+{
+	(void)unused;
+	pin_to_cpu(0);
+	while (!RSEQ_READ_ONCE(storm_stop)) {
+		if (set_online(SLICE_CPU, 0) == 0) {
+			hotplugs++;
+			usleep(20000);
+			if (set_online(SLICE_CPU, 1))
+				tap_bail("cpu%d back online: %s", SLICE_CPU, strerror(errno));
+		}
+		usleep(100000);
+	}
+	return NULL;
+}
+
+static void check_storms(void)
+{
+	struct sigaction sa = { .sa_handler = on_storm_signal, .sa_flags = SA_RESTART };
+	struct rseqdev_stats before = stats_now(), after;
+	pthread_t storm, hotplug;
+	struct outcome o;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	storm_target = pthread_self();
+	RSEQ_WRITE_ONCE(storm_stop, 0);
+	pthread_create(&storm, NULL, signal_storm, NULL);
+	pthread_create(&hotplug, NULL, hotplug_slice_cpu, NULL);
+	o = slice_rounds(rseq_get_abi(), 1000000, 1500000000ull);
+	RSEQ_WRITE_ONCE(storm_stop, 1);
+	pthread_join(storm, NULL);
+	pthread_join(hotplug, NULL);
+	set_online(SLICE_CPU, 1);
+	after = stats_now();
+	diag("storm: %ld signals, cpu%d offline %ld times; %ld rounds, %ld granted, %ld yielded; module: granted +%llu, aborted +%llu, revoked +%llu",
+	     signals_sent, SLICE_CPU, hotplugs, o.rounds, o.granted, o.yielded,
+	     (unsigned long long)(after.slice_granted - before.slice_granted),
+	     (unsigned long long)(after.slice_aborted - before.slice_aborted),
+	     (unsigned long long)(after.slice_revoked - before.slice_revoked));
+	ok(hotplugs > 0 && signals_sent > 0 &&
+	   after.slice_granted - before.slice_granted ==
+	   (after.slice_yielded - before.slice_yielded) +
+	   (after.slice_aborted - before.slice_aborted) +
+	   (after.slice_revoked - before.slice_revoked),
+	   "signals and CPU hotplug during grants: every grant ended once (7x §4.2)");
+}
+
+/* A registration with the extension enabled pins the module. */
+static void check_unload_refused(void)
+{
+	expect_errno(syscall(SYS_delete_module, "rseqdev", O_NONBLOCK), EWOULDBLOCK,
+		     "unloading the module while this thread has the extension enabled");
+}
+
+/*
  * The library's lock (rseqdev_slice_spin_lock()): four threads on one CPU
  * take it in turn around a read, a 2 us hold and a write of a shared
  * counter. Nothing may be lost, with or without the extension; a holder
@@ -775,6 +875,8 @@ int main(void)
 	check_rt_wakeups();
 	check_slice_lock(false);
 	check_slice_lock(true);
+	check_storms();
+	check_unload_refused();
 	check_inheritance();
 	write_param("slice_ext_nsec", "5000");
 	slice_set(0);

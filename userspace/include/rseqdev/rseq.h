@@ -30,6 +30,7 @@ extern "C" {
 #endif
 
 #define RSEQDEV_ENV_BACKEND	"RSEQDEV_BACKEND"
+#define RSEQDEV_ENV_SLICE_EXT	"RSEQDEV_SLICE_EXT"
 
 enum rseq_backend {
 	RSEQ_BACKEND_NONE = 0,		/* rseq unavailable */
@@ -106,8 +107,13 @@ enum rseqdev_rules rseqdev_rseq_rules(void);
  * owns the thread's registration (native backend), nothing is done. Threads
  * registered by the library are unregistered when they exit.
  *
- * Return: 0, or -1 with errno: ENOSYS when no backend provides rseq, or the
- * error of the registration ioctl or system call.
+ * With $RSEQDEV_SLICE_EXT set to "on", a registration that can have the
+ * time-slice extension (the module, the 7.1 generation, optimized rules)
+ * starts with it enabled; "off" or unset leaves it off.
+ *
+ * Return: 0, or -1 with errno: ENOSYS when no backend provides rseq,
+ * EINVAL for another word in $RSEQDEV_SLICE_EXT, or the error of the
+ * registration ioctl or system call.
  */
 int rseqdev_register_current_thread(void);
 
