@@ -91,22 +91,31 @@ int rseqdev_requested_generation(int *legacy)
 	return gen;
 }
 
+/*
+ * The device, for a call that names the generation $RSEQDEV_GENERATION
+ * asks for (in *@gen): -1 with errno when either is missing.
+ */
+static int device_fd_for_generation(unsigned int *gen)
+{
+	int requested = rseqdev_requested_generation(NULL);
+
+	if (requested < 0)
+		return -1;
+	*gen = (unsigned int)requested;
+	return rseqdev_device_fd();
+}
+
 int rseqdev_rseq(void *area, unsigned int len, int flags, unsigned int sig)
 {
-	int gen = rseqdev_requested_generation(NULL);
 	struct rseqdev_register reg = {
 		.size = sizeof(reg),
 		.flags = (unsigned int)flags,
 		.rseq = (uintptr_t)area,
 		.rseq_len = len,
 		.sig = sig,
-		.generation = (unsigned int)gen,
 	};
-	int fd;
+	int fd = device_fd_for_generation(&reg.generation);
 
-	if (gen < 0)
-		return -1;
-	fd = rseqdev_device_fd();
 	if (fd < 0)
 		return -1;
 	return ioctl(fd, RSEQDEV_IOC_REGISTER, &reg) ? -1 : 0;
@@ -157,20 +166,15 @@ int rseqdev_threads(int pid, struct rseqdev_thread_info *info, unsigned int nr)
 int rseqdev_slice_prctl(unsigned long op, unsigned long arg3,
 			unsigned long arg4, unsigned long arg5)
 {
-	int gen = rseqdev_requested_generation(NULL);
 	struct rseqdev_slice_prctl req = {
 		.size = sizeof(req),
 		.op = op,
 		.arg3 = arg3,
 		.arg4 = arg4,
 		.arg5 = arg5,
-		.generation = (unsigned int)gen,
 	};
-	int fd;
+	int fd = device_fd_for_generation(&req.generation);
 
-	if (gen < 0)
-		return -1;
-	fd = rseqdev_device_fd();
 	if (fd < 0)
 		return -1;
 	return ioctl(fd, RSEQDEV_IOC_SLICE_PRCTL, &req);
