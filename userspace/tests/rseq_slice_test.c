@@ -46,12 +46,9 @@
 #define SLICE_CPU	1
 
 /* A thread's own area, for registrations the library does not make. */
-struct own_area {
-	struct rseqdev_rseq rseq;
-	unsigned char tail[64 - sizeof(struct rseqdev_rseq)];
-} __attribute__((aligned(64)));
+static __thread unsigned char own_bytes[64] __attribute__((aligned(64)));
 
-static __thread struct own_area own;
+#define own_rseq	(*(struct rseqdev_rseq *)own_bytes)
 
 /* The bytes are read and written one access at a time, as the kernel's. */
 static uint8_t *ctrl(struct rseqdev_rseq *a, int byte)
@@ -251,13 +248,13 @@ static struct outcome slice_rounds(struct rseqdev_rseq *a, long want, uint64_t b
 /* Registers the calling thread's own area: @len 33 (optimized) or 32. */
 static long register_own(uint32_t len, uint32_t flags)
 {
-	memset(&own, 0, sizeof(own));
-	return raw_rseq((uintptr_t)&own.rseq, len, flags, RSEQ_SIG);
+	memset(own_bytes, 0, sizeof(own_bytes));
+	return raw_rseq((uintptr_t)&own_rseq, len, flags, RSEQ_SIG);
 }
 
 static void unregister_own(uint32_t len)
 {
-	raw_rseq((uintptr_t)&own.rseq, len, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+	raw_rseq((uintptr_t)&own_rseq, len, RSEQDEV_RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
 }
 
 static int run_in_thread(void *(*fn)(void *), void *arg)
@@ -294,7 +291,7 @@ static void *check_registration_bits(void *unused)
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		long ret = register_own(cases[i].len, cases[i].flags);
 
-		ok(ret == 0 && own.rseq.flags == cases[i].want &&
+		ok(ret == 0 && own_rseq.flags == cases[i].want &&
 		   slice_get() == cases[i].get,
 		   "%s (7x §3 step 6, §4.1)", cases[i].what);
 		unregister_own(cases[i].len);
@@ -391,7 +388,7 @@ static void *registration_while_off(void *unused)
 	long ret = register_own(33, RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON);
 
 	(void)unused;
-	ok(ret == 0 && own.rseq.flags == 0 && slice_get() == 0,
+	ok(ret == 0 && own_rseq.flags == 0 && slice_get() == 0,
 	   "slice_ext off: an optimized registration gets no bit (7x §3 step 6)");
 	expect_errno(slice_set(RSEQDEV_PR_RSEQ_SLICE_EXT_ENABLE), ENOTSUPP,
 		     "slice_ext off: SET is ENOTSUPP before anything else (7x §4.1)");
@@ -411,7 +408,7 @@ static void *never_granted(void *p)
 
 	if (register_own(arg->len, 0))
 		tap_bail("registration: %s", strerror(errno));
-	arg->o = slice_rounds(&own.rseq, 1, 300000000ull);
+	arg->o = slice_rounds(&own_rseq, 1, 300000000ull);
 	unregister_own(arg->len);
 	return NULL;
 }
