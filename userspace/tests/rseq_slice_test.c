@@ -538,6 +538,42 @@ static void check_expiry(void)
 	   "grants never released end by a reschedule, the timer's among them, without a system call (7x §4.2)");
 }
 
+/*
+ * 7x §4.2: a second reschedule request during a grant is not deferred,
+ * even with the request byte set again: the thread asks again at once,
+ * and the timer's request, the second one, must end the grant instead of
+ * granting another. Each try is one grant and one expiry, exactly.
+ */
+static void check_second_request(void)
+{
+	struct rseqdev_rseq *a = rseq_get_abi();
+	struct rseqdev_stats before, after;
+	long tries, exact = 0;
+	pthread_t noise;
+	uint64_t end;
+
+	for (tries = 0; tries < 5; tries++) {
+		before = stats_now();
+		if (!wait_for_grant(a, &noise))
+			break;
+		SET_REQUEST(a, 1);
+		end = now_ns() + 1000000000ull;
+		while (GRANTED(a) && now_ns() < end)
+			;
+		noise_end(noise);
+		SET_REQUEST(a, 0);
+		after = stats_now();
+		diag("try %ld: granted +%llu, expired +%llu, revoked +%llu", tries,
+		     (unsigned long long)(after.slice_granted - before.slice_granted),
+		     (unsigned long long)(after.slice_expired - before.slice_expired),
+		     (unsigned long long)(after.slice_revoked - before.slice_revoked));
+		exact += after.slice_granted - before.slice_granted == 1 &&
+			 after.slice_revoked - before.slice_revoked == 1;
+	}
+	ok(tries == 5 && exact == 5,
+	   "a reschedule request during a grant ends it, the request byte set again or not (7x §4.2)");
+}
+
 /* 7x §4.2: a reschedule asked for on a system call's return is never deferred. */
 static int pipe_fds[2];
 
@@ -867,6 +903,7 @@ int main(void)
 	check_grants();
 	check_revoke_by_syscall();
 	check_expiry();
+	check_second_request();
 	check_no_grant_on_syscall_return();
 	check_debug_mode();
 	check_rt_wakeups();
