@@ -398,7 +398,7 @@ static void reset_as_nobody(void *unused)
 
 static void check_stats_arguments(void)
 {
-	unsigned char big[128];
+	unsigned char big[sizeof(struct rseqdev_stats) + 64];
 	struct rseqdev_stats st;
 
 	memset(big, 0, sizeof(big));
@@ -406,10 +406,10 @@ static void check_stats_arguments(void)
 	expect_errno(stats_ioctl(RSEQDEV_STATS_SIZE_VER0 - 1, 0, big), EINVAL,
 		     "stats size below version 0");
 	expect_errno(stats_ioctl(4097, 0, big), EINVAL, "stats size 4097");
-	big[100] = 1;
+	big[sizeof(struct rseqdev_stats) + 8] = 1;
 	expect_errno(stats_ioctl(sizeof(big), 0, big), E2BIG,
 		     "stats: unknown non-zero tail");
-	big[100] = 0;
+	big[sizeof(struct rseqdev_stats) + 8] = 0;
 	ok(stats_ioctl(sizeof(big), 0, big) == 0 &&
 	   ((struct rseqdev_stats *)big)->size == sizeof(struct rseqdev_stats) &&
 	   big[sizeof(struct rseqdev_stats)] == 0,

@@ -19,7 +19,8 @@
 #define EXPECTED_FEATURES	(RSEQDEV_FEATURE_RSEQ | RSEQDEV_FEATURE_NODE_ID | \
 				 RSEQDEV_FEATURE_MM_CID | RSEQDEV_FEATURE_CPU_OPV | \
 				 RSEQDEV_FEATURE_CPU_OPV_MM_CID | RSEQDEV_FEATURE_STATS | \
-				 RSEQDEV_FEATURE_FENCE | RSEQDEV_FEATURE_THREADS)
+				 RSEQDEV_FEATURE_FENCE | RSEQDEV_FEATURE_THREADS | \
+				 slice_ext_feature())
 
 static long page_size;
 
@@ -52,6 +53,20 @@ static unsigned int possible_cpu_ids(void)
 	if (sscanf(s, "%u-%u", &first, &last) < 2)
 		last = first;
 	return last + 1;
+}
+
+/*
+ * The time-slice extension's bit follows the module parameter slice_ext
+ * (on by default; rseqctl.sh turns it off and on again).
+ */
+static unsigned long long slice_ext_feature(void)
+{
+	FILE *f = fopen("/sys/module/rseqdev/parameters/slice_ext", "r");
+	int c = f ? fgetc(f) : EOF;
+
+	if (f)
+		fclose(f);
+	return c == 'Y' ? RSEQDEV_FEATURE_SLICE_EXT : 0;
 }
 
 static void check_values(int fd)

@@ -70,3 +70,19 @@ unsigned long fake_kernel_getauxval(unsigned long type)
 {
 	return KERNEL_AUXV(type);
 }
+
+int fake_kernel_prctl(int option, ...)
+{
+	va_list ap;
+	int i;
+
+	kernel.calls++;
+	memset(kernel.last, 0, sizeof(kernel.last));
+	kernel.last[0] = SYS_prctl;
+	kernel.last[1] = option;
+	va_start(ap, option);
+	for (i = 2; i < 6; i++)
+		kernel.last[i] = (long)va_arg(ap, unsigned long);
+	va_end(ap);
+	return (int)fail(EINVAL);
+}

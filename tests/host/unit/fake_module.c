@@ -473,6 +473,10 @@ static int dispatch(unsigned long cmd, void *arg)
 		return check_size(arg, sizeof(struct rseqdev_threads)) ?: do_threads(arg);
 	case RSEQDEV_IOC_CPU_OPV:
 		return check_size(arg, sizeof(struct rseqdev_cpu_opv)) ?: do_cpu_opv(arg);
+	case RSEQDEV_IOC_SLICE_PRCTL:
+		return check_size(arg, sizeof(struct rseqdev_slice_prctl));
+	case RSEQDEV_IOC_SLICE_YIELD:
+		return 0;
 	default:
 		return -ENOTTY;
 	}

@@ -3,9 +3,10 @@
  * The LD_PRELOAD shim's sources built into a test program (shim_unity.c),
  * with its system calls sent to fake_kernel.c instead of libc.
  *
- * Its two interposed entry points are renamed, so that the program's own
+ * Its interposed entry points are renamed, so that the program's own
  * calls, libc's and the sanitizers' keep reaching libc: shim_syscall() is
- * the shim's syscall(), shim_getauxval() its getauxval().
+ * the shim's syscall(), shim_getauxval() its getauxval(), shim_prctl()
+ * its prctl().
  */
 #ifndef RSEQDEV_SHIM_H
 #define RSEQDEV_SHIM_H
@@ -14,6 +15,7 @@
 
 long shim_syscall(long number, ...);
 unsigned long shim_getauxval(unsigned long type);
+int shim_prctl(int option, ...);
 
 /*
  * Forget everything the shim learnt (mode, answers, registrations, the
@@ -42,8 +44,13 @@ extern struct fake_kernel kernel;
 /* The fake kernel's getauxval(): 1000 + type, to be told from the module's. */
 #define KERNEL_AUXV(type)	(1000UL + (type))
 
-/* What shim_reset() installs in place of libc's syscall() and getauxval(). */
+/*
+ * What shim_reset() installs in place of libc's syscall(), getauxval() and
+ * prctl(). The fake kernel's prctl() is recorded as the system call
+ * SYS_prctl and knows no option: EINVAL.
+ */
 long fake_kernel_syscall(long number, ...);
 unsigned long fake_kernel_getauxval(unsigned long type);
+int fake_kernel_prctl(int option, ...);
 
 #endif /* RSEQDEV_SHIM_H */

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 
@@ -219,6 +221,42 @@ static void check_rseq_to_module(void)
 	   fake_why());
 }
 
+/*
+ * The time-slice extension: the module's under the 7.1 generation, the
+ * kernel's (which has none: EINVAL, and 471 is just another number)
+ * under classic.
+ */
+static void check_slice_routing(void)
+{
+	start(FAKE_DEVICE, NULL);
+	setenv(RSEQDEV_ENV_GENERATION, "classic", 1);
+	expect_errno(shim_prctl(RSEQDEV_PR_RSEQ_SLICE_EXTENSION,
+				RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0), EINVAL,
+		     "classic: prctl(PR_RSEQ_SLICE_EXTENSION) is the kernel's");
+	ok(kernel.last[0] == SYS_prctl && kernel.last[1] == RSEQDEV_PR_RSEQ_SLICE_EXTENSION &&
+	   fake.calls == 0, "classic: the kernel got it, the module nothing");
+	ok(keeps_errno(shim_syscall(RSEQDEV_NR_RSEQ_SLICE_YIELD)) == 42 &&
+	   kernel.last[0] == RSEQDEV_NR_RSEQ_SLICE_YIELD,
+	   "classic: syscall(471) is the kernel's");
+	setenv(RSEQDEV_ENV_GENERATION, "7.1", 1);
+	kernel.calls = 0;
+	shim_prctl(RSEQDEV_PR_RSEQ_SLICE_EXTENSION, RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET, 0, 0, 0);
+	ok(kernel.calls == 0 && fake.last.cmd == RSEQDEV_IOC_SLICE_PRCTL,
+	   "7.1: prctl(PR_RSEQ_SLICE_EXTENSION) goes to the module");
+	/* Six arguments: the shim reads six for any call but rseq and membarrier. */
+	shim_syscall(SYS_prctl, RSEQDEV_PR_RSEQ_SLICE_EXTENSION,
+		     RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET, 0L, 0L, 0L, 0L);
+	ok(kernel.calls == 0 && fake.last.cmd == RSEQDEV_IOC_SLICE_PRCTL,
+	   "7.1: syscall(SYS_prctl, PR_RSEQ_SLICE_EXTENSION, ...) too");
+	shim_syscall(RSEQDEV_NR_RSEQ_SLICE_YIELD);
+	ok(kernel.calls == 0 && fake.last.cmd == RSEQDEV_IOC_SLICE_YIELD,
+	   "7.1: syscall(471) is the module's yield");
+	expect_errno(shim_prctl(PR_SET_NAME, 0, 0, 0, 0), EINVAL,
+		     "another prctl option: the kernel's answer");
+	ok(kernel.calls == 1 && kernel.last[1] == PR_SET_NAME, "and the kernel got it");
+	unsetenv(RSEQDEV_ENV_GENERATION);
+}
+
 static long membarrier(long cmd, long flags, long cpu)
 {
 	return keeps_errno(shim_syscall(__NR_membarrier, cmd, flags, cpu));
@@ -386,6 +424,7 @@ int main(int argc, char **argv)
 		check_unusable_device();
 		check_passthrough();
 		check_rseq_to_module();
+		check_slice_routing();
 		check_membarrier_query();
 		check_membarrier_register();
 		check_membarrier_fence();

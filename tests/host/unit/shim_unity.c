@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The shim as it ships (rseqdev_preload.c and membarrier.c, unchanged),
+ * The shim as it ships (rseqdev_preload.c, membarrier.c and slice.c, unchanged),
  * with its entry points renamed before any header declares them (see
  * shim.h), and a reset that reaches its static state.
  */
 #define syscall shim_syscall
 #define getauxval shim_getauxval
+#define prctl shim_prctl
 #include "../../../userspace/preload/rseqdev_preload.c"
 #include "../../../userspace/preload/membarrier.c"
+#include "../../../userspace/preload/slice.c"
 #undef syscall
 #undef getauxval
+#undef prctl
 
 #include "fake_module.h"
 #include "shim.h"
@@ -19,6 +22,7 @@ void shim_reset(bool warn_again)
 	__atomic_store_n(&next_syscall, (void *)fake_kernel_syscall, __ATOMIC_RELEASE);
 	__atomic_store_n(&next_getauxval, (void *)fake_kernel_getauxval,
 			 __ATOMIC_RELEASE);
+	__atomic_store_n(&next_prctl, (void *)fake_kernel_prctl, __ATOMIC_RELEASE);
 	mode = MODE_UNSET;
 	kernel_rseq = 0;
 	warned_mode = !warn_again;
