@@ -18,7 +18,7 @@
  *    for every grant exactly;
  *  - debug mode: a system call during a grant with slice_ctrl other than
  *    {granted} is fatal (§3.2);
- *  - fork keeps the enabled state, a new thread starts without (§4.1);
+ *  - fork keeps the enabled state, a new thread and exec start without (§4.1);
  *  - the library's lock loses no update, with the extension on and off;
  *  - signals and CPU hotplug during grants; the module stays loaded while
  *    a thread has the extension enabled.
@@ -662,7 +662,9 @@ static void check_debug_mode(void)
 	   "debug: a system call during a grant with request set again: SIGSEGV (7x §3.2)");
 }
 
-/* 7x §4.1: fork keeps the state; threads start without. */
+/* 7x §4.1: fork keeps the state; threads and exec start without. */
+#define AFTER_EXEC	"--after-exec"
+
 static void *new_thread_state(void *p)
 {
 	*(long *)p = slice_get();
@@ -683,6 +685,13 @@ static void check_inheritance(void)
 	ok(exited_with(status, 0), "a forked child keeps the enabled state (7x §4.1)");
 	run_in_thread(new_thread_state, &in_thread);
 	ok(in_thread == 0, "a new thread starts without it (7x §4.1)");
+	pid = fork();
+	if (pid == 0) {
+		execl("/proc/self/exe", "rseq_slice_test", AFTER_EXEC, (char *)NULL);
+		_exit(2);
+	}
+	waitpid(pid, &status, 0);
+	ok(exited_with(status, 0), "a forked child that execs starts without it (7x §4.1)");
 }
 
 /*
@@ -868,9 +877,13 @@ static void check_rt_wakeups(void)
 		   "not PREEMPT_RT: a real-time task's wakeup may be deferred (7x §4.2)");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct rseqdev_query q;
+
+	/* check_inheritance()'s child, after its exec: what GET answers now. */
+	if (argc == 2 && !strcmp(argv[1], AFTER_EXEC))
+		return slice_get() == 0 ? 0 : 1;
 
 	require_backend();
 	calibrate_cycles();
