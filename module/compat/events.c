@@ -93,13 +93,13 @@ static void on_sys_enter(void *data, struct pt_regs *regs, long id)
  * system call. Attaching makes every task take the kernel's slow system
  * call path, the price of a hook on all of them.
  */
-struct syscall_watch {
+struct rseqdev_syscall_watch {
 	struct lifecycle_hook hook;
 	bool on;
 };
 
-static struct syscall_watch sys_exit_watch = { { "sys_exit", on_sys_exit } };
-static struct syscall_watch sys_enter_watch = { { "sys_enter", on_sys_enter } };
+static struct rseqdev_syscall_watch sys_exit_watch = { { "sys_exit", on_sys_exit } };
+static struct rseqdev_syscall_watch sys_enter_watch = { { "sys_enter", on_sys_enter } };
 static bool resched_deferrable;
 
 static void match_tracepoint(struct tracepoint *tp, void *priv)
@@ -129,7 +129,7 @@ static bool find_tracepoints(void)
 	return ok;
 }
 
-static int syscall_watch_set(struct syscall_watch *watch, bool on)
+static int syscall_watch_set(struct rseqdev_syscall_watch *watch, bool on)
 {
 	struct lifecycle_hook *hook = &watch->hook;
 	int ret = 0;
