@@ -371,6 +371,73 @@ static void *legacy_thread_prctl(void *unused)
 	return NULL;
 }
 
+/* The ioctl's own fields, around the prctl's arguments: exact errnos. */
+static long slice_ioctl(const void *arg)
+{
+	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_SLICE_PRCTL, arg);
+}
+
+static void check_ioctl_arguments(void)
+{
+	struct rseqdev_slice_prctl req;
+	unsigned char big[sizeof(req) + 16];
+	struct rseqdev_slice_prctl base = {
+		.size = sizeof(req),
+		.op = RSEQDEV_PR_RSEQ_SLICE_EXTENSION_GET,
+		.generation = RSEQDEV_GEN_7_1,
+	};
+
+	req = base;
+	ok(slice_ioctl(&req) == 0, "ioctl: a well-formed GET answers 0");
+	req = base;
+	req.flags = 1;
+	expect_errno(slice_ioctl(&req), EINVAL, "ioctl: flags 1");
+	req = base;
+	req.reserved = 1;
+	expect_errno(slice_ioctl(&req), EINVAL, "ioctl: reserved 1");
+	req = base;
+	req.generation = RSEQDEV_NR_GENS;
+	expect_errno(slice_ioctl(&req), EINVAL, "ioctl: unknown generation");
+	req = base;
+	req.size = RSEQDEV_SLICE_PRCTL_SIZE_VER0 - 1;
+	expect_errno(slice_ioctl(&req), EINVAL, "ioctl: size below the first version");
+	req = base;
+	req.size = RSEQDEV_MAX_ARG_SIZE + 1;
+	expect_errno(slice_ioctl(&req), EINVAL, "ioctl: size above the limit");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &base, sizeof(base));
+	((struct rseqdev_slice_prctl *)big)->size = sizeof(big);
+	big[sizeof(req) + 4] = 1;
+	expect_errno(slice_ioctl(big), E2BIG, "ioctl: unknown non-zero tail");
+	expect_errno(slice_ioctl(NULL), EFAULT, "ioctl: NULL");
+	expect_errno(slice_ioctl((void *)1), EFAULT, "ioctl: unmapped pointer");
+	ok(ioctl(rseqdev_device_fd(), RSEQDEV_IOC_SLICE_YIELD, (void *)1) == 0,
+	   "yield ioctl: takes no argument, whatever is passed: 0");
+}
+
+/* $RSEQDEV_SLICE_EXT: "on" or "off"; another word fails registration. */
+static void *register_fresh_thread(void *p)
+{
+	*(int *)p = rseqdev_register_current_thread() ? errno : 0;
+	return NULL;
+}
+
+static void bogus_slice_env(void *unused)
+{
+	int err = -1;
+
+	(void)unused;
+	setenv(RSEQDEV_ENV_SLICE_EXT, "yes", 1);
+	run_in_thread(register_fresh_thread, &err);
+	_exit(err == EINVAL ? 0 : 1);
+}
+
+static void check_slice_env(void)
+{
+	ok(exited_with(run_in_child(bogus_slice_env, NULL), 0),
+	   "RSEQDEV_SLICE_EXT=yes: registration fails with EINVAL");
+}
+
 /* 7x §4.2, slice_ext_nsec: 5 to 50 us, ERANGE outside, EINVAL unparsable. */
 static void check_nsec_bounds(void)
 {
@@ -908,6 +975,8 @@ int main(int argc, char **argv)
 	run_in_thread(check_registration_bits, NULL);
 	check_prctl_errors();
 	run_in_thread(legacy_thread_prctl, NULL);
+	check_ioctl_arguments();
+	check_slice_env();
 	check_nsec_bounds();
 	if (write_param("slice_ext", "N"))
 		tap_bail("slice_ext=N: %s", strerror(errno));
