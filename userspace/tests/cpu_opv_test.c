@@ -460,26 +460,12 @@ static void check_atomicity_against_rseq(void)
 	free(scratch);
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[64];
-	FILE *f;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	ret = fprintf(f, "%d\n", on) > 0 ? 0 : -1;
-	return fclose(f) || ret ? -1 : 0;
-}
-
 static void *hotplug_loop(void *arg)
 {
 	int cpu = ncpus - 1, *rounds = arg;
 
 	while (!RSEQ_READ_ONCE(stop_adding)) {
-		if (set_online(cpu, 0) || set_online(cpu, 1))
+		if (set_cpu_online(cpu, 0) || set_cpu_online(cpu, 1))
 			break;
 		(*rounds)++;
 	}
@@ -493,12 +479,12 @@ static void check_offline_cpu(void)
 	struct rseqdev_cpu_op op = op_arith(RSEQDEV_CPU_OP_ADD, &word, 8, 1);
 	pthread_t plug;
 
-	if (ncpus < 2 || set_online(cpu, 0)) {
+	if (ncpus < 2 || set_cpu_online(cpu, 0)) {
 		ok(1, "# SKIP cannot take a CPU offline here");
 		return;
 	}
 	ok(opv(&op, 1, cpu) == 0 && word == 1, "a vector for an offline CPU runs");
-	set_online(cpu, 1);
+	set_cpu_online(cpu, 1);
 
 	word = 0;
 	RSEQ_WRITE_ONCE(stop_adding, 0);
@@ -508,7 +494,7 @@ static void check_offline_cpu(void)
 		bad += opv(&op, 1, cpu) != 0;
 	RSEQ_WRITE_ONCE(stop_adding, 1);
 	pthread_join(plug, NULL);
-	set_online(cpu, 1);
+	set_cpu_online(cpu, 1);
 	ok(bad == 0 && word == (uint64_t)i && rounds >= 5,
 	   "%d vectors while the CPU goes offline and online %d times: all ran once", i, rounds);
 }

@@ -68,15 +68,6 @@ static long add_one(uint64_t *word, int cpu)
 	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_CPU_OPV, &req);
 }
 
-static struct rseqdev_stats stats(void)
-{
-	struct rseqdev_stats st;
-
-	if (rseqdev_stats(&st, 0))
-		tap_bail("stats: %s", strerror(errno));
-	return st;
-}
-
 /* Each site alone: ENOMEM, nothing left behind, then success. */
 static void check_each_site(void)
 {
@@ -92,11 +83,11 @@ static void check_each_site(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sites); i++) {
-		before = stats();
+		before = stats_now();
 		fail_alloc(sites[i].mask, 1);
 		expect_errno(module_register(&area, 0), ENOMEM, sites[i].name);
 		fail_alloc(0, 1);
-		after = stats();
+		after = stats_now();
 		ok(after.threads == before.threads &&
 		   after.processes == before.processes &&
 		   after.registrations == before.registrations,
@@ -132,14 +123,14 @@ static void fence_register_fails(void *unused)
 
 static void check_fence_registration(void)
 {
-	struct rseqdev_stats before = stats(), after;
+	struct rseqdev_stats before = stats_now(), after;
 	int status = run_in_child(fence_register_fails, NULL);
 
 	fail_alloc(0, 1);
 	ok(exited_with(status, 0),
 	   "fence registration: ENOMEM, unregistered, then registers (status 0x%x)",
 	   status);
-	after = stats();
+	after = stats_now();
 	ok(after.processes == before.processes,
 	   "fence registration: the state goes with the process (%llu, %llu)",
 	   (unsigned long long)before.processes,
@@ -192,7 +183,7 @@ static void *forker(void *unused)
 
 static void check_random_failures(void)
 {
-	struct rseqdev_stats before = stats(), after;
+	struct rseqdev_stats before = stats_now(), after;
 	uint64_t word = 0;
 	pthread_t t[8];
 	int round, i;
@@ -209,7 +200,7 @@ static void check_random_failures(void)
 	   "one allocation in three failing: %lu successes, %lu ENOMEM, %lu other",
 	   answers_ok, answers_enomem, answers_other);
 	for (i = 0; i < 2000; i++) {
-		after = stats();
+		after = stats_now();
 		if (after.threads == before.threads &&
 		    after.processes == before.processes)
 			break;

@@ -92,15 +92,6 @@ static int write_param(const char *name, const char *value)
 	return ret;
 }
 
-static struct rseqdev_stats stats_now(void)
-{
-	struct rseqdev_stats s;
-
-	if (rseqdev_stats(&s, 0))
-		tap_bail("stats: %s", strerror(errno));
-	return s;
-}
-
 static uint64_t clock_ns(void)
 {
 	struct timespec ts;
@@ -795,20 +786,6 @@ static void *signal_storm(void *unused)
 	return NULL;
 }
 
-static int set_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 static long hotplugs;
 
 static void *hotplug_slice_cpu(void *unused)
@@ -816,10 +793,10 @@ static void *hotplug_slice_cpu(void *unused)
 	(void)unused;
 	pin_to_cpu(0);
 	while (!RSEQ_READ_ONCE(storm_stop)) {
-		if (set_online(SLICE_CPU, 0) == 0) {
+		if (set_cpu_online(SLICE_CPU, 0) == 0) {
 			hotplugs++;
 			usleep(20000);
-			if (set_online(SLICE_CPU, 1))
+			if (set_cpu_online(SLICE_CPU, 1))
 				tap_bail("cpu%d back online: %s", SLICE_CPU, strerror(errno));
 		}
 		usleep(100000);
@@ -843,7 +820,7 @@ static void check_storms(void)
 	RSEQ_WRITE_ONCE(storm_stop, 1);
 	pthread_join(storm, NULL);
 	pthread_join(hotplug, NULL);
-	set_online(SLICE_CPU, 1);
+	set_cpu_online(SLICE_CPU, 1);
 	after = stats_now();
 	diag("storm: %ld signals, cpu%d offline %ld times; %ld rounds, %ld granted, %ld yielded; module: granted +%llu, aborted +%llu, revoked +%llu",
 	     signals_sent, SLICE_CPU, hotplugs, o.rounds, o.granted, o.yielded,

@@ -156,6 +156,31 @@ static inline int run_in_child(void (*fn)(void *), void *arg)
 	return status;
 }
 
+/* The module's counters; a test that cannot read them cannot go on. */
+static inline struct rseqdev_stats stats_now(void)
+{
+	struct rseqdev_stats st;
+
+	if (rseqdev_stats(&st, 0))
+		tap_bail("stats: %s", strerror(errno));
+	return st;
+}
+
+/* Takes CPU @cpu offline (@on 0) or back online; 0 or -1 with errno. */
+static inline int set_cpu_online(int cpu, int on)
+{
+	char path[64];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fprintf(f, "%d\n", on) > 0 ? 0 : -1;
+	return fclose(f) || ret ? -1 : 0;
+}
+
 /* Context switches of the calling thread so far. */
 static inline long context_switches(void)
 {
