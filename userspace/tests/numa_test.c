@@ -364,8 +364,11 @@ static void check_opv_across_nodes(void)
 
 /*
  * Busy threads (and the main thread) confined to the last node: at most
- * that node's CPU count of them run at once, so the ids stay below it,
- * whatever the CPU numbers are.
+ * that node's CPU count of them run at once, so the ids settle below it,
+ * whatever the CPU numbers are. Settle, not stay: ids the other node's
+ * CPUs or earlier threads held are given back by the kernel's periodic
+ * compaction (spec.md section 4), which a native 6.12 needs a few 100 ms
+ * periods for.
  */
 static void check_cid_compact_on_node(void)
 {
@@ -382,9 +385,9 @@ static void check_cid_compact_on_node(void)
 	if (pin_to_node(node))
 		tap_bail("cannot pin to node %d: %s", node, strerror(errno));
 	nthreads = 2 * width;
-	max = watch_mm_cids(nthreads, &invalid);
+	max = watch_mm_cids(nthreads, 400000, &invalid);
 	ok(!invalid && max < (uint32_t)width,
-	   "%d threads on node %d's %d CPUs (from CPU %d): largest mm_cid %u < %d",
+	   "%d threads on node %d's %d CPUs (from CPU %d), after 0.4 s: largest mm_cid %u < %d",
 	   nthreads, node, width, first_cpu_of(node), max, width);
 }
 

@@ -85,7 +85,7 @@ static void check_mm_cid_range(void)
 	for (i = 0; i < ncpus; i++)
 		CPU_SET(i, &all);
 	sched_setaffinity(0, sizeof(all), &all);
-	max = watch_mm_cids(nthreads, &bad);
+	max = watch_mm_cids(nthreads, 0, &bad);
 	ok(!bad, "%d busy threads: every mm_cid read was valid", nthreads);
 	/* The main thread holds an id too while it runs. */
 	ok(max < (uint32_t)ncpus, "largest mm_cid seen %u < min(threads, CPUs) = %d",

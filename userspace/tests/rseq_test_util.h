@@ -226,12 +226,16 @@ static inline int exited_with(int status, int code)
 #define MAX_CID_WATCHERS	64
 
 struct cid_watch {
+	const int *measure;
 	const int *stop;
 	uint32_t max_seen;
 	bool invalid;
 };
 
-/* Busy thread: registers, then reads its mm_cid until told to stop. */
+/*
+ * Busy thread: registers, then reads its mm_cid until told to stop. Every
+ * read must be valid; the largest counts once measuring has begun.
+ */
 static inline void *cid_watch_thread(void *arg)
 {
 	struct cid_watch *w = arg;
@@ -245,7 +249,8 @@ static inline void *cid_watch_thread(void *arg)
 		cid = rseq_current_mm_cid();
 		if ((int32_t)cid < 0)
 			w->invalid = true;
-		if (cid > w->max_seen)
+		else if (cid > w->max_seen &&
+			 __atomic_load_n(w->measure, __ATOMIC_RELAXED))
 			w->max_seen = cid;
 	}
 	return NULL;
@@ -253,23 +258,33 @@ static inline void *cid_watch_thread(void *arg)
 
 /*
  * Runs @n busy threads (at most MAX_CID_WATCHERS), with the caller's CPU
- * affinity, for half a second. Returns the largest mm_cid any of them
- * read; *@invalid tells whether a read was negative or a thread could not
- * register.
+ * affinity: for @settle_us unmeasured, then for half a second measured.
+ * Returns the largest mm_cid any of them read while measured; *@invalid
+ * tells whether any read was negative or a thread could not register.
+ *
+ * A bound that holds at every instant wants no settling. A bound the
+ * kernel reaches by its periodic compaction (6.4-6.18: every 100 ms, ids
+ * a CPU keeps after the mm left it, or ids above the number in use) wants
+ * a few periods of it first.
  */
-static inline uint32_t watch_mm_cids(int n, bool *invalid)
+static inline uint32_t watch_mm_cids(int n, unsigned int settle_us, bool *invalid)
 {
 	struct cid_watch watches[MAX_CID_WATCHERS] = { 0 };
 	pthread_t threads[MAX_CID_WATCHERS];
+	int measure = settle_us == 0, stop = 0, i;
 	uint32_t max = 0;
-	int stop = 0, i;
 
 	if (n > MAX_CID_WATCHERS)
 		n = MAX_CID_WATCHERS;
 	*invalid = false;
 	for (i = 0; i < n; i++) {
+		watches[i].measure = &measure;
 		watches[i].stop = &stop;
 		pthread_create(&threads[i], NULL, cid_watch_thread, &watches[i]);
+	}
+	if (settle_us) {
+		usleep(settle_us);
+		__atomic_store_n(&measure, 1, __ATOMIC_RELAXED);
 	}
 	usleep(500000);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
