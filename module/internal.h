@@ -115,6 +115,7 @@ struct rseqdev_thread {
 	struct preempt_notifier notifier;
 	struct callback_head resume_work;
 	bool work_queued;	/* resume_work is on the task's list */
+	bool resuming;		/* resume_work is running (it may be preempted) */
 	bool dead;		/* unregistered: the callback only frees */
 	bool needs_spares;	/* a fork used the spares up */
 	unsigned int events;	/* RSEQ_THREAD_EVENT_*, since the last abort */
@@ -183,6 +184,7 @@ int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
 			 const struct rseqdev_gen_rules *rules, bool optimized,
 			 u32 area_flags);
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
+bool rseqdev_resume_at_switch_in(struct rseqdev_thread *t, struct pt_regs *regs);
 int rseqdev_reset_ids(struct rseqdev_rseq __user *area);
 
 /* stats.c: counters for RSEQDEV_IOC_STATS. */

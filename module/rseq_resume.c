@@ -232,14 +232,19 @@ efault:
  * A switch-out between reading the CPU and the return to user space queues
  * this work again, so the values user space finally sees are current.
  */
+static void __rseqdev_current_ids(struct rseqdev_thread *t, struct rseqdev_ids *ids)
+{
+	ids->cid = rseqdev_thread_take_cid(t);
+	ids->cpu = smp_processor_id();
+	ids->cpu_start = ids->cpu;
+	ids->node = cpu_to_node(ids->cpu);
+}
+
 static void rseqdev_current_ids(struct rseqdev_thread *t, struct rseqdev_ids *ids)
 {
 	preempt_disable();
-	ids->cid = rseqdev_thread_take_cid(t);
-	ids->cpu = smp_processor_id();
+	__rseqdev_current_ids(t, ids);
 	preempt_enable();
-	ids->cpu_start = ids->cpu;
-	ids->node = cpu_to_node(ids->cpu);
 }
 
 static int rseqdev_resume_classic(struct rseqdev_thread *t, struct pt_regs *regs)
@@ -253,6 +258,16 @@ static int rseqdev_resume_classic(struct rseqdev_thread *t, struct pt_regs *regs
 	if (ret || !cs_ptr)
 		return ret;
 	return rseqdev_ip_fixup(t, regs, cs_ptr);
+}
+
+/* Classic: the IDs, and rseq_cs must read zero. */
+static bool rseqdev_switch_in_classic(struct rseqdev_thread *t)
+{
+	struct rseqdev_ids ids;
+	u64 cs_ptr;
+
+	__rseqdev_current_ids(t, &ids);
+	return !rseqdev_exchange(t->area, &ids, &cs_ptr) && !cs_ptr;
 }
 
 static bool rseqdev_ids_equal(const struct rseqdev_ids *a,
@@ -400,6 +415,58 @@ static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 	if (debug)
 		return rseqdev_fixup_71_debug(t, regs, cs_ptr, user_irq, examine);
 	return rseqdev_fixup_71(t, regs, cs_ptr);
+}
+
+/*
+ * 7.1, a switch-out alone: what rseqdev_resume_71() does for it, with rseq_cs
+ * zero when examined. The event is consumed only when all of it is done.
+ */
+static bool rseqdev_switch_in_71(struct rseqdev_thread *t, struct pt_regs *regs)
+{
+	unsigned long flags;
+	u64 cs_ptr = 0;
+
+	if (rseqdev_gen_debug() || READ_ONCE(t->events) != RSEQ_THREAD_EVENT_PREEMPT)
+		return false;
+	if (rseqdev_update_ids_71(t, RSEQ_THREAD_EVENT_PREEMPT, false))
+		return false;
+	if (t->slice.available && rseqdev_slice_clear_user(t, false))
+		return false;
+	if (rseqdev_compat_entered_by_interrupt(regs) &&
+	    (get_user(cs_ptr, &t->area->rseq_cs) || cs_ptr))
+		return false;
+	local_irq_save(flags);
+	t->events &= ~RSEQ_THREAD_EVENT_PREEMPT;
+	local_irq_restore(flags);
+	return true;
+}
+
+/**
+ * rseqdev_resume_at_switch_in() - the work of a switch-out, done as the
+ *	thread is switched back in, when it can be
+ * @t:		state of current
+ * @regs:	current's user registers
+ *
+ * Called by the switch-in notifier: preemption off, current's mm active.
+ * Most switches happen outside a critical section, where all there is to
+ * do is to write the IDs and see rseq_cs zero; that is done here with
+ * page faults disabled, and nothing else. Anything more (a section armed,
+ * a page not present, another event pending, 7.1's debug mode) is left to
+ * the resume callback, which redoes the rest where it may fault and sleep.
+ *
+ * Return: true when nothing is left for the callback.
+ */
+bool rseqdev_resume_at_switch_in(struct rseqdev_thread *t, struct pt_regs *regs)
+{
+	bool done;
+
+	pagefault_disable();
+	if (t->rules->gen == RSEQDEV_GEN_7_1)
+		done = rseqdev_switch_in_71(t, regs);
+	else
+		done = rseqdev_switch_in_classic(t);
+	pagefault_enable();
+	return done;
 }
 
 /**

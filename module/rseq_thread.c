@@ -11,6 +11,12 @@
  * the callback runs in process context, preemptible, before the thread
  * returns to user space, and before get_signal() dequeues a signal.
  *
+ * A switch-out is the common event, and mostly finds no critical section
+ * armed. The switch-in that follows it runs with the thread's memory
+ * mapped: it writes the IDs there without faulting, and queues the
+ * callback only when that is not all there is to do. The kernel's own rseq pays for a notify-resume on every switch;
+ * this path pays for none in the common case.
+ *
  * The state is found from the thread itself through its list of preempt
  * notifiers, so there is no global table to lock. Queued task_work cannot
  * be withdrawn by a module, so the callback owns the end of the state's
@@ -111,7 +117,10 @@ static void rseqdev_drop_cid(struct rseqdev_thread *t)
 	}
 }
 
-/* Runs under the runqueue lock with interrupts off: record and queue. */
+/*
+ * Runs under the runqueue lock with interrupts off: record. The switch-in
+ * that must follow before the thread runs user code again does the rest.
+ */
 static void rseqdev_sched_out(struct preempt_notifier *notifier,
 			   struct task_struct *next)
 {
@@ -120,12 +129,28 @@ static void rseqdev_sched_out(struct preempt_notifier *notifier,
 
 	t->events |= RSEQ_THREAD_EVENT_PREEMPT;
 	t->nr_preempts++;
-	rseqdev_slice_switched_out(t);
+	if (unlikely(t->slice.granted))
+		rseqdev_slice_switched_out(t);
 	rseqdev_drop_cid(t);
 	rseqdev_fence_note_stopped(t->rmm);
-	rseqdev_queue_resume(t, current);
 }
 
+/*
+ * Whether the switch-in may do the resume work itself: the callback is not
+ * coming anyway, and the thread still has its memory. A callback that was
+ * preempted must run again instead: it may hold the IDs of the CPU it was
+ * preempted on, and would write them after anything done here.
+ */
+static bool rseqdev_switch_in_may_resume(const struct rseqdev_thread *t)
+{
+	return !READ_ONCE(t->work_queued) && !t->resuming && current->mm &&
+	       !(current->flags & PF_EXITING);
+}
+
+/*
+ * Preemption off, interrupts on, current's mm active: the usual switch
+ * ends here; the rest wait for the callback.
+ */
 static void rseqdev_sched_in(struct preempt_notifier *notifier, int cpu)
 {
 	struct rseqdev_thread *t = container_of(notifier, struct rseqdev_thread,
@@ -133,6 +158,10 @@ static void rseqdev_sched_in(struct preempt_notifier *notifier, int cpu)
 
 	t->cpu = cpu;
 	rseqdev_fence_note_running(t->rmm);
+	if (rseqdev_switch_in_may_resume(t) &&
+	    rseqdev_resume_at_switch_in(t, task_pt_regs(current)))
+		return;
+	rseqdev_thread_post(t, 0);
 }
 
 static struct preempt_ops rseqdev_preempt_ops = {
@@ -313,8 +342,11 @@ static void rseqdev_resume_work_fn(struct callback_head *work)
 		return;
 	if (needs_spares)
 		rseqdev_thread_fill_spares(t, GFP_KERNEL | __GFP_NOFAIL);
+	/* Only this thread's own switch-in reads it: no ordering needed. */
+	t->resuming = true;
 	if (rseqdev_handle_resume(t, task_pt_regs(current)))
 		force_sig(SIGSEGV);
+	t->resuming = false;
 }
 
 static void rseqdev_on_signal_delivery(void)
