@@ -3,12 +3,13 @@
  * cpu_opv: run a short vector of operations on one CPU as a single step.
  *
  * The vector is copied and checked, its operands are pinned, and it runs
- * with preemption off on the target CPU, in a high-priority kworker bound
- * to that CPU. Getting there preempts whatever ran on the CPU, and every
- * registered thread's critical section aborts when it is switched out, so
- * no critical section of that CPU's data can straddle the vector, and two
- * vectors for one CPU cannot overlap. The caller's affinity and signal
- * state are never touched.
+ * with preemption off on the target CPU: right in the caller when it runs
+ * there already, else in a high-priority kworker bound to that CPU.
+ * Either way every other task of the CPU is switched out while it runs,
+ * and every registered thread's critical section aborts when it is
+ * switched out, so no critical section of that CPU's data can straddle
+ * the vector, and two vectors for one CPU cannot overlap. The caller's
+ * affinity and signal state are never touched.
  *
  * A possible but offline CPU runs no critical section; its vectors run on
  * the calling CPU, serialized by a mutex, while the CPU hotplug lock keeps
@@ -120,25 +121,50 @@ static int opv_prepare_all(struct rseqdev_opv_op *ops, u32 nr)
 	return total > RSEQDEV_CPU_OPV_MAX_TOTAL_LEN ? -EINVAL : 0;
 }
 
+/* Operand @k of the vector, two per operation. */
+static struct rseqdev_opv_operand *opv_operand(struct rseqdev_opv_op *ops, u32 k)
+{
+	return &ops[k / 2].operand[k % 2];
+}
+
 static void opv_unpin_all(struct rseqdev_opv_op *ops, u32 nr)
+{
+	u32 k;
+
+	for (k = 0; k < 2 * nr; k++)
+		rseqdev_opv_operand_unpin(opv_operand(ops, k));
+}
+
+/* Operand @k's pages from another operand's pins, if one has them. */
+static bool opv_share_pins(struct rseqdev_opv_op *ops, u32 nr, u32 k)
 {
 	u32 i;
 
-	for (i = 0; i < nr; i++) {
-		rseqdev_opv_operand_unpin(&ops[i].operand[0]);
-		rseqdev_opv_operand_unpin(&ops[i].operand[1]);
+	for (i = 0; i < 2 * nr; i++) {
+		if (i != k &&
+		    rseqdev_opv_operand_borrow(opv_operand(ops, k), opv_operand(ops, i)))
+			return true;
 	}
+	return false;
 }
 
-/* Pins every operand before anything runs: a fault changes nothing. */
+/*
+ * Pins every operand before anything runs: a fault changes nothing. The
+ * operands of a vector mostly lie on one or two pages: each page range is
+ * pinned once, by its first writer, else by its first reader.
+ */
 static int opv_pin_all(struct rseqdev_opv_op *ops, u32 nr)
 {
-	u32 i, j;
+	struct rseqdev_opv_operand *o;
+	u32 k, pass;
 	int ret;
 
-	for (i = 0; i < nr; i++) {
-		for (j = 0; j < 2; j++) {
-			ret = rseqdev_opv_operand_pin(&ops[i].operand[j]);
+	for (pass = 0; pass < 2; pass++) {
+		for (k = 0; k < 2 * nr; k++) {
+			o = opv_operand(ops, k);
+			if (o->write != (pass == 0) || opv_share_pins(ops, nr, k))
+				continue;
+			ret = rseqdev_opv_operand_pin(o);
 			if (ret) {
 				opv_unpin_all(ops, nr);
 				return ret;
@@ -197,6 +223,24 @@ static void opv_work_fn(struct work_struct *work)
 	w->ret = opv_run_here(w->ops, w->nr);
 }
 
+/*
+ * The caller runs on @cpu: the vector runs right here. Preemption off
+ * keeps the CPU online and every other task of it switched out, as the
+ * kworker's arrival would have. Return: false when the caller is
+ * elsewhere.
+ */
+static bool opv_run_if_here(int cpu, struct rseqdev_opv_op *ops, u32 nr, int *ret)
+{
+	bool here;
+
+	preempt_disable();
+	here = smp_processor_id() == cpu;
+	if (here)
+		*ret = opv_run_timed(ops, nr);
+	preempt_enable();
+	return here;
+}
+
 /* Called with the CPU hotplug lock held, so @cpu stays as it is. */
 static int opv_run_on(int cpu, struct rseqdev_opv_op *ops, u32 nr)
 {
@@ -216,11 +260,28 @@ static int opv_run_on(int cpu, struct rseqdev_opv_op *ops, u32 nr)
 	return w.ret;
 }
 
-static struct rseqdev_opv_op *opv_alloc(u32 nr)
+/*
+ * Most vectors are a compare and a store or two: up to this many
+ * operations are kept on the stack (about 450 bytes), longer ones in an
+ * allocation.
+ */
+#define OPV_OPS_ON_STACK	4
+
+static struct rseqdev_opv_op *opv_alloc(u32 nr, struct rseqdev_opv_op *on_stack)
 {
+	if (nr <= OPV_OPS_ON_STACK) {
+		memset(on_stack, 0, nr * sizeof(*on_stack));
+		return on_stack;
+	}
 	if (rseqdev_selftest_fails_alloc(RSEQDEV_ALLOC_OPV))
 		return NULL;
 	return kcalloc(nr, sizeof(struct rseqdev_opv_op), GFP_KERNEL);
+}
+
+static void opv_free(struct rseqdev_opv_op *ops, struct rseqdev_opv_op *on_stack)
+{
+	if (ops != on_stack)
+		kfree(ops);
 }
 
 /**
@@ -231,7 +292,7 @@ static struct rseqdev_opv_op *opv_alloc(u32 nr)
  */
 long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 {
-	struct rseqdev_opv_op *ops;
+	struct rseqdev_opv_op on_stack[OPV_OPS_ON_STACK], *ops;
 	u32 i;
 	int ret;
 
@@ -246,7 +307,7 @@ long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 	    (!by_cid && !cpu_possible(req->cpu)))
 		return -EINVAL;
 
-	ops = opv_alloc(req->nr_ops);
+	ops = opv_alloc(req->nr_ops, on_stack);
 	if (!ops)
 		return -ENOMEM;
 	for (i = 0; i < req->nr_ops; i++) {
@@ -266,13 +327,13 @@ long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 
 	if (by_cid) {
 		ret = opv_run_as_cid(req->cpu, ops, req->nr_ops);
-	} else {
+	} else if (!opv_run_if_here(req->cpu, ops, req->nr_ops, &ret)) {
 		cpus_read_lock();
 		ret = opv_run_on(req->cpu, ops, req->nr_ops);
 		cpus_read_unlock();
 	}
 	opv_unpin_all(ops, req->nr_ops);
 out:
-	kfree(ops);
+	opv_free(ops, on_stack);
 	return ret;
 }

@@ -15,6 +15,7 @@ struct rseqdev_opv_operand {
 	u32 len;
 	bool write;
 	bool expect_fault;
+	bool borrowed;	/* its pages are another operand's pins */
 	int nr_pages;
 	struct page *pages[2];	/* len <= PAGE_SIZE spans at most two */
 };
@@ -59,6 +60,8 @@ struct rseqdev_opv_kind {
 };
 
 const struct rseqdev_opv_kind *rseqdev_opv_kind(s32 type);
+bool rseqdev_opv_operand_borrow(struct rseqdev_opv_operand *o,
+				const struct rseqdev_opv_operand *from);
 int rseqdev_opv_operand_pin(struct rseqdev_opv_operand *o);
 void rseqdev_opv_operand_unpin(struct rseqdev_opv_operand *o);
 int rseqdev_opv_run(struct rseqdev_opv_op *ops, u32 nr);

@@ -15,18 +15,51 @@
 
 #include "cpu_opv.h"
 
+static unsigned long opv_first_page(const struct rseqdev_opv_operand *o)
+{
+	return o->uaddr & PAGE_MASK;
+}
+
+static int opv_nr_pages(const struct rseqdev_opv_operand *o)
+{
+	unsigned long last = (o->uaddr + o->len - 1) & PAGE_MASK;
+
+	return (last - opv_first_page(o)) / PAGE_SIZE + 1;
+}
+
+/**
+ * rseqdev_opv_operand_borrow() - let @o use the pins of @from
+ * @o:		an operand not pinned yet
+ * @from:	a pinned operand of the same vector
+ *
+ * Possible when @from holds the same pages, pinned for writing if @o
+ * writes. The pins stay @from's: they last until it is unpinned.
+ *
+ * Return: whether @o now has its pages.
+ */
+bool rseqdev_opv_operand_borrow(struct rseqdev_opv_operand *o,
+				const struct rseqdev_opv_operand *from)
+{
+	if (!o->len || !from->nr_pages || (o->write && !from->write) ||
+	    opv_first_page(o) != opv_first_page(from) ||
+	    opv_nr_pages(o) != from->nr_pages)
+		return false;
+	memcpy(o->pages, from->pages, sizeof(o->pages));
+	o->nr_pages = from->nr_pages;
+	o->borrowed = true;
+	return true;
+}
+
 /* Pins the pages of @o; EFAULT, or EAGAIN when the caller expects faults. */
 int rseqdev_opv_operand_pin(struct rseqdev_opv_operand *o)
 {
-	unsigned long first = o->uaddr & PAGE_MASK;
-	unsigned long last = (o->uaddr + o->len - 1) & PAGE_MASK;
-	int nr = (last - first) / PAGE_SIZE + 1;
-	int pinned;
+	int nr, pinned;
 
 	if (!o->len)
 		return 0;
-	pinned = pin_user_pages_fast(first, nr, o->write ? FOLL_WRITE : 0,
-				     o->pages);
+	nr = opv_nr_pages(o);
+	pinned = pin_user_pages_fast(opv_first_page(o), nr,
+				     o->write ? FOLL_WRITE : 0, o->pages);
 	if (pinned == nr) {
 		o->nr_pages = nr;
 		return 0;
@@ -40,7 +73,9 @@ void rseqdev_opv_operand_unpin(struct rseqdev_opv_operand *o)
 {
 	if (!o->nr_pages)
 		return;
-	if (o->write)
+	if (o->borrowed)
+		o->borrowed = false;
+	else if (o->write)
 		unpin_user_pages_dirty_lock(o->pages, o->nr_pages, true);
 	else
 		unpin_user_pages(o->pages, o->nr_pages);

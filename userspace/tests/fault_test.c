@@ -51,20 +51,23 @@ static long module_register(struct rseqdev_rseq *a, uint32_t flags)
 	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_REGISTER, &reg);
 }
 
-static long add_one(uint64_t *word, int cpu)
+/* A vector of @nr additions of 1 to @word, for CPU 0. */
+static long add_ones(uint64_t *word, uint32_t nr)
 {
-	struct rseqdev_cpu_op op = {
-		.op = RSEQDEV_CPU_OP_ADD,
-		.len = 8,
-		.u.arithmetic = { .p = (uintptr_t)word, .count = 1 },
-	};
+	struct rseqdev_cpu_op ops[RSEQDEV_CPU_OPV_MAX_OPS];
 	struct rseqdev_cpu_opv req = {
 		.size = sizeof(req),
-		.ops = (uintptr_t)&op,
-		.nr_ops = 1,
-		.cpu = cpu,
+		.ops = (uintptr_t)ops,
+		.nr_ops = nr,
 	};
+	uint32_t i;
 
+	for (i = 0; i < nr; i++)
+		ops[i] = (struct rseqdev_cpu_op) {
+			.op = RSEQDEV_CPU_OP_ADD,
+			.len = 8,
+			.u.arithmetic = { .p = (uintptr_t)word, .count = 1 },
+		};
 	return ioctl(rseqdev_device_fd(), RSEQDEV_IOC_CPU_OPV, &req);
 }
 
@@ -96,11 +99,15 @@ static void check_each_site(void)
 		   module_register(&area, RSEQDEV_RSEQ_FLAG_UNREGISTER) == 0,
 		   "%s: registration works again", sites[i].name);
 	}
+	/* Up to 4 operations live on the module's stack: no allocation. */
 	fail_alloc(SITE_OPV, 1);
-	expect_errno(add_one(&word, 0), ENOMEM, "cpu_opv vector copy");
-	fail_alloc(0, 1);
+	expect_errno(add_ones(&word, 5), ENOMEM, "cpu_opv vector copy, 5 operations");
 	ok(word == 0, "cpu_opv: nothing ran");
-	ok(add_one(&word, 0) == 0 && word == 1, "cpu_opv works again");
+	ok(add_ones(&word, 4) == 0 && word == 4,
+	   "cpu_opv of 4 operations allocates nothing: it ran");
+	fail_alloc(0, 1);
+	ok(add_ones(&word, RSEQDEV_CPU_OPV_MAX_OPS) == 0 &&
+	   word == 4 + RSEQDEV_CPU_OPV_MAX_OPS, "cpu_opv works again");
 }
 
 /*
@@ -157,7 +164,7 @@ static void *churn(void *arg)
 
 	ret = module_register(&own, 0);
 	count_answer(ret);
-	count_answer(add_one(word, 0));
+	count_answer(add_ones(word, 5));
 	/* Registered threads exit half the time without unregistering. */
 	if (ret == 0 && ((uintptr_t)&ret & 64))
 		count_answer(module_register(&own, RSEQDEV_RSEQ_FLAG_UNREGISTER));
