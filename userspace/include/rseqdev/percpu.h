@@ -191,37 +191,24 @@ enum rseqdev_percpu_step {
 #define RSEQDEV_PERCPU_OP(slow, name, ...)					\
 	((slow) ? rseqdev_cpu_op_##name(__VA_ARGS__) : rseq_##name(__VA_ARGS__))
 
-/**
- * rseqdev_percpu_retry() - run an operation on the current slot until it is done
- * @mode: how the structure is indexed
- * @nr_slots: how many slots it has
- * @step: one attempt on slot @index, with the operation's context, through
- *	the rseq fast path or, when its last argument is non-zero, cpu_opv
- * @ctx: the operation's arguments and result
- *
- * The retry loop of every operation below. It registers the thread if
- * needed, reads the index the thread runs with, and calls @step until @step
- * says it is done. Aborts switch the operation to the slow path as
- * enum rseqdev_percpu_slow_path says; the thread's counters record how it
- * went.
- *
- * Return: 0 when @step is done, -1 with errno when the thread cannot be
- * registered (the registration's errno), the mode has no index (EOPNOTSUPP),
- * the index is not below @nr_slots (ERANGE), or the slow path failed (its
- * errno: EFAULT for memory the operation cannot access, ENOMEM).
+/*
+ * The retry loop proper, from the start of an operation or after its first
+ * attempt aborted (@aborts 1): see rseqdev_percpu_retry().
  */
 static inline __attribute__((always_inline))
-int rseqdev_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
-		      enum rseqdev_percpu_step (*step)(void *ctx, int index,
-						    int slow),
-		      void *ctx)
+int rseqdev_percpu_retry_from(enum rseq_percpu_mode mode, unsigned int nr_slots,
+			      enum rseqdev_percpu_step (*step)(void *ctx, int index,
+							    int slow),
+			      void *ctx, unsigned int aborts)
 {
-	unsigned int aborts = 0;
 	int slow;
 
 	if (rseq_thread_ready())
 		return -1;
-	slow = rseqdev_percpu_slow_from_start(mode);
+	if (aborts)
+		slow = rseqdev_percpu_fall_back(mode, aborts);
+	else
+		slow = rseqdev_percpu_slow_from_start(mode);
 	for (;;) {
 		int index = rseqdev_percpu_current_index(mode);
 
@@ -257,6 +244,54 @@ int rseqdev_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
 			return -1;
 		}
 	}
+}
+
+/**
+ * rseqdev_percpu_retry() - run an operation on the current slot until it is done
+ * @mode: how the structure is indexed
+ * @nr_slots: how many slots it has
+ * @step: one attempt on slot @index, with the operation's context, through
+ *	the rseq fast path or, when its last argument is non-zero, cpu_opv
+ * @ctx: the operation's arguments and result
+ *
+ * The retry loop of every operation below. It registers the thread if
+ * needed, reads the index the thread runs with, and calls @step until @step
+ * says it is done. Aborts switch the operation to the slow path as
+ * enum rseqdev_percpu_slow_path says; the thread's counters record how it
+ * went.
+ *
+ * Almost every operation is done by its first attempt, on the fast path,
+ * in a registered thread: that attempt is tried first with nothing but the
+ * index read and checked (an unregistered thread reads a negative one),
+ * and everything else is left to the loop.
+ *
+ * Return: 0 when @step is done, -1 with errno when the thread cannot be
+ * registered (the registration's errno), the mode has no index (EOPNOTSUPP),
+ * the index is not below @nr_slots (ERANGE), or the slow path failed (its
+ * errno: EFAULT for memory the operation cannot access, ENOMEM).
+ */
+static inline __attribute__((always_inline))
+int rseqdev_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
+		      enum rseqdev_percpu_step (*step)(void *ctx, int index,
+						    int slow),
+		      void *ctx)
+{
+	int index = rseqdev_percpu_current_index(mode);
+
+	if (__builtin_expect((unsigned int)index < nr_slots &&
+			     !rseqdev_percpu_slow_from_start(mode), 1)) {
+		switch (step(ctx, index, 0)) {
+		case RSEQDEV_PERCPU_STEP_DONE:
+			rseqdev_percpu_self.stats.commits++;
+			return 0;
+		case RSEQDEV_PERCPU_STEP_ABORTED:
+			rseqdev_percpu_self.stats.aborts++;
+			return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 1);
+		default:
+			break;
+		}
+	}
+	return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 0);
 }
 
 /* An attempt's view of an operation's return value. */
