@@ -32,35 +32,7 @@
 
 #include "internal.h"
 
-/* The process of the registered thread running on each CPU, or NULL. */
-static DEFINE_PER_CPU(struct rseqdev_mm *, rseqdev_running_mm);
-
-/**
- * rseqdev_fence_note_running() - current, a registered thread of @rmm, runs
- *	on this CPU
- * @rmm: current's process
- *
- * Called with preemption off, at switch-in and at registration.
- */
-void rseqdev_fence_note_running(struct rseqdev_mm *rmm)
-{
-	this_cpu_write(rseqdev_running_mm, rmm);
-	/* Pairs with the barrier before rseqdev_fence_wanted() reads the slot. */
-	smp_mb();
-}
-
-/**
- * rseqdev_fence_note_stopped() - current, a registered thread of @rmm, stops
- *	running on this CPU (switch-out, unregistration)
- * @rmm: current's process
- *
- * Called with preemption off. A stale slot would only cost an interrupt.
- */
-void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm)
-{
-	if (this_cpu_read(rseqdev_running_mm) == rmm)
-		this_cpu_write(rseqdev_running_mm, NULL);
-}
+DEFINE_PER_CPU(struct rseqdev_mm *, rseqdev_running_mm);
 
 struct rseqdev_fence_target {
 	struct rseqdev_mm *rmm;	/* the caller's process */

@@ -8,6 +8,7 @@
 
 #include <linux/preempt.h>
 #include <linux/gfp.h>
+#include <linux/percpu.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -154,8 +155,40 @@ void rseqdev_thread_fence_hit(struct rseqdev_thread *t);
 /* fence.c: RSEQDEV_IOC_FENCE, and which CPUs run registered threads. */
 struct rseqdev_fence;
 long rseqdev_fence_run(const struct rseqdev_fence *req);
-void rseqdev_fence_note_running(struct rseqdev_mm *rmm);
-void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm);
+
+/*
+ * The process of the registered thread running on each CPU, or NULL: what
+ * the fence reads to choose the CPUs it interrupts. Written on every
+ * switch of a registered thread, hence inline.
+ */
+DECLARE_PER_CPU(struct rseqdev_mm *, rseqdev_running_mm);
+
+/**
+ * rseqdev_fence_note_running() - current, a registered thread of @rmm, runs
+ *	on this CPU
+ * @rmm: current's process
+ *
+ * Called with preemption off, at switch-in and at registration.
+ */
+static inline void rseqdev_fence_note_running(struct rseqdev_mm *rmm)
+{
+	this_cpu_write(rseqdev_running_mm, rmm);
+	/* Pairs with the barrier before the fence reads the slots. */
+	smp_mb();
+}
+
+/**
+ * rseqdev_fence_note_stopped() - current, a registered thread of @rmm, stops
+ *	running on this CPU (switch-out, unregistration)
+ * @rmm: current's process
+ *
+ * Called with preemption off. A stale slot would only cost an interrupt.
+ */
+static inline void rseqdev_fence_note_stopped(struct rseqdev_mm *rmm)
+{
+	if (this_cpu_read(rseqdev_running_mm) == rmm)
+		this_cpu_write(rseqdev_running_mm, NULL);
+}
 
 /* threads.c: RSEQDEV_IOC_THREADS. */
 struct rseqdev_threads;
