@@ -34,7 +34,7 @@ for k in "${kernels[@]}"; do
 		out=$("$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$k" --tag "bench-$mode" \
 			--plan "$plan" "${extra[@]}") || status=1
 		echo "== $(matrix_field "$k" 2): $what"
-		sed -n 's/^# bench| # \{0,1\}//p' <<< "$out"
+		sed -n 's/^# bench[-a-z]*| # \{0,1\}//p' <<< "$out"
 		grep '^not ok' <<< "$out" || true
 		echo
 	done

@@ -20,6 +20,7 @@ __attribute__((format(printf, 1, 2))) void bench_line(const char *fmt, ...);
 int bench_switch(const char *self);
 int bench_switch_child(int argc, char **argv);
 int bench_switch_unregistered(const char *self, double *yield_ns);
+int bench_bystander(const char *self);
 int bench_slice(const char *self);
 int bench_slice_lock(const char *self);
 int bench_slice_lock_child(void);

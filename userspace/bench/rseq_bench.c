@@ -4,6 +4,7 @@
  * baselines measured in the same run on the same kernel.
  *
  *   rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]
+ *   rseq_bench bystander [--quick]
  *
  * switch: cost of a context switch for a thread that is not registered,
  *         registered through the module, or registered natively (glibc),
@@ -20,6 +21,9 @@
  *         the time-slice extension, with its hooks attached and not.
  * slicelock: a contended spinlock, more threads than CPUs, with the
  *         time-slice extension and without.
+ * bystander: the yield and pipe switches of a process that registers
+ *         nothing, one line for tests/vm/bystander.sh to compare with the
+ *         module unloaded, loaded and idle, and in use elsewhere.
  *
  * Times come from CLOCK_MONOTONIC. Under QEMU TCG they are distorted;
  * under -icount shift=0 one "nanosecond" is one guest instruction, which
@@ -100,7 +104,8 @@ void bench_line(const char *fmt, ...)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]\n");
+	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]\n"
+		"       rseq_bench bystander [--quick]\n");
 	exit(2);
 }
 
@@ -115,6 +120,12 @@ int main(int argc, char **argv)
 		return bench_switch_child(argc - 1, argv + 1);
 	if (argc == 2 && !strcmp(argv[1], BENCH_SLICE_LOCK_CHILD))
 		return bench_slice_lock_child();
+	if (argc >= 2 && !strcmp(argv[1], "bystander")) {
+		quick = argc == 3 && !strcmp(argv[2], "--quick");
+		if (argc > 3 || (argc == 3 && !quick))
+			usage();
+		return bench_bystander(argv[0]);
+	}
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "switch"))
 			want_switch = true;

@@ -234,6 +234,25 @@ static int measure_median(const char *self, const struct switch_mode *m,
 	return 0;
 }
 
+/*
+ * What the module costs a process that does not use it: its switches, one
+ * line that tests/vm/bystander.sh compares with the module unloaded, idle
+ * and in use by another process.
+ */
+int bench_bystander(const char *self)
+{
+	double yield, pipe;
+
+	if (measure_median(self, &modes[MODE_NONE], "yield", bench_scale(20000), &yield) ||
+	    measure_median(self, &modes[MODE_NONE], "pipe", bench_scale(5000), &pipe)) {
+		bench_line("bystander: failed");
+		return 1;
+	}
+	bench_line("bystander: yield %.0f ns, pipe %.0f ns per switch (median of %d runs)",
+		   yield, pipe, bench_repetitions());
+	return 0;
+}
+
 /* The yield ping-pong of a process that registers nothing, for slice.c. */
 int bench_switch_unregistered(const char *self, double *yield_ns)
 {
