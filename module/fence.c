@@ -81,23 +81,25 @@ static int rseqdev_fence_check(const struct rseqdev_fence *req)
 /*
  * Every CPU but the caller's (it runs no section: it is in a system call),
  * or just @cpu, which may be the caller's own: then the function runs
- * here, with interrupts off.
+ * here, with interrupts off. (An offline @cpu runs nothing to interrupt.)
  */
 static void rseqdev_fence_cpus(struct rseqdev_mm *rmm, int cpu)
 {
 	struct rseqdev_fence_target target = { .rmm = rmm, .skip_cpu = -1 };
-	const struct cpumask *mask = cpu_online_mask;
 
 	/* The caller's stores before the slots are read. */
 	smp_mb();
-	preempt_disable();
-	if (cpu >= 0)
-		mask = cpumask_of(cpu);
-	else
+	if (cpu >= 0) {
+		if (rseqdev_fence_wanted(cpu, &target))
+			smp_call_function_single(cpu, rseqdev_fence_interrupt,
+						 &target, true);
+	} else {
+		preempt_disable();
 		target.skip_cpu = smp_processor_id();
-	on_each_cpu_cond_mask(rseqdev_fence_wanted, rseqdev_fence_interrupt,
-			      &target, true, mask);
-	preempt_enable();
+		on_each_cpu_cond_mask(rseqdev_fence_wanted, rseqdev_fence_interrupt,
+				      &target, true, cpu_online_mask);
+		preempt_enable();
+	}
 	/* What the interrupted threads did before, before the caller goes on. */
 	smp_mb();
 }
@@ -110,6 +112,7 @@ static void rseqdev_fence_cpus(struct rseqdev_mm *rmm, int cpu)
  */
 long rseqdev_fence_run(const struct rseqdev_fence *req)
 {
+	struct rseqdev_thread *t;
 	struct rseqdev_mm *rmm;
 	int ret;
 
@@ -118,7 +121,8 @@ long rseqdev_fence_run(const struct rseqdev_fence *req)
 		return ret;
 	if (req->flags & RSEQDEV_FENCE_REGISTER)
 		return rseqdev_mm_fence_register();
-	rmm = rseqdev_mm_fence_registered();
+	t = rseqdev_thread_of_current();
+	rmm = rseqdev_mm_fence_registered(t ? t->rmm : NULL);
 	if (!rmm)
 		return -EPERM;
 	rseqdev_count_event(RSEQDEV_EV_FENCE);

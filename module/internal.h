@@ -63,7 +63,7 @@ void rseqdev_mm_put(struct rseqdev_mm *rmm);
 int rseqdev_mm_cid_take(struct rseqdev_mm *rmm, int last);
 void rseqdev_mm_cid_drop(struct rseqdev_mm *rmm, int cid);
 int rseqdev_mm_fence_register(void);
-struct rseqdev_mm *rseqdev_mm_fence_registered(void);
+struct rseqdev_mm *rseqdev_mm_fence_registered(struct rseqdev_mm *own);
 void rseqdev_mm_reap_soon(void);
 void rseqdev_mm_reap_now(void);
 void rseqdev_mm_exit(void);

@@ -202,16 +202,22 @@ int rseqdev_mm_fence_register(void)
 /**
  * rseqdev_mm_fence_registered() - the state of current's process, if that
  *	process is registered for the fence
+ * @own: current's process as its registered thread state knows it, or
+ *	NULL when current is not registered
  *
  * No reference is taken: the registration holds one for as long as
- * current's mm has a user, current.
+ * current's mm has a user, current. A registered caller needs no lookup:
+ * the flag it reads is set before the registration's ioctl returns and
+ * cleared only once the mm has no user left.
  *
  * Return: the entry, or NULL.
  */
-struct rseqdev_mm *rseqdev_mm_fence_registered(void)
+struct rseqdev_mm *rseqdev_mm_fence_registered(struct rseqdev_mm *own)
 {
 	struct rseqdev_mm *rmm;
 
+	if (own)
+		return READ_ONCE(own->fence_registered) ? own : NULL;
 	raw_spin_lock(&rseqdev_mm_lock);
 	rmm = rseqdev_mm_find(current->mm);
 	if (rmm && !rmm->fence_registered)
