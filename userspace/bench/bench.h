@@ -16,6 +16,7 @@ int bench_repetitions(void);
 long bench_scale(long n);
 void bench_pin(int cpu);
 __attribute__((format(printf, 1, 2))) void bench_line(const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void bench_data(double value, const char *fmt, ...);
 
 int bench_switch(const char *self);
 int bench_switch_child(int argc, char **argv);

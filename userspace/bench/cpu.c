@@ -75,5 +75,8 @@ int bench_cpu(void)
 	bench_line("  %-28s %8.2f ns   1.00x", "rseq area (cpu_id)", area);
 	bench_line("  %-28s %8.2f ns %6.2fx", "sched_getcpu()", glibc, glibc / area);
 	bench_line("  %-28s %8.2f ns %6.2fx", "getcpu system call", sys, sys / area);
+	bench_data(area, "cpu/area");
+	bench_data(glibc, "cpu/sched_getcpu");
+	bench_data(sys, "cpu/getcpu");
 	return 0;
 }

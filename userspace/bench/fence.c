@@ -40,6 +40,10 @@ static const char *const kind_names[NR_KINDS] = {
 	"module fence, CPU 1", "membarrier, CPU 1",
 };
 
+static const char *const kind_keys[NR_KINDS] = {
+	"getpid", "module-all", "membarrier-all", "module-one", "membarrier-one",
+};
+
 static int spinning;
 static int stop;
 
@@ -97,7 +101,7 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
-static int measure(const char *situation, long calls)
+static int measure(const char *situation, const char *key, long calls)
 {
 	double ns[NR_KINDS];
 	int k;
@@ -110,9 +114,11 @@ static int measure(const char *situation, long calls)
 		}
 	}
 	bench_line("  %s:", situation);
-	for (k = 0; k < NR_KINDS; k++)
+	for (k = 0; k < NR_KINDS; k++) {
 		bench_line("    %-26s %9.0f ns %7.2fx getpid", kind_names[k], ns[k],
 			   ns[k] / ns[GETPID]);
+		bench_data(ns[k], "fence/%s/%s", key, kind_keys[k]);
+	}
 	bench_line("    module / membarrier: %.2f all CPUs, %.2f one CPU",
 		   ns[MODULE_ALL] / ns[NATIVE_ALL], ns[MODULE_ONE] / ns[NATIVE_ONE]);
 	return 0;
@@ -154,11 +160,11 @@ int bench_fence(void)
 		   bench_repetitions(), calls, nr);
 	__atomic_store_n(&spinning, 1, __ATOMIC_RELAXED);
 	usleep(20000);
-	failed = measure("busy: a thread spinning on every other CPU", calls);
+	failed = measure("busy: a thread spinning on every other CPU", "busy", calls);
 	__atomic_store_n(&spinning, 0, __ATOMIC_RELAXED);
 	usleep(20000);
 	if (!failed)
-		failed = measure("idle: the other threads asleep", calls);
+		failed = measure("idle: the other threads asleep", "idle", calls);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < nr; i++)
 		pthread_join(threads[i], NULL);

@@ -17,9 +17,13 @@
 
 enum counter_kind { RSEQ_PERCPU, ATOMIC, MUTEX, PLAIN, NR_KINDS };
 
+#define MAX_THREADS 64
+
 static const char * const kind_names[NR_KINDS] = {
 	"rseq per-CPU counter", "atomic fetch-add", "mutex", "plain per-thread",
 };
+
+static const char * const kind_keys[NR_KINDS] = { "rseq", "atomic", "mutex", "plain" };
 
 static struct rseqdev_percpu_counter *percpu_counter;
 static long shared_word;
@@ -65,8 +69,8 @@ static void *count(void *arg)
 /* Nanoseconds per increment with @threads threads, or -1 on failure. */
 static double run_once(enum counter_kind kind, int threads)
 {
-	struct worker workers[64] = { 0 };
-	pthread_t ids[64];
+	struct worker workers[MAX_THREADS] = { 0 };
+	pthread_t ids[MAX_THREADS];
 	uint64_t t0;
 	long sum;
 	int i;
@@ -117,26 +121,31 @@ static double run_median(enum counter_kind kind, int threads)
 
 int bench_ops(void)
 {
-	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN), t, k;
-	int thread_counts[2] = { 1, ncpus > 64 ? 64 : ncpus };
+	int ncpus = (int)sysconf(_SC_NPROCESSORS_ONLN), t, k, threads;
 	double ns[NR_KINDS];
 
 	per_thread_ops = bench_scale(1000000);
-	for (t = 0; t < 2; t++) {
-		bench_line("counter increment, %d thread%s (median of %d runs; ns per increment per thread)",
-			   thread_counts[t], thread_counts[t] > 1 ? "s" : "",
+	/* One thread; one per CPU; two per CPU, so that preemption aborts. */
+	for (t = 0; t < 3; t++) {
+		threads = t == 0 ? 1 : t * ncpus;
+		if ((t == 1 && ncpus == 1) || threads > MAX_THREADS)
+			continue;
+		bench_line("counter increment, %d thread%s on %d CPU%s (median of %d runs; ns per increment per thread)",
+			   threads, threads > 1 ? "s" : "", ncpus, ncpus > 1 ? "s" : "",
 			   bench_repetitions());
 		for (k = 0; k < NR_KINDS; k++) {
-			ns[k] = run_median(k, thread_counts[t]);
+			ns[k] = run_median(k, threads);
 			if (ns[k] < 0) {
 				bench_line("  %-24s failed or lost increments", kind_names[k]);
 				return 1;
 			}
-			bench_line("  %-24s %8.2f ns %7.2fx rseq", kind_names[k], ns[k],
-				   ns[k] / ns[RSEQ_PERCPU]);
 		}
-		if (t == 0 && thread_counts[1] == 1)
-			break;
+		/* Printed once the floor (plain) is known. */
+		for (k = 0; k < NR_KINDS; k++) {
+			bench_line("  %-24s %8.2f ns %7.2fx plain", kind_names[k], ns[k],
+				   ns[k] / ns[PLAIN]);
+			bench_data(ns[k], "ops/%d/%s", threads, kind_keys[k]);
+		}
 	}
 	return 0;
 }

@@ -45,6 +45,10 @@ static const char *const call_names[NR_CALLS] = {
 	"cpu_opv, own mm_cid",
 };
 
+static const char *const call_keys[NR_CALLS] = {
+	"getpid", "ioctl", "local", "remote", "mm-cid",
+};
+
 /* One call of @kind; 0 when it did what it should. */
 static int call_once(enum call_kind kind, int fd, int here, int there)
 {
@@ -114,10 +118,12 @@ static int bench_latency(void)
 		if (!ns[k])
 			bench_line("  %-22s not measured (one CPU, or not the module's registration)",
 				   call_names[k]);
-		else
+		else {
 			bench_line("  %-22s %9.0f ns %7.2fx getpid %7.2fx no-op ioctl",
 				   call_names[k], ns[k], ns[k] / ns[GETPID],
 				   ns[k] / ns[NOOP_IOCTL]);
+			bench_data(ns[k], "opv/%s", call_keys[k]);
+		}
 	}
 	return 0;
 }
@@ -172,6 +178,8 @@ static int fallback_rate(const char *load, int threads)
 		bench_line("  %-22s lost increments", load);
 		return 1;
 	}
+	bench_data((double)sum.fallbacks / (adds_per_thread * threads), "opv/fallbacks/%s",
+		   yield_between ? "yield" : "normal");
 	bench_line("  %-22s %ld adds: %llu aborts (%.2e per add), %llu fallbacks (%.2e per add)",
 		   load, adds_per_thread * threads, (unsigned long long)sum.aborts,
 		   (double)sum.aborts / (adds_per_thread * threads),
@@ -233,6 +241,7 @@ static int max_preempt_off(const char *what, const struct rseqdev_cpu_op *ops,
 		return 1;
 	bench_line("  %-22s %ld vectors: longest %llu ns with preemption off",
 		   what, calls, (unsigned long long)st.cpu_opv_max_preempt_off_ns);
+	bench_data(st.cpu_opv_max_preempt_off_ns, "opv/preempt-off/%d", nr);
 	return 0;
 }
 

@@ -102,6 +102,22 @@ void bench_line(const char *fmt, ...)
 	fflush(stdout);
 }
 
+/*
+ * One figure for the report (scripts/bench-report.sh): "# data KEY VALUE"
+ * beside the tables, KEY a slash-separated path named by @fmt.
+ */
+void bench_data(double value, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# data ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" %.3f\n", value);
+	fflush(stdout);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: rseq_bench [switch] [cpu] [ops] [opv] [fence] [slice] [slicelock] [--quick] [--tap]\n"

@@ -37,6 +37,8 @@ static pid_t start_holder(void)
 	pid = fork();
 	if (pid == 0) {
 		close(hold[1]);
+		/* A registered parent's registration is inherited: drop it. */
+		rseqdev_unregister_current_thread();
 		setenv(RSEQDEV_ENV_GENERATION, "7.1", 1);
 		byte = !rseqdev_rseq(area, RSEQDEV_GEN_7_1_FEATURE_SIZE,
 				     RSEQDEV_RSEQ_FLAG_SLICE_EXT_DEFAULT_ON, RSEQ_SIG) &&
@@ -104,6 +106,10 @@ int bench_slice(const char *self)
 		   getpid_on / getpid_off);
 	bench_line("%-34s %12.1f %12.1f %9.3fx", "yield switch (unregistered)", yield_off,
 		   yield_on, yield_on / yield_off);
+	bench_data(getpid_off, "slice/getpid/disarmed");
+	bench_data(getpid_on, "slice/getpid/armed");
+	bench_data(yield_off, "slice/yield/disarmed");
+	bench_data(yield_on, "slice/yield/armed");
 	return 0;
 failed:
 	bench_line("time-slice extension's hooks: failed (module not loaded, or no 7.1?)");
@@ -256,6 +262,8 @@ int bench_slice_lock_child(void)
 	bench_line("%-14s %14.0f %7.3fx %20.2f %9.1f %9.1f %9.1f", "on", on.per_s,
 		   on.per_s / off.per_s, on.preempted_per_1000, on.p50 / 1000.0,
 		   on.p99 / 1000.0, on.max / 1000.0);
+	bench_data(off.per_s, "slicelock/off");
+	bench_data(on.per_s, "slicelock/on");
 	bench_line("with the extension on: %llu granted, %llu expired, %llu ended by a reschedule, %llu yielded, %llu by another system call",
 		   (unsigned long long)on.delta.slice_granted,
 		   (unsigned long long)on.delta.slice_expired,

@@ -24,16 +24,17 @@
 
 static const struct switch_mode {
 	const char *name;
+	const char *key;	/* its name in the report's data */
 	const char *tunables;	/* NULL: glibc registers natively */
 	bool module;		/* the library registers through the module */
 	const char *generation;	/* $RSEQDEV_GENERATION, or NULL */
 } modes[] = {
-	{ "unregistered", GLIBC_RSEQ_OFF, false, NULL },
-	{ "native rseq (glibc)", NULL, false, NULL },
-	{ "module", GLIBC_RSEQ_OFF, true, NULL },
-	{ "module + native", NULL, true, NULL },
-	{ "module 7.1 legacy", GLIBC_RSEQ_OFF, true, "7.1-legacy" },
-	{ "module 7.1 optimized", GLIBC_RSEQ_OFF, true, "7.1" },
+	{ "unregistered", "none", GLIBC_RSEQ_OFF, false, NULL },
+	{ "native rseq (glibc)", "native", NULL, false, NULL },
+	{ "module", "module", GLIBC_RSEQ_OFF, true, NULL },
+	{ "module + native", "both", NULL, true, NULL },
+	{ "module 7.1 legacy", "71-legacy", GLIBC_RSEQ_OFF, true, "7.1-legacy" },
+	{ "module 7.1 optimized", "71-optimized", GLIBC_RSEQ_OFF, true, "7.1" },
 };
 
 enum { MODE_NONE, MODE_NATIVE, MODE_MODULE, MODE_BOTH, MODE_71_LEGACY, MODE_71_OPT };
@@ -277,6 +278,8 @@ int bench_switch(const char *self)
 		}
 		bench_line("%-22s %12.0f %9.3fx %16.0f %9.3fx", modes[i].name,
 			   yield[i], yield[i] / yield[0], pipe[i], pipe[i] / pipe[0]);
+		bench_data(yield[i], "switch/yield/%s", modes[i].key);
+		bench_data(pipe[i], "switch/pipe/%s", modes[i].key);
 	}
 	bench_line("added per switch: native %+.0f ns, module %+.0f ns; module/native %.2fx (yield)",
 		   yield[MODE_NATIVE] - yield[MODE_NONE], yield[MODE_MODULE] - yield[MODE_NONE],
