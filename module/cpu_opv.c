@@ -3,13 +3,21 @@
  * cpu_opv: run a short vector of operations on one CPU as a single step.
  *
  * The vector is copied and checked, its operands are pinned, and it runs
- * with preemption off on the target CPU: right in the caller when it runs
- * there already, else in a high-priority kworker bound to that CPU.
- * Either way every other task of the CPU is switched out while it runs,
- * and every registered thread's critical section aborts when it is
- * switched out, so no critical section of that CPU's data can straddle
- * the vector, and two vectors for one CPU cannot overlap. The caller's
- * affinity and signal state are never touched.
+ * on the target CPU as one step, in one of three ways:
+ *
+ *  - right in the caller, with preemption off, when it runs there already:
+ *    every other task of the CPU stays switched out meanwhile;
+ *  - a small vector for another CPU, in an interrupt of that CPU (a
+ *    function call IPI): the task it interrupts is marked as a preemption
+ *    marks it, whether it registered with the module or with the kernel,
+ *    so its critical section aborts before its next user instruction;
+ *  - any other, in a high-priority kworker bound to that CPU, with
+ *    preemption off: every other task of the CPU is switched out.
+ *
+ * Either way no critical section of that CPU's data straddles the vector.
+ * Two vectors for one CPU cannot overlap: the interrupt does not run its
+ * vector while one runs in task context on that CPU (it hands it to the
+ * kworker). The caller's affinity and signal state are never touched.
  *
  * A possible but offline CPU runs no critical section; its vectors run on
  * the calling CPU, serialized by a mutex, while the CPU hotplug lock keeps
@@ -22,11 +30,14 @@
  *
  * The limits (16 operations, 4216 bytes in all) bound the time spent with
  * preemption off: at most one page copied and fifteen word operations.
+ * Interrupts stay off only for a small vector (OPV_INTERRUPT_MAX_*).
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/sched/clock.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -36,6 +47,17 @@
 #include "internal.h"
 
 static DEFINE_MUTEX(offline_cpu_lock);
+
+/* A vector runs in task context on this CPU: no other may interrupt it. */
+static DEFINE_PER_CPU(bool, opv_in_task);
+
+/*
+ * A vector runs in an interrupt of another CPU only when short: these
+ * bound the time that CPU spends with interrupts off (a few hundred
+ * instructions).
+ */
+#define OPV_INTERRUPT_MAX_OPS	4
+#define OPV_INTERRUPT_MAX_BYTES	256
 
 static bool opv_len_ok(u8 width, u32 len)
 {
@@ -185,13 +207,26 @@ static int opv_run_timed(struct rseqdev_opv_op *ops, u32 nr)
 	return ret;
 }
 
+/* Called with preemption off: the vector in task context on this CPU. */
+static int opv_run_in_task(struct rseqdev_opv_op *ops, u32 nr)
+{
+	int ret;
+
+	__this_cpu_write(opv_in_task, true);
+	barrier();	/* the flag before the vector, for this CPU's interrupts */
+	ret = opv_run_timed(ops, nr);
+	barrier();
+	__this_cpu_write(opv_in_task, false);
+	return ret;
+}
+
 /* The vector as one step on this CPU. */
 static int opv_run_here(struct rseqdev_opv_op *ops, u32 nr)
 {
 	int ret;
 
 	preempt_disable();
-	ret = opv_run_timed(ops, nr);
+	ret = opv_run_in_task(ops, nr);
 	preempt_enable();
 	return ret;
 }
@@ -236,9 +271,57 @@ static bool opv_run_if_here(int cpu, struct rseqdev_opv_op *ops, u32 nr, int *re
 	preempt_disable();
 	here = smp_processor_id() == cpu;
 	if (here)
-		*ret = opv_run_timed(ops, nr);
+		*ret = opv_run_in_task(ops, nr);
 	preempt_enable();
 	return here;
+}
+
+struct rseqdev_opv_call {
+	struct rseqdev_opv_op *ops;
+	u32 nr;
+	bool ran;
+	int ret;
+};
+
+/* Hard interrupt context, on the target CPU. */
+static void opv_interrupt_fn(void *info)
+{
+	struct rseqdev_opv_call *call = info;
+
+	/* This CPU was interrupted in the middle of a vector of its own. */
+	if (__this_cpu_read(opv_in_task))
+		return;
+	call->ret = opv_run_timed(call->ops, call->nr);
+	call->ran = true;
+	rseqdev_thread_opv_hit();
+}
+
+static bool opv_fits_interrupt(const struct rseqdev_opv_op *ops, u32 nr)
+{
+	u32 i, bytes = 0;
+
+	if (nr > OPV_INTERRUPT_MAX_OPS)
+		return false;
+	for (i = 0; i < nr; i++)
+		bytes += ops[i].op.len;
+	return bytes <= OPV_INTERRUPT_MAX_BYTES;
+}
+
+/*
+ * A small vector in an interrupt of @cpu. Return: false when it did not
+ * run there (@cpu offline, or busy with a vector in task context).
+ */
+static bool opv_run_by_interrupt(int cpu, struct rseqdev_opv_op *ops, u32 nr,
+				 int *ret)
+{
+	struct rseqdev_opv_call call = { .ops = ops, .nr = nr };
+
+	if (!opv_fits_interrupt(ops, nr) ||
+	    smp_call_function_single(cpu, opv_interrupt_fn, &call, true) ||
+	    !call.ran)
+		return false;
+	*ret = call.ret;
+	return true;
 }
 
 /* Called with the CPU hotplug lock held, so @cpu stays as it is. */
@@ -327,7 +410,8 @@ long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 
 	if (by_cid) {
 		ret = opv_run_as_cid(req->cpu, ops, req->nr_ops);
-	} else if (!opv_run_if_here(req->cpu, ops, req->nr_ops, &ret)) {
+	} else if (!opv_run_if_here(req->cpu, ops, req->nr_ops, &ret) &&
+		   !opv_run_by_interrupt(req->cpu, ops, req->nr_ops, &ret)) {
 		cpus_read_lock();
 		ret = opv_run_on(req->cpu, ops, req->nr_ops);
 		cpus_read_unlock();

@@ -87,7 +87,7 @@ unsigned int rseqdev_mm_visit_threads(struct rseqdev_mm *rmm, rseqdev_mm_thread_
 enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
-	RSEQ_THREAD_EVENT_FENCE = 1 << 2,	/* a fence found it running */
+	RSEQ_THREAD_EVENT_INTERRUPT = 1 << 2,	/* a fence or a vector interrupted it */
 	RSEQ_THREAD_EVENT_SYSCALL_EXIT = 1 << 3,	/* 7.1 debug: leaving a system call */
 	RSEQ_THREAD_EVENT_SLICE_ENDED = 1 << 4,	/* a grant ended: clear slice_ctrl */
 };
@@ -151,6 +151,7 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t);
 int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
 void rseqdev_thread_fence_hit(struct rseqdev_thread *t);
+void rseqdev_thread_opv_hit(void);
 
 /* fence.c: RSEQDEV_IOC_FENCE, and which CPUs run registered threads. */
 struct rseqdev_fence;

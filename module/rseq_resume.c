@@ -374,7 +374,7 @@ static int rseqdev_fixup_71_debug(struct rseqdev_thread *t, struct pt_regs *regs
 	return rseqdev_abort_to(t, regs, cs.abort_ip);
 }
 
-#define RSEQ_SLICE_CLEARING_EVENTS (RSEQ_THREAD_EVENT_PREEMPT | RSEQ_THREAD_EVENT_FENCE | \
+#define RSEQ_SLICE_CLEARING_EVENTS (RSEQ_THREAD_EVENT_PREEMPT | RSEQ_THREAD_EVENT_INTERRUPT | \
 				    RSEQ_THREAD_EVENT_SLICE_ENDED)
 
 static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)

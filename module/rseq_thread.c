@@ -371,7 +371,24 @@ void rseqdev_thread_fence_hit(struct rseqdev_thread *t)
 	if (t->dead)
 		return;
 	t->nr_fences++;
-	rseqdev_thread_post(t, RSEQ_THREAD_EVENT_FENCE);
+	rseqdev_thread_post(t, RSEQ_THREAD_EVENT_INTERRUPT);
+}
+
+/**
+ * rseqdev_thread_opv_hit() - a cpu_opv vector ran in an interrupt of
+ *	current's CPU: abort the critical section current may be in, as the
+ *	kworker's preemption would have, whichever rseq it registered with
+ *
+ * Hard interrupt context. Any process's thread: the vector's data may be
+ * shared memory.
+ */
+void rseqdev_thread_opv_hit(void)
+{
+	struct rseqdev_thread *t = rseqdev_thread_of_current();
+
+	if (t && !t->dead)
+		rseqdev_thread_post(t, RSEQ_THREAD_EVENT_INTERRUPT);
+	rseqdev_compat_native_abort_current();
 }
 
 /* 7.1's debug mode checks rseq_cs on the way out of every system call. */

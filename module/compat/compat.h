@@ -17,6 +17,7 @@
  *   regs.c	 user registers: system call restart, how the kernel was entered
  *   resched.c	 deferring the reschedule on the way to user space
  *   facility.c	 the load-time report of a missing facility
+ *   native.c	 the kernel's own rseq: aborting a natively registered section
  */
 #ifndef RSEQDEV_COMPAT_H
 #define RSEQDEV_COMPAT_H
@@ -237,5 +238,14 @@ void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs);
  * Return: true for an interrupt or exception.
  */
 bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs);
+
+/**
+ * rseqdev_compat_native_abort_current() - abort the critical section of the
+ *	kernel's own rseq that current may be in, as a preemption would
+ *
+ * Hard interrupt context (an interrupt that changed data current's section
+ * may have read). Nothing for a thread not registered with the kernel.
+ */
+void rseqdev_compat_native_abort_current(void);
 
 #endif /* RSEQDEV_COMPAT_H */
