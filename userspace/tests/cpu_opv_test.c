@@ -11,25 +11,10 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
-#include "test_arch.h"
-
-/*
- * A delay loop between the adders' load and store (point 4): QEMU takes
- * interrupts only between translated blocks, and the loop's branches make
- * the window between the two instructions one an interrupt can land in.
- */
+/* The atomicity check's adders spin between their load and their store. */
 static unsigned int section_loops = 200;
 
-#define RSEQ_INJECT_INPUT						\
-	[section_loops] "m" (section_loops)
-#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
-#define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
-#define RSEQ_INJECT_ASM_1
-#define RSEQ_INJECT_ASM_2
-#define RSEQ_INJECT_ASM_3
-#define RSEQ_INJECT_ASM_4	TEST_DELAY_LOOP("section_loops")
-#define RSEQ_INJECT_ASM_5
-#define RSEQ_INJECT_ASM_6
+#include "section_delay.h"
 
 #include <rseqdev/ops.h>
 

@@ -27,20 +27,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "test_arch.h"
-
 static unsigned int section_loops = 3000;
 
-#define RSEQ_INJECT_INPUT						\
-	[section_loops] "m" (section_loops)
-#define RSEQ_INJECT_CLOBBER	TEST_DELAY_LOOP_CLOBBER
-#define RSEQ_INJECT_ASM(n)	RSEQ_INJECT_ASM_##n
-#define RSEQ_INJECT_ASM_1
-#define RSEQ_INJECT_ASM_2
-#define RSEQ_INJECT_ASM_3
-#define RSEQ_INJECT_ASM_4	TEST_DELAY_LOOP("section_loops")
-#define RSEQ_INJECT_ASM_5
-#define RSEQ_INJECT_ASM_6
+#include "section_delay.h"
 
 #include <rseqdev/ops.h>
 
