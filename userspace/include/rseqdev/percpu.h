@@ -197,7 +197,8 @@ enum rseqdev_percpu_step {
  */
 static inline __attribute__((always_inline))
 int rseqdev_percpu_retry_from(enum rseq_percpu_mode mode, unsigned int nr_slots,
-			      enum rseqdev_percpu_step (*step)(void *ctx, int index,
+			      enum rseqdev_percpu_step (*step)(void *ctx,
+						    enum rseq_percpu_mode mode, int index,
 							    int slow),
 			      void *ctx, unsigned int aborts)
 {
@@ -220,7 +221,7 @@ int rseqdev_percpu_retry_from(enum rseq_percpu_mode mode, unsigned int nr_slots,
 			errno = ERANGE;
 			return -1;
 		}
-		switch (step(ctx, index, slow)) {
+		switch (step(ctx, mode, index, slow)) {
 		case RSEQDEV_PERCPU_STEP_DONE:
 			if (slow)
 				rseqdev_percpu_self.stats.fallbacks++;
@@ -246,12 +247,40 @@ int rseqdev_percpu_retry_from(enum rseq_percpu_mode mode, unsigned int nr_slots,
 	}
 }
 
+/*
+ * The first attempt of rseqdev_percpu_retry(), for a mode the caller
+ * makes a constant. RSEQDEV_PERCPU_STEP_FAILED: not attempted, left to
+ * the loop.
+ */
+static inline __attribute__((always_inline))
+enum rseqdev_percpu_step
+rseqdev_percpu_first_attempt(enum rseq_percpu_mode mode, unsigned int nr_slots,
+			     enum rseqdev_percpu_step (*step)(void *ctx,
+						    enum rseq_percpu_mode mode, int index,
+							   int slow),
+			     void *ctx)
+{
+	/*
+	 * By CPU, the raw cpu_id: negative when the thread is not
+	 * registered, which the check below leaves to the loop.
+	 */
+	int index = mode == RSEQ_PERCPU_CPU_ID ? rseq_current_cpu_raw()
+					       : rseqdev_percpu_current_index(mode);
+
+	/* index >= 0 spelt out: the step's own check of it then folds away. */
+	if (__builtin_expect(index >= 0 && (unsigned int)index < nr_slots &&
+			     !rseqdev_percpu_slow_from_start(mode), 1))
+		return step(ctx, mode, index, 0);
+	return RSEQDEV_PERCPU_STEP_FAILED;
+}
+
 /**
  * rseqdev_percpu_retry() - run an operation on the current slot until it is done
  * @mode: how the structure is indexed
  * @nr_slots: how many slots it has
- * @step: one attempt on slot @index, with the operation's context, through
- *	the rseq fast path or, when its last argument is non-zero, cpu_opv
+ * @step: one attempt on slot @index of a structure indexed by @mode, with
+ *	the operation's context, through the rseq fast path or, when its last
+ *	argument is non-zero, cpu_opv
  * @ctx: the operation's arguments and result
  *
  * The retry loop of every operation below. It registers the thread if
@@ -272,26 +301,34 @@ int rseqdev_percpu_retry_from(enum rseq_percpu_mode mode, unsigned int nr_slots,
  */
 static inline __attribute__((always_inline))
 int rseqdev_percpu_retry(enum rseq_percpu_mode mode, unsigned int nr_slots,
-		      enum rseqdev_percpu_step (*step)(void *ctx, int index,
+		      enum rseqdev_percpu_step (*step)(void *ctx,
+						    enum rseq_percpu_mode mode, int index,
 						    int slow),
 		      void *ctx)
 {
-	int index = rseqdev_percpu_current_index(mode);
+	enum rseqdev_percpu_step first;
 
-	if (__builtin_expect((unsigned int)index < nr_slots &&
-			     !rseqdev_percpu_slow_from_start(mode), 1)) {
-		switch (step(ctx, index, 0)) {
-		case RSEQDEV_PERCPU_STEP_DONE:
-			rseqdev_percpu_self.stats.commits++;
-			return 0;
-		case RSEQDEV_PERCPU_STEP_ABORTED:
-			rseqdev_percpu_self.stats.aborts++;
-			return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 1);
-		default:
-			break;
-		}
+	/*
+	 * Dispatched on the mode once, with a constant in each branch that
+	 * the step receives: the compiler specialises the index read and
+	 * the sequence for it. An unknown mode is the loop's (EOPNOTSUPP).
+	 */
+	if (mode == RSEQ_PERCPU_CPU_ID)
+		first = rseqdev_percpu_first_attempt(RSEQ_PERCPU_CPU_ID, nr_slots, step, ctx);
+	else if (mode == RSEQ_PERCPU_MM_CID)
+		first = rseqdev_percpu_first_attempt(RSEQ_PERCPU_MM_CID, nr_slots, step, ctx);
+	else
+		first = RSEQDEV_PERCPU_STEP_FAILED;
+	switch (first) {
+	case RSEQDEV_PERCPU_STEP_DONE:
+		rseqdev_percpu_self.stats.commits++;
+		return 0;
+	case RSEQDEV_PERCPU_STEP_ABORTED:
+		rseqdev_percpu_self.stats.aborts++;
+		return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 1);
+	default:
+		return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 0);
 	}
-	return rseqdev_percpu_retry_from(mode, nr_slots, step, ctx, 0);
 }
 
 /* An attempt's view of an operation's return value. */
@@ -360,14 +397,15 @@ struct rseqdev_percpu_counter_add_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_counter_add_step(void *arg, int index, int slow)
+rseqdev_percpu_counter_add_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_counter_add_ctx *ctx =
 		(struct rseqdev_percpu_counter_add_ctx *)arg;
 	struct rseqdev_percpu_counter *counter = ctx->counter;
 
 	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
-			load_add_store__ptr, RSEQ_MO_RELAXED, counter->mode,
+			load_add_store__ptr, RSEQ_MO_RELAXED, mode,
 			&counter->slots[index].count, ctx->amount, index));
 }
 
@@ -441,7 +479,8 @@ static inline void rseqdev_percpu_spin_wait(unsigned int *busy)
 }
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_spinlock_lock_step(void *arg, int index, int slow)
+rseqdev_percpu_spinlock_lock_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_spinlock_ctx *ctx =
 		(struct rseqdev_percpu_spinlock_ctx *)arg;
@@ -449,7 +488,7 @@ rseqdev_percpu_spinlock_lock_step(void *arg, int index, int slow)
 	int ret;
 
 	ret = RSEQDEV_PERCPU_OP(slow, load_cbne_store__ptr, RSEQ_MO_RELAXED,
-			     lock->mode, &lock->slots[index].locked, 0, 1,
+			     mode, &lock->slots[index].locked, 0, 1,
 			     index);
 	if (ret > 0)
 		rseqdev_percpu_spin_wait(&ctx->busy);
@@ -562,7 +601,8 @@ struct rseqdev_percpu_list_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_list_push_step(void *arg, int index, int slow)
+rseqdev_percpu_list_push_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_list_ctx *ctx = (struct rseqdev_percpu_list_ctx *)arg;
 	struct rseqdev_percpu_list_slot *slot = &ctx->list->slots[index];
@@ -571,7 +611,7 @@ rseqdev_percpu_list_push_step(void *arg, int index, int slow)
 	/* Linked before it is published; the sequence rechecks the head. */
 	ctx->node->next = head;
 	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
-			load_cbne_store__ptr, RSEQ_MO_RELAXED, ctx->list->mode,
+			load_cbne_store__ptr, RSEQ_MO_RELAXED, mode,
 			(intptr_t *)&slot->head, (intptr_t)head,
 			(intptr_t)ctx->node, index));
 }
@@ -597,7 +637,8 @@ int rseqdev_percpu_list_push(struct rseqdev_percpu_list *list,
 }
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_list_pop_step(void *arg, int index, int slow)
+rseqdev_percpu_list_pop_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_list_ctx *ctx = (struct rseqdev_percpu_list_ctx *)arg;
 	struct rseqdev_percpu_list_slot *slot = &ctx->list->slots[index];
@@ -605,7 +646,7 @@ rseqdev_percpu_list_pop_step(void *arg, int index, int slow)
 	int ret;
 
 	ret = RSEQDEV_PERCPU_OP(slow, load_cbeq_store_add_load_store__ptr,
-			RSEQ_MO_RELAXED, ctx->list->mode, (intptr_t *)&slot->head, 0,
+			RSEQ_MO_RELAXED, mode, (intptr_t *)&slot->head, 0,
 			offsetof(struct rseqdev_percpu_list_node, next), &head,
 			index);
 	if (ret < 0)
@@ -698,7 +739,8 @@ struct rseqdev_percpu_buffer_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_buffer_push_step(void *arg, int index, int slow)
+rseqdev_percpu_buffer_push_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_buffer_ctx *ctx = (struct rseqdev_percpu_buffer_ctx *)arg;
 	struct rseqdev_percpu_buffer_slot *slot = &ctx->buf->slots[index];
@@ -711,7 +753,7 @@ rseqdev_percpu_buffer_push_step(void *arg, int index, int slow)
 	/* The pointer goes in first; the count publishes it. */
 	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
 			load_cbne_store_store__ptr, ctx->mo,
-			ctx->buf->mode, &slot->offset, offset,
+			mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset], (intptr_t)ctx->item,
 			offset + 1, index));
 }
@@ -749,7 +791,8 @@ int rseqdev_percpu_buffer_push(struct rseqdev_percpu_buffer *buf, void *item,
 }
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_buffer_pop_step(void *arg, int index, int slow)
+rseqdev_percpu_buffer_pop_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_buffer_ctx *ctx = (struct rseqdev_percpu_buffer_ctx *)arg;
 	struct rseqdev_percpu_buffer_slot *slot = &ctx->buf->slots[index];
@@ -764,7 +807,7 @@ rseqdev_percpu_buffer_pop_step(void *arg, int index, int slow)
 	item = RSEQ_READ_ONCE(slot->array[offset - 1]);
 	/* Still the same count and the same top item: take it. */
 	ret = RSEQDEV_PERCPU_OP(slow, load_cbne_load_cbne_store__ptr,
-			RSEQ_MO_RELAXED, ctx->buf->mode, &slot->offset, offset,
+			RSEQ_MO_RELAXED, mode, &slot->offset, offset,
 			(intptr_t *)&slot->array[offset - 1], (intptr_t)item,
 			offset - 1, index);
 	if (ret == 0)
@@ -859,7 +902,8 @@ struct rseqdev_percpu_memcpy_buffer_ctx {
 };
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
+rseqdev_percpu_memcpy_buffer_push_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_memcpy_buffer_ctx *ctx =
 		(struct rseqdev_percpu_memcpy_buffer_ctx *)arg;
@@ -872,7 +916,7 @@ rseqdev_percpu_memcpy_buffer_push_step(void *arg, int index, int slow)
 		return RSEQDEV_PERCPU_STEP_DONE;
 	}
 	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
-			load_cbne_memcpy_store__ptr, ctx->mo, buf->mode, &slot->offset, offset,
+			load_cbne_memcpy_store__ptr, ctx->mo, mode, &slot->offset, offset,
 			slot->array + (size_t)offset * buf->item_len,
 			ctx->item, buf->item_len, offset + 1, index));
 }
@@ -910,7 +954,8 @@ int rseqdev_percpu_memcpy_buffer_push(struct rseqdev_percpu_memcpy_buffer *buf,
 }
 
 static inline __attribute__((always_inline)) enum rseqdev_percpu_step
-rseqdev_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
+rseqdev_percpu_memcpy_buffer_pop_step(void *arg, enum rseq_percpu_mode mode,
+				int index, int slow)
 {
 	struct rseqdev_percpu_memcpy_buffer_ctx *ctx =
 		(struct rseqdev_percpu_memcpy_buffer_ctx *)arg;
@@ -924,7 +969,7 @@ rseqdev_percpu_memcpy_buffer_pop_step(void *arg, int index, int slow)
 	}
 	/* The item is read inside the sequence: no ABA on its contents. */
 	return rseqdev_percpu_step_of(slow, RSEQDEV_PERCPU_OP(slow,
-			load_cbne_memcpy_store__ptr, RSEQ_MO_RELAXED, buf->mode, &slot->offset, offset,
+			load_cbne_memcpy_store__ptr, RSEQ_MO_RELAXED, mode, &slot->offset, offset,
 			ctx->item,
 			slot->array + (size_t)(offset - 1) * buf->item_len,
 			buf->item_len, offset - 1, index));
