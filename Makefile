@@ -10,6 +10,8 @@
 #   make test-latest   the quick suite on the newest kernel of every series and flavour
 #   make test-debug    the test suite on the debug kernel (lockdep, KASAN, ...),
 #                      built from Debian's source on first use (make debug-kernel)
+#   make bench         the benchmarks in the VM on every pinned kernel (TCG and
+#                      icount); rewrites docs/performance.md and its plots
 #   make dkms-install  add, build and install the module through DKMS
 #   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file and rseqctl
@@ -54,6 +56,9 @@ test-debug:
 test-latest:
 	scripts/test.sh --latest
 
+bench:
+	scripts/bench.sh --report
+
 dkms-install:
 	scripts/dkms-install.sh $(KVER)
 
@@ -64,5 +69,5 @@ clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest \
+.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest bench \
 	dkms-install dkms-remove clean

@@ -2,27 +2,47 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Run the benchmarks in the VM and print their tables: once under plain
 # TCG with 2 CPUs (every benchmark), once in QEMU's deterministic icount
-# mode with 1 CPU (context switch costs, in guest instructions).
+# mode with 1 CPU (what one CPU can measure, in guest instructions).
+# Every figure also goes to build/bench/results ("KERNEL MODE KEY VALUE"
+# lines, from the "# data" lines the benchmarks print); --report then
+# writes docs/performance.md and its plots from that file
+# (scripts/bench-report.pl), which is what "make bench" does.
 #
-# usage: scripts/bench.sh [--quick] [KERNEL-NAME...]   (default: the matrix)
+# usage: scripts/bench.sh [--quick] [--report] [KERNEL-NAME...]
+#        (default: the pinned kernels of the matrix)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 args=()
-if [ "${1:-}" = "--quick" ]; then
-	args=(--quick)
-	shift
-fi
+report=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) args=(--quick); shift ;;
+	--report) report=1; shift ;;
+	-*) die "unknown option '$1' (see the header of $0)" ;;
+	*) break ;;
+	esac
+done
 kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(pinned_kernels)
 work=$RSEQDEV_BUILD/bench
+results=$work/results
 mkdir -p "$work"
+# The tree the figures come from, for the report.
+echo "- meta tree $(git -C "$RSEQDEV_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+	> "$results"
+if [ -n "$report" ]; then
+	ensure_packages gnuplot-nox
+	step "bench: report of kernels ${kernels[*]} goes to docs/performance.md"
+fi
 
 # plan_for FILE: the plan with the benchmark's options appended.
 plan_for() { sed "s/--tap\$/--tap ${args[*]:-}/" "$1" > "$work/$(basename "$1")"; echo "$work/$(basename "$1")"; }
 
 status=0
+described=()
 for k in "${kernels[@]}"; do
+	described+=("$k=$(matrix_field "$k" 2)")
 	for mode in tcg icount; do
 		if [ $mode = tcg ]; then
 			plan=$(plan_for "$RSEQDEV_TOP/tests/vm/bench.plan"); extra=(--smp 2)
@@ -31,12 +51,16 @@ for k in "${kernels[@]}"; do
 			plan=$(plan_for "$RSEQDEV_TOP/tests/vm/bench-icount.plan"); extra=(--icount)
 			what="QEMU icount, 1 CPU: 1 ns = 1 guest instruction"
 		fi
+		step "bench: $k, $what"
 		out=$("$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$k" --tag "bench-$mode" \
 			--plan "$plan" "${extra[@]}") || status=1
 		echo "== $(matrix_field "$k" 2): $what"
-		sed -n 's/^# bench[-a-z]*| # \{0,1\}//p' <<< "$out"
+		sed -n '/^# bench[-a-z]*| # data /d; s/^# bench[-a-z]*| # \{0,1\}//p' <<< "$out"
+		sed -n "s/^# bench[-a-z]*| # data /$k $mode /p" <<< "$out" >> "$results"
 		grep '^not ok' <<< "$out" || true
 		echo
 	done
 done
-exit $status
+[ $status -eq 0 ] || die "a benchmark run failed: no report"
+[ -z "$report" ] || "$RSEQDEV_TOP/scripts/bench-report.pl" "$results" "$RSEQDEV_TOP/docs" \
+	"${described[@]}"
