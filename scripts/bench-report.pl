@@ -128,6 +128,13 @@ EOF
 }
 
 # Each plot's gnuplot script is kept beside RESULTS, to redraw or inspect.
+# A plot's rows: one cluster per kernel and @$variants entry, labelled
+# "KERNEL VARIANT", its bars from $bars->(KERNEL, VARIANT).
+sub clusters {
+	my ($variants, $bars) = @_;
+	return [map { my $k = $_; map { ["$k $_", $bars->($k, $_)] } @$variants } @kernels];
+}
+
 sub draw_plots {
 	make_path("$docs/performance");
 	for my $plot (@plots) {
@@ -242,9 +249,10 @@ sub switches {
 	plot(name => 'switch', title => 'Instructions added per context switch (icount)',
 	     ylabel => 'guest instructions over unregistered',
 	     series => [map { $_->[1] } @kinds[0, 1, 3, 4]],
-	     rows => [map { my $k = $_; map { my $how = $_;
-			["$k $how", map { added($k, 'icount', $how, $_->[0]) } @kinds[0, 1, 3, 4]] }
-			qw(yield pipe) } @kernels],
+	     rows => clusters([qw(yield pipe)], sub {
+			my ($k, $how) = @_;
+			return map { added($k, 'icount', $how, $_->[0]) } @kinds[0, 1, 3, 4];
+		     }),
 	     extra => '');
 	out('Bystander: a process that registers nothing, per switch, the module unloaded, loaded and');
 	out('idle, and loaded while another process holds a registration (icount):');
@@ -281,10 +289,11 @@ sub cpu_opv {
 	plot(name => 'cpu_opv', title => 'cpu_opv latency, 2 operations, in no-op ioctls',
 	     ylabel => 'multiples of a no-op ioctl (log scale)',
 	     series => [map { $_->[1] } @calls[0, 2, 3, 4]],
-	     rows => [map { my $k = $_; map { my $mode = $_;
-			["$k $mode", map { my $x = get($k, $mode, "opv/$_->[0]");
-				defined $x ? $x / get($k, $mode, 'opv/ioctl') : undef } @calls[0, 2, 3, 4]] }
-			qw(icount tcg) } @kernels],
+	     rows => clusters([qw(icount tcg)], sub {
+			my ($k, $mode) = @_;
+			return map { my $x = get($k, $mode, "opv/$_->[0]");
+				     defined $x ? $x / get($k, $mode, 'opv/ioctl') : undef } @calls[0, 2, 3, 4];
+		     }),
 	     extra => "set logscale y\nset yrange [0.1:*]");
 	out('Longest time with preemption off (the module\'s own maximum over 20000 vectors), and the');
 	out('share of counter increments that fell back to cpu_opv (TCG, two threads per CPU):');
