@@ -33,7 +33,9 @@ copy_module() {
 
 stage_sources "$stage"
 hash=$(sources_hash "$stage")
-stamp=$RSEQDEV_BUILD/dkms/added.hash
+# The stamp is machine-wide, or a checkout whose sources did not change
+# would build what another checkout added since.
+stamp=$RSEQDEV_DKMS_STAMP
 
 # Re-add the DKMS source whenever it changed; that also drops stale builds.
 if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ] || [ -z "$(dkms_state)" ]; then

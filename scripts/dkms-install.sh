@@ -17,7 +17,7 @@ if [ "${1:-}" = "--remove" ]; then
 		as_root dkms remove "rseqdev/$version" --all >&2
 	fi
 	as_root rm -rf "/usr/src/rseqdev-$version"
-	rm -f "$RSEQDEV_BUILD/dkms/added.hash"
+	rm -f "$RSEQDEV_DKMS_STAMP"
 	exit 0
 fi
 
@@ -29,7 +29,7 @@ stage_sources "$stage"
 [ -z "$(dkms_state)" ] || as_root dkms remove "rseqdev/$version" --all >&2
 step "dkms: adding rseqdev/$version"
 as_root dkms add --force "$stage" >&2
-rm -f "$RSEQDEV_BUILD/dkms/added.hash"
+rm -f "$RSEQDEV_DKMS_STAMP"
 for release in "${releases[@]}"; do
 	[ -d "/lib/modules/$release/build" ] ||
 		die "no headers for $release (install linux-headers-$release)"

@@ -4,6 +4,9 @@
 RSEQDEV_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RSEQDEV_CACHE=${RSEQDEV_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/rseqdev}
 RSEQDEV_BUILD=${RSEQDEV_BUILD:-$RSEQDEV_TOP/build}
+# Which sources the machine's DKMS tree holds, as build-module.sh added
+# them: machine-wide like that tree, shared by every checkout.
+RSEQDEV_DKMS_STAMP=$RSEQDEV_CACHE/dkms-added.hash
 MATRIX_CONF=${MATRIX_CONF:-$RSEQDEV_TOP/scripts/matrix.conf}
 
 # Progress goes to stderr so that it never mixes with TAP on stdout.
