@@ -138,6 +138,11 @@ struct rseqdev_thread {
 	struct rseqdev_mm *rmm;
 	int cid;		/* concurrency id held, or -1 */
 	int last_cid;		/* the one held before, or -1 */
+	/* rseq_traced.c: where a traced thread stood when a signal came. */
+	struct {
+		unsigned long ip, sp;
+		bool noted;
+	} traced_signal;
 	/* Preallocated for a fork: the child's state and its process's ids. */
 	struct rseqdev_thread *spare;
 	struct rseqdev_mm *spare_rmm;
@@ -218,7 +223,13 @@ int rseqdev_prepare_area(struct rseqdev_rseq __user *area,
 			 const struct rseqdev_gen_rules *rules, bool optimized,
 			 u32 area_flags);
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs);
+int rseqdev_resume_rules(struct rseqdev_thread *t, struct pt_regs *regs);
 bool rseqdev_resume_at_switch_in(struct rseqdev_thread *t, struct pt_regs *regs);
+
+/* rseq_traced.c: signals to a thread under ptrace. */
+bool rseqdev_traced_signal_note(struct rseqdev_thread *t, struct pt_regs *regs);
+bool rseqdev_traced_resume(struct rseqdev_thread *t, struct pt_regs *regs,
+			   int *ret);
 int rseqdev_reset_ids(struct rseqdev_rseq __user *area);
 
 /* stats.c: counters for RSEQDEV_IOC_STATS. */

@@ -470,7 +470,24 @@ bool rseqdev_resume_at_switch_in(struct rseqdev_thread *t, struct pt_regs *regs)
 }
 
 /**
- * rseqdev_handle_resume() - refresh the IDs and abort an interrupted section
+ * rseqdev_resume_rules() - the work of the thread's generation: refresh the
+ *	IDs and abort an interrupted section
+ * @t:		state of current
+ * @regs:	the user registers to examine and fix up: current's, or those
+ *		a signal frame saved (rseq_traced.c)
+ *
+ * Return: 0, or a negative errno that the caller turns into SIGSEGV.
+ */
+int rseqdev_resume_rules(struct rseqdev_thread *t, struct pt_regs *regs)
+{
+	if (t->rules->gen == RSEQDEV_GEN_7_1)
+		return rseqdev_resume_71(t, regs);
+	return rseqdev_resume_classic(t, regs);
+}
+
+/**
+ * rseqdev_handle_resume() - the resume work, before current returns to user
+ *	space
  * @t:		state of current
  * @regs:	current's user registers
  *
@@ -478,9 +495,12 @@ bool rseqdev_resume_at_switch_in(struct rseqdev_thread *t, struct pt_regs *regs)
  */
 int rseqdev_handle_resume(struct rseqdev_thread *t, struct pt_regs *regs)
 {
-	if (t->rules->gen == RSEQDEV_GEN_7_1)
-		return rseqdev_resume_71(t, regs);
-	return rseqdev_resume_classic(t, regs);
+	int ret;
+
+	/* A tracer sees a section where native rseq would show it (rseq_traced.c). */
+	if (unlikely(current->ptrace) && rseqdev_traced_resume(t, regs, &ret))
+		return ret;
+	return rseqdev_resume_rules(t, regs);
 }
 
 /* Classic: clear a stale rseq_cs, and nothing else. */

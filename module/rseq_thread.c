@@ -356,6 +356,10 @@ static void rseqdev_on_signal_delivery(void)
 	if (!t)
 		return;
 	t->nr_signals++;
+	/* A tracer's stop comes first: see rseq_traced.c. */
+	if (unlikely(current->ptrace) &&
+	    rseqdev_traced_signal_note(t, task_pt_regs(current)))
+		return;
 	rseqdev_thread_post(t, RSEQ_THREAD_EVENT_SIGNAL);
 }
 

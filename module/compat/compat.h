@@ -14,7 +14,8 @@
  *   events.c	 kprobe and tracepoints: signal delivery, fork, exec, exit
  *   notifiers.c preempt notifiers: context switches
  *   access.c	 the kernel's ptrace read check, for inspecting a process
- *   regs.c	 user registers: system call restart, how the kernel was entered
+ *   regs.c	 user registers: system call restart, how the kernel was entered,
+ *		 signal frames
  *   resched.c	 deferring the reschedule on the way to user space
  *   facility.c	 the load-time report of a missing facility
  *   native.c	 the kernel's own rseq: aborting a natively registered section
@@ -238,6 +239,22 @@ void rseqdev_compat_forget_syscall_restart(struct pt_regs *regs);
  * Return: true for an interrupt or exception.
  */
 bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs);
+
+/**
+ * rseqdev_compat_signal_frame() - where a signal frame saved the interrupted
+ *	instruction and stack pointers
+ * @regs:	the user registers of current, just set up to run a handler
+ *		(the frame lies at their stack pointer)
+ * @ip:		out: the user address of the saved instruction pointer
+ * @sp:		out: the user address of the saved stack pointer
+ *
+ * Computes addresses only: reading them may fault, and finds the frame
+ * only when @regs really are at a handler's start.
+ *
+ * Return: 0, or -EOPNOTSUPP for a kind of task whose frames are not known.
+ */
+int rseqdev_compat_signal_frame(struct pt_regs *regs, unsigned long __user **ip,
+				unsigned long __user **sp);
 
 /**
  * rseqdev_compat_native_abort_current() - abort the critical section of the

@@ -3,7 +3,10 @@
  * What the module does to a thread's user registers that depends on the
  * architecture.
  */
+#include <linux/errno.h>
 #include <linux/ptrace.h>
+
+#include <asm/sigframe.h>
 
 #include "compat.h"
 #include "layer.h"
@@ -36,4 +39,22 @@ bool rseqdev_compat_entered_by_interrupt(struct pt_regs *regs)
 unsigned long rseqdev_compat_entry_return_address(struct pt_regs *regs)
 {
 	return *(unsigned long *)kernel_stack_pointer(regs);
+}
+
+/*
+ * x86-64: a handler starts with the stack pointer at the struct
+ * rt_sigframe that x64_setup_rt_frame() built, whose ucontext holds the
+ * interrupted registers. The frames of 32-bit tasks differ: not handled.
+ */
+int rseqdev_compat_signal_frame(struct pt_regs *regs, unsigned long __user **ip,
+				unsigned long __user **sp)
+{
+	struct rt_sigframe __user *frame;
+
+	if (!user_64bit_mode(regs))
+		return -EOPNOTSUPP;
+	frame = (struct rt_sigframe __user *)user_stack_pointer(regs);
+	*ip = (unsigned long __user *)&frame->uc.uc_mcontext.ip;
+	*sp = (unsigned long __user *)&frame->uc.uc_mcontext.sp;
+	return 0;
 }
