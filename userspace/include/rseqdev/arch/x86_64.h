@@ -19,9 +19,10 @@
  *	    movq	new, (v)	the commit: last instruction of the section
  *	2:
  *
- *	in __rseq_failure:
+ *	    jmp		10f
  *	    ud1		RSEQ_SIG(%rip), %edi	signature just before abort_ip
  *	4:  jmp		aborted			a C label, through asm goto
+ *	10:
  *
  * Once the descriptor address is stored, a preemption, migration or signal
  * with the instruction pointer in [1, 2) makes the kernel resume the thread
@@ -37,9 +38,9 @@
  * rather than an index argument.
  *
  * Local labels: 1 start, 2 post-commit, 3 descriptor, 4 abort, 5-9 loops
- * inside a sequence. %rax and %rcx are the scratch registers: code given
- * to RSEQ_INJECT_ASM() (<rseqdev/inject.h>) must leave them alone and use
- * labels from 100 on.
+ * inside a sequence, 10 past the abort handler. %rax and %rcx are the
+ * scratch registers: code given to RSEQ_INJECT_ASM() (<rseqdev/inject.h>)
+ * must leave them alone and use labels from 100 on.
  */
 #ifndef RSEQDEV_ARCH_H
 #error "Never include <rseqdev/arch/x86_64.h> directly; include <rseqdev/arch.h>"
@@ -140,16 +141,26 @@ RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_X86_MM_CID_
 	"jnz 4f\n\t"
 
 /*
- * abort_ip, out of line. The 0f b9 3d prefix makes the signature the
- * displacement of "ud1 RSEQ_SIG(%rip), %edi".
+ * abort_ip, right after the section, jumped over on the way out. The
+ * 0f b9 3d prefix makes the signature the displacement of
+ * "ud1 RSEQ_SIG(%rip), %edi".
+ *
+ * The handler stays inside the function, where the compiler's line table
+ * and unwind information cover it: a debugger that stops a thread at
+ * abort_ip knows the function and the source line, and next, finish and
+ * backtraces work from there. A handler in a section of its own (as
+ * librseq's __rseq_failure) has neither: gdb stops "in ?? ()" and refuses
+ * to step on. Stops there happen: a breakpoint on the retry path, or an
+ * abort for an interrupt (a fence, a cpu_opv vector) while single-stepping.
+ * The price is one taken jump per operation.
  */
 #define RSEQ_X86_ASM_ABORT						\
-	".pushsection __rseq_failure, \"ax\"\n\t"			\
+	"jmp 10f\n\t"							\
 	".byte 0x0f, 0xb9, 0x3d\n\t"					\
 	".long " RSEQ_X86_STR(RSEQ_SIG) "\n\t"				\
 	"4:\n\t"							\
 	"jmp %l[aborted]\n\t"						\
-	".popsection\n\t"
+	"10:\n\t"
 
 #endif /* RSEQDEV_ARCH_X86_64_H */
 
