@@ -160,6 +160,25 @@ ensure_packages() {
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# guest_gdb: the path of the gdb the guests run, Debian's gdb-minimal (gdb
+# without Python, whose full build cannot start without Python's standard
+# library), unpacked from its package into the cache on first use. Its
+# shared libraries are the host's: setup-host.sh installs them with gdb.
+guest_gdb() {
+	local dir=$RSEQDEV_CACHE/guest-tools/gdb-minimal tmp
+	if [ ! -x "$dir/usr/bin/gdb" ]; then
+		step "guest tools: downloading gdb-minimal"
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root gdb-minimal >&2) ||
+			die "cannot download gdb-minimal (run 'apt-get update'?)"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg-deb -x "$tmp"/gdb-minimal_*.deb "$dir"
+		rm -rf "$tmp"
+	fi
+	echo "$dir/usr/bin/gdb"
+}
+
 default_kernel() { matrix_names | head -n 1; }
 
 # pinned_kernels: the default matrix's kernels that Debian ships and the

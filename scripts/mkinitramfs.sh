@@ -47,11 +47,23 @@ preload=$userspace/preload/librseqdev-preload.so
 mkdir -p "$root/tests/plain" "$root/usr/lib"
 cp "$userspace/plain/"* "$root/tests/plain/"
 cp "$preload" "$root/usr/lib/"
-for lib in $(ldd "$userspace/plain/"* "$preload" |
-	     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
-	mkdir -p "$root$(dirname "$lib")"
-	cp -L "$lib" "$root$lib"
-done
+# copy_libraries FILE...: the shared libraries FILEs load, where ldd finds them.
+copy_libraries() {
+	local lib
+	for lib in $(ldd "$@" |
+		     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+copy_libraries "$userspace/plain/"* "$preload"
+
+# A plan that runs gdb gets it (about 30 MB with its libraries: only then).
+if grep -q 'gdb' "$plan"; then
+	gdb=$(guest_gdb)
+	cp "$gdb" "$root/usr/bin/gdb"
+	copy_libraries "$gdb"
+fi
 
 for variant in "$@"; do
 	dir=$RSEQDEV_BUILD/variants/$variant

@@ -82,6 +82,15 @@ static inline uint64_t test_ucontext_ip(const ucontext_t *uc)
 	return uc->uc_mcontext.gregs[REG_RIP];
 }
 
+/*
+ * The bounds of the section @name (a C identifier), as two pointers: taken
+ * in asm, where the linker defines __start_ and __stop_ when referenced.
+ */
+#define TEST_SECTION_BOUNDS(name, start, stop)				\
+	__asm__("leaq __start_" #name "(%%rip), %0\n\t"			\
+		"leaq __stop_" #name "(%%rip), %1"			\
+		: "=r" (start), "=r" (stop))
+
 /* Taken in asm: the linker defines the symbols when referenced. */
 static inline const void *test_rseq_cs_section(const void **stop)
 {
