@@ -3,7 +3,7 @@
 #
 #   make               module for the running kernel (or KVER=/KDIR=) and user space
 #   make module        the module only;  make userspace: library, rseqctl, tests
-#   make check         W=1 + sparse (C=2) module build, checkpatch, the ABI's layout
+#   make check         W=1 + sparse (C=2) module build, checkpatch, the ABI's layout, man pages
 #   make demo          build, boot the default stock kernel in QEMU, show it working
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
@@ -14,7 +14,8 @@
 #                      icount); rewrites docs/performance.md and its plots
 #   make dkms-install  add, build and install the module through DKMS
 #   make dkms-remove   remove it from DKMS and every kernel
-#   make install       install the library, headers, pkg-config file and rseqctl
+#   make install       install the library, headers, pkg-config file, rseqctl, the
+#                      preload shim and the man pages (PREFIX=, DESTDIR=, MANDIR=)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -36,7 +37,7 @@ install:
 	$(MAKE) -C userspace install
 
 check: userspace
-	prove tests/host/build.t tests/host/style.t tests/host/uapi.t tests/host/link.t
+	prove tests/host/build.t tests/host/style.t tests/host/uapi.t tests/host/link.t tests/host/man.t
 
 demo:
 	scripts/demo.sh

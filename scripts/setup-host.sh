@@ -3,7 +3,9 @@
 # Install everything the build and the VM harness need on a Debian/Ubuntu host:
 # compilers (gcc and clang, with clang's sanitizer and libFuzzer runtimes),
 # QEMU, busybox, DKMS, sparse, pahole, gnuplot (the benchmark report's
-# plots), gdb (the libraries of the guests' gdb-minimal), and the headers of every matrix kernel.
+# plots), gdb (the libraries of the guests' gdb-minimal), groff and man-db
+# (tests/host/man.t renders the man pages), and the headers of every
+# matrix kernel.
 # A kernel that is built here ("build:BASE" in matrix.conf) has no headers
 # package: its build tree stands for them, so it is built now (once per
 # machine; scripts/debug-kernel.sh caches it).
@@ -18,7 +20,7 @@ kernels=("$@")
 
 want=(build-essential pkg-config kmod cpio xz-utils perl
       qemu-system-x86 busybox-static dkms sparse clang libclang-rt-dev pahole gnuplot-nox
-      gdb)
+      gdb groff-base man-db)
 built=()
 for k in "${kernels[@]}"; do
 	if [ -n "$(matrix_base "$k")" ]; then

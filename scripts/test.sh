@@ -109,6 +109,7 @@ add_job 10 link "$host/link.t"
 add_job 20 sanitize "$host/sanitize.t"
 add_job 40 fuzz "$host/fuzz.t"
 add_job 10 bench "$host/bench.t"
+add_job 40 man "$host/man.t"
 mapfile -t ordered < <(printf '%s\n' "${queue[@]}" | sort -rn | cut -d' ' -f2-)
 
 # run_job NAME: the job's TAP into NAME.tap, its stderr into NAME.log, its
