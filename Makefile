@@ -15,6 +15,8 @@
 #   make dkms-install  add, build and install the module through DKMS
 #   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file and rseqctl
+#   make deb           Debian packages (rseqdev-dkms, librseqdev0, librseqdev-dev,
+#                      rseqdev-tools) in build/deb/, built in a copy of the tree
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -65,9 +67,12 @@ dkms-install:
 dkms-remove:
 	scripts/dkms-install.sh --remove
 
+deb:
+	scripts/deb.sh
+
 clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
 .PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest bench \
-	dkms-install dkms-remove clean
+	dkms-install dkms-remove deb clean
