@@ -82,6 +82,7 @@ cleanup() {
 	as_root rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 if [ -n "$(dkms_state)" ] || [ -e "/usr/src/rseqdev-$version" ]; then
 	mkdir -p "$saved"
