@@ -16,12 +16,6 @@
 # at the end as it was, also when a check fails or the run is interrupted.
 . "$(dirname "$0")/tap.sh"
 
-# The DKMS tree is the machine's: no other run may build while this one
-# installs, checks and purges (see with_build_lock, and dkms.t).
-mkdir -p "$RSEQDEV_CACHE"
-exec 9>"$RSEQDEV_CACHE/build.lock"
-flock 9
-
 ensure_packages lintian pkg-config build-essential
 version=$(rseqdev_version)
 arch=$(dpkg --print-architecture)
@@ -31,6 +25,71 @@ mapfile -t kernels < <(test_kernels)
 releases=()
 for k in "${kernels[@]}"; do releases+=("$(matrix_field "$k" 2)"); done
 work=$(mktemp -d)
+
+trap 'rm -rf "$work"' EXIT
+
+# 1. The build.
+make -s -C "$RSEQDEV_TOP" deb > "$work/debs" 2> "$work/deb.log"
+is "$?" 0 "make deb" || sed 's/^/#   /' "$work/deb.log" | tail -n 30
+debs=()
+for p in "${packages[@]}"; do
+	deb=$(grep -E "/${p}_[^/]*\.deb\$" "$work/debs")
+	ok "$p is built" test -f "$deb"
+	is "$(dpkg-deb -f "$deb" Version 2>&1)" "$version" "$p: version $version, as dkms.conf says"
+	debs+=("$deb")
+done
+changes=$(dirname "${debs[0]}")/rseqdev_${version}_$arch.changes
+ok "the .changes lists the .buildinfo" grep -q "rseqdev_${version}_$arch\.buildinfo" "$changes"
+
+# lintian over the .changes checks the packages and the .buildinfo it lists.
+lintian "$changes" > "$work/lintian" 2>&1
+is "$(grep '^E:' "$work/lintian")" "" "lintian: no errors"
+grep -E '^[WE]:' "$work/lintian" | sed 's/^/# lintian: /'
+
+# What each package must hold, and where.
+contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
+has() { # DEB PATH-ERE DESC
+	like "$(contents "$1")" "$2" "$3"
+}
+has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/dkms\.conf\$" "rseqdev-dkms: dkms.conf"
+has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/module/compat/regs\.c\$" \
+	"rseqdev-dkms: the module's sources"
+has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/uapi/linux/rseqdev\.h\$" "rseqdev-dkms: the uapi header"
+like "$(dpkg-deb -I "${debs[0]}" postinst 2>&1)" "common\.postinst" "rseqdev-dkms: the postinst hands over to DKMS"
+has "${debs[1]}" "^/usr/lib/$multiarch/librseqdev\.so\.0\$" "librseqdev0: librseqdev.so.0"
+like "$(dpkg-deb -I "${debs[1]}" symbols 2>&1)" "^ rseqdev_query@Base " "librseqdev0: a symbols file"
+has "${debs[2]}" "^/usr/lib/$multiarch/pkgconfig/rseqdev\.pc\$" "librseqdev-dev: rseqdev.pc"
+has "${debs[2]}" "^/usr/lib/$multiarch/librseqdev\.a\$" "librseqdev-dev: the static library"
+has "${debs[2]}" "^/usr/include/linux/rseqdev\.h\$" "librseqdev-dev: <linux/rseqdev.h>"
+has "${debs[3]}" "^/usr/bin/rseqctl\$" "rseqdev-tools: rseqctl"
+has "${debs[3]}" "^/usr/lib/$multiarch/rseqdev/librseqdev-preload\.so\$" "rseqdev-tools: the preload shim"
+
+# Every manual page "make install" installs is in the package of its
+# section: the device's (4) with the module, the library's (3) with the
+# headers, the rest (1, 7, 8) with the tools.
+make -s -C "$RSEQDEV_TOP/userspace" O="$work/userspace" install DESTDIR="$work/root" PREFIX=/usr \
+	> "$work/install.log" 2>&1
+is "$?" 0 "make install into a scratch root (for its list of manual pages)"
+pages=0
+while read -r page; do
+	[ -n "$page" ] || continue
+	pages=$((pages + 1))
+	case "$page" in
+	*/man4/*) deb=${debs[0]} ;;
+	*/man3/*) deb=${debs[2]} ;;
+	*) deb=${debs[3]} ;;
+	esac
+	name=${page#"$work/root"}
+	ok "$(basename "$deb" | cut -d_ -f1): $name" grep -qxE "$(re_escape "$name")(\.gz)?" <(contents "$deb")
+done <<< "$(find "$work/root/usr/share/man" -type f 2>/dev/null | sort)"
+echo "# $pages manual pages installed by make install"
+
+# The DKMS tree is the machine's: from here on no other run may build
+# (see with_build_lock, and dkms.t). Building the packages above needs no
+# lock: it happens in build/deb/ only.
+mkdir -p "$RSEQDEV_CACHE"
+exec 9>"$RSEQDEV_CACHE/build.lock"
+flock 9
 
 # installed PACKAGE...: those of the packages dpkg has in any state but
 # "not installed" (half-installed and config-files count: purge removes them).
@@ -92,62 +151,6 @@ if [ -n "$(dkms_state)" ] || [ -e "/usr/src/rseqdev-$version" ]; then
 	as_root rm -rf "/usr/src/rseqdev-$version"
 	is "$(dkms_state)" "" "what DKMS had of rseqdev is set aside (put back at the end)"
 fi
-
-# 1. The build.
-make -s -C "$RSEQDEV_TOP" deb > "$work/debs" 2> "$work/deb.log"
-is "$?" 0 "make deb" || sed 's/^/#   /' "$work/deb.log" | tail -n 30
-debs=()
-for p in "${packages[@]}"; do
-	deb=$(grep -E "/${p}_[^/]*\.deb\$" "$work/debs")
-	ok "$p is built" test -f "$deb"
-	is "$(dpkg-deb -f "$deb" Version 2>&1)" "$version" "$p: version $version, as dkms.conf says"
-	debs+=("$deb")
-done
-changes=$(dirname "${debs[0]}")/rseqdev_${version}_$arch.changes
-ok "the .changes lists the .buildinfo" grep -q "rseqdev_${version}_$arch\.buildinfo" "$changes"
-
-# lintian over the .changes checks the packages and the .buildinfo it lists.
-lintian "$changes" > "$work/lintian" 2>&1
-is "$(grep '^E:' "$work/lintian")" "" "lintian: no errors"
-grep -E '^[WE]:' "$work/lintian" | sed 's/^/# lintian: /'
-
-# What each package must hold, and where.
-contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
-has() { # DEB PATH-ERE DESC
-	like "$(contents "$1")" "$2" "$3"
-}
-has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/dkms\.conf\$" "rseqdev-dkms: dkms.conf"
-has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/module/compat/regs\.c\$" \
-	"rseqdev-dkms: the module's sources"
-has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/uapi/linux/rseqdev\.h\$" "rseqdev-dkms: the uapi header"
-like "$(dpkg-deb -I "${debs[0]}" postinst 2>&1)" "common\.postinst" "rseqdev-dkms: the postinst hands over to DKMS"
-has "${debs[1]}" "^/usr/lib/$multiarch/librseqdev\.so\.0\$" "librseqdev0: librseqdev.so.0"
-like "$(dpkg-deb -I "${debs[1]}" symbols 2>&1)" "^ rseqdev_query@Base " "librseqdev0: a symbols file"
-has "${debs[2]}" "^/usr/lib/$multiarch/pkgconfig/rseqdev\.pc\$" "librseqdev-dev: rseqdev.pc"
-has "${debs[2]}" "^/usr/lib/$multiarch/librseqdev\.a\$" "librseqdev-dev: the static library"
-has "${debs[2]}" "^/usr/include/linux/rseqdev\.h\$" "librseqdev-dev: <linux/rseqdev.h>"
-has "${debs[3]}" "^/usr/bin/rseqctl\$" "rseqdev-tools: rseqctl"
-has "${debs[3]}" "^/usr/lib/$multiarch/rseqdev/librseqdev-preload\.so\$" "rseqdev-tools: the preload shim"
-
-# Every manual page "make install" installs is in the package of its
-# section: the device's (4) with the module, the library's (3) with the
-# headers, the rest (1, 7, 8) with the tools.
-make -s -C "$RSEQDEV_TOP/userspace" O="$work/userspace" install DESTDIR="$work/root" PREFIX=/usr \
-	> "$work/install.log" 2>&1
-is "$?" 0 "make install into a scratch root (for its list of manual pages)"
-pages=0
-while read -r page; do
-	[ -n "$page" ] || continue
-	pages=$((pages + 1))
-	case "$page" in
-	*/man4/*) deb=${debs[0]} ;;
-	*/man3/*) deb=${debs[2]} ;;
-	*) deb=${debs[3]} ;;
-	esac
-	name=${page#"$work/root"}
-	ok "$(basename "$deb" | cut -d_ -f1): $name" grep -qxE "$(re_escape "$name")(\.gz)?" <(contents "$deb")
-done <<< "$(find "$work/root/usr/share/man" -type f 2>/dev/null | sort)"
-echo "# $pages manual pages installed by make install"
 
 # 2. Installation: DKMS builds the module for every kernel with headers.
 for release in "${releases[@]}"; do
