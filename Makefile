@@ -16,6 +16,8 @@
 #   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file, rseqctl, the
 #                      preload shim and the man pages (PREFIX=, DESTDIR=, MANDIR=)
+#   make deb           Debian packages (rseqdev-dkms, librseqdev0, librseqdev-dev,
+#                      rseqdev-tools) in build/deb/, built in a copy of the tree
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -66,9 +68,12 @@ dkms-install:
 dkms-remove:
 	scripts/dkms-install.sh --remove
 
+deb:
+	scripts/deb.sh
+
 clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
 .PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest bench \
-	dkms-install dkms-remove clean
+	dkms-install dkms-remove deb clean

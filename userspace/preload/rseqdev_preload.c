@@ -111,6 +111,7 @@ static void say(const char *const *pieces)
 {
 	struct iovec iov[8];
 	int saved_errno = errno;
+	ssize_t written;
 	int n = 0;
 
 	iov[n].iov_base = (void *)"rseqdev-preload: ";
@@ -121,8 +122,13 @@ static void say(const char *const *pieces)
 	}
 	iov[n].iov_base = (void *)"\n";
 	iov[n++].iov_len = 1;
-	/* Nowhere to report a failure to report. */
-	writev(STDERR_FILENO, iov, n);
+	/*
+	 * Nowhere to report a failure to report. (A cast of the call to void
+	 * does not quiet warn_unused_result, which glibc puts on writev()
+	 * under _FORTIFY_SOURCE, as distributions build.)
+	 */
+	written = writev(STDERR_FILENO, iov, n);
+	(void)written;
 	errno = saved_errno;
 }
 
