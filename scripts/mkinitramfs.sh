@@ -47,7 +47,10 @@ preload=$userspace/preload/librseqdev-preload.so
 mkdir -p "$root/tests/plain" "$root/usr/lib"
 cp "$userspace/plain/"* "$root/tests/plain/"
 cp "$preload" "$root/usr/lib/"
-for lib in $(ldd "$userspace/plain/"* "$preload" |
+# trace-cmd (tests/vm/trace.sh), with its libraries the same way.
+tracecmd=$(command -v trace-cmd || true)
+[ -z "$tracecmd" ] || cp "$tracecmd" "$root/usr/bin/"
+for lib in $(ldd "$userspace/plain/"* "$preload" $tracecmd |
 	     awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(0x/ { print $1 }' | sort -u); do
 	mkdir -p "$root$(dirname "$lib")"
 	cp -L "$lib" "$root$lib"

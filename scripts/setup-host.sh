@@ -3,7 +3,8 @@
 # Install everything the build and the VM harness need on a Debian/Ubuntu host:
 # compilers (gcc and clang, with clang's sanitizer and libFuzzer runtimes),
 # QEMU, busybox, DKMS, sparse, pahole, gnuplot (the benchmark report's
-# plots), and the headers of every matrix kernel.
+# plots), trace-cmd (for the guest's trace test), and the headers of every
+# matrix kernel.
 # A kernel that is built here ("build:BASE" in matrix.conf) has no headers
 # package: its build tree stands for them, so it is built now (once per
 # machine; scripts/debug-kernel.sh caches it).
@@ -17,7 +18,8 @@ kernels=("$@")
 [ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(matrix_names)
 
 want=(build-essential pkg-config kmod cpio xz-utils perl
-      qemu-system-x86 busybox-static dkms sparse clang libclang-rt-dev pahole gnuplot-nox)
+      qemu-system-x86 busybox-static dkms sparse clang libclang-rt-dev pahole gnuplot-nox
+      trace-cmd)
 built=()
 for k in "${kernels[@]}"; do
 	if [ -n "$(matrix_base "$k")" ]; then

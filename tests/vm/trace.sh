@@ -42,19 +42,24 @@ trace_sequence /tmp/trace_test.out
 is "$?" 0 "trace_test ran its sequence"
 relay "$(cat /tmp/trace_test.out)"
 
-fact() {
-	sed -n "s/^fact $1 //p" /tmp/trace_test.out
+# read_facts OUTPUT: what trace_test said to expect.
+read_facts() {
+	pid=$(fact "$1" pid)
+	child=$(fact "$1" child)
+	helper=$(fact "$1" helper)
+	area=$(fact "$1" area)
+	helper_area=$(fact "$1" helper_area)
+	start_ip=$(fact "$1" start_ip)
+	abort_ip=$(fact "$1" abort_ip)
+	offline=$(fact "$1" offline)
+	# The trap's IP: after the section's first instruction, a 1-byte int3.
+	trap_ip=$(printf '0x%x' $((start_ip + 1)))
 }
-pid=$(fact pid)
-child=$(fact child)
-helper=$(fact helper)
-area=$(fact area)
-helper_area=$(fact helper_area)
-start_ip=$(fact start_ip)
-abort_ip=$(fact abort_ip)
-offline=$(fact offline)
-# The trap's IP: the instruction after the section's first, a 1-byte int3.
-trap_ip=$(printf '0x%x' $((start_ip + 1)))
+
+fact() { # OUTPUT NAME
+	sed -n "s/^fact $2 //p" "$1"
+}
+read_facts /tmp/trace_test.out
 
 # The records of trace_test's threads, one line each: the thread, its CPU,
 # the event and its fields, process and thread ids named, the fields that
@@ -64,6 +69,7 @@ trap_ip=$(printf '0x%x' $((start_ip + 1)))
 # switches came before it: only "signal" is kept. A thread killed on its
 # way out of a system call is checked again when its SIGSEGV is
 # delivered, as on mainline: a repeated record counts once.
+# usage: normalized TRACE (tracefs's trace file, or trace-cmd report's output)
 normalized() {
 	awk -v main="$pid" -v child="$child" -v helper="$helper" '
 	function who(id) {
@@ -104,11 +110,13 @@ normalized() {
 			next
 		print line
 		last = line
-	}' /tmp/trace.txt
+	}' "$1"
 }
-got=$(normalized)
+got=$(normalized /tmp/trace.txt)
 
-want="main cpu0 register pid=main tid=main area=$area len=32 how=register
+# expected: the records of the sequence, from the facts read last.
+expected() {
+	echo "main cpu0 register pid=main tid=main area=$area len=32 how=register
 main cpu0 abort pid=main tid=main cause=signal start_ip=$start_ip ip=$trap_ip abort_ip=$abort_ip
 main cpu0 register pid=child tid=child area=$area len=32 how=fork
 child cpu0 rejected pid=child tid=child rule=version
@@ -120,13 +128,13 @@ main cpu0 fence pid=main flags=0x1 cpu=0 nr_cpus=0 nr_threads=0 ret=0
 helper cpu1 register pid=main tid=helper area=$helper_area len=32 how=register
 main cpu0 fence pid=main flags=0x2 cpu=1 nr_cpus=1 nr_threads=1 ret=0
 helper cpu1 unregister pid=main tid=helper cause=unregister"
-if [ "$offline" = 1 ]; then
-	want="$want
-main cpu0 fallback what=opv_ipi_refused cpu=1 nr_ops=2
+	if [ "$offline" = 1 ]; then
+		echo "main cpu0 fallback what=opv_ipi_refused cpu=1 nr_ops=2
 main cpu0 cpu_opv pid=main cpu=1 nr_ops=2 route=offline ret=0"
-fi
-want="$want
-main cpu0 unregister pid=main tid=main cause=unregister"
+	fi
+	echo "main cpu0 unregister pid=main tid=main cause=unregister"
+}
+want=$(expected)
 
 # One check per step, then the whole sequence in order.
 step() { # DESC PATTERN
@@ -153,6 +161,28 @@ fi
 step "unregister" "^main cpu0 unregister pid=main tid=main cause=unregister\$"
 is "$got" "$want" "the records, in the program's order"
 [ "$got" = "$want" ] || grep rseqdev_ /tmp/trace.txt | sed 's/^/#   trace: /'
+
+# trace-cmd (when the image has it, see scripts/mkinitramfs.sh) reads the
+# same events through their format files: its report must show the same
+# records, the symbolic fields decoded by libtraceevent.
+if command -v trace-cmd > /dev/null; then
+	echo 0 > $E/enable
+	echo local > $T/trace_clock
+	RSEQDEV_BACKEND=module trace-cmd record -q -C global -e rseqdev -o /tmp/trace.dat \
+		./trace_test > /tmp/trace_cmd.out 2> /tmp/trace_cmd.err
+	is "$?" 0 "trace-cmd record -e rseqdev ./trace_test"
+	sed 's/^/#   stderr: /' /tmp/trace_cmd.err
+	trace-cmd report -i /tmp/trace.dat > /tmp/trace_report.txt 2> /tmp/trace_cmd.err
+	is "$?" 0 "trace-cmd report"
+	read_facts /tmp/trace_cmd.out
+	got=$(normalized /tmp/trace_report.txt)
+	is "$got" "$(expected)" "trace-cmd report: the records, in the program's order"
+	[ "$got" = "$(expected)" ] || sed 's/^/#   report: /' /tmp/trace_report.txt /tmp/trace_cmd.err
+else
+	ok "# SKIP no trace-cmd in the image" true
+	ok "# SKIP no trace-cmd in the image" true
+	ok "# SKIP no trace-cmd in the image" true
+fi
 
 # Disabled, the same program leaves nothing.
 echo 0 > $E/enable
