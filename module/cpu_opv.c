@@ -45,6 +45,7 @@
 
 #include "cpu_opv.h"
 #include "internal.h"
+#include "rseqdev_trace.h"
 
 static DEFINE_MUTEX(offline_cpu_lock);
 
@@ -316,26 +317,38 @@ static bool opv_run_by_interrupt(int cpu, struct rseqdev_opv_op *ops, u32 nr,
 {
 	struct rseqdev_opv_call call = { .ops = ops, .nr = nr };
 
-	if (!opv_fits_interrupt(ops, nr) ||
-	    smp_call_function_single(cpu, opv_interrupt_fn, &call, true) ||
-	    !call.ran)
+	if (!opv_fits_interrupt(ops, nr))
 		return false;
+	if (smp_call_function_single(cpu, opv_interrupt_fn, &call, true)) {
+		trace_rseqdev_fallback(RSEQDEV_FALLBACK_OPV_IPI_REFUSED, cpu, nr);
+		return false;
+	}
+	if (!call.ran) {
+		trace_rseqdev_fallback(RSEQDEV_FALLBACK_OPV_CPU_BUSY, cpu, nr);
+		return false;
+	}
 	*ret = call.ret;
 	return true;
 }
 
-/* Called with the CPU hotplug lock held, so @cpu stays as it is. */
-static int opv_run_on(int cpu, struct rseqdev_opv_op *ops, u32 nr)
+/*
+ * Called with the CPU hotplug lock held, so @cpu stays as it is. @route:
+ * set to the way it took.
+ */
+static int opv_run_on(int cpu, struct rseqdev_opv_op *ops, u32 nr,
+		      enum rseqdev_opv_route *route)
 {
 	struct rseqdev_opv_work w = { .ops = ops, .nr = nr };
 	int ret;
 
 	if (!cpu_online(cpu)) {
+		*route = RSEQDEV_OPV_ROUTE_OFFLINE;
 		mutex_lock(&offline_cpu_lock);
 		ret = opv_run_here(ops, nr);
 		mutex_unlock(&offline_cpu_lock);
 		return ret;
 	}
+	*route = RSEQDEV_OPV_ROUTE_KWORKER;
 	INIT_WORK_ONSTACK(&w.work, opv_work_fn);
 	queue_work_on(cpu, system_highpri_wq, &w.work);
 	flush_work(&w.work);
@@ -367,6 +380,70 @@ static void opv_free(struct rseqdev_opv_op *ops, struct rseqdev_opv_op *on_stack
 		kfree(ops);
 }
 
+/*
+ * A checked and pinned vector, run on @cpu (or as concurrency id @cpu)
+ * the first way that works; @route: set to that way.
+ */
+static int opv_dispatch(int cpu, bool by_cid, struct rseqdev_opv_op *ops, u32 nr,
+			enum rseqdev_opv_route *route)
+{
+	int ret;
+
+	if (by_cid) {
+		*route = RSEQDEV_OPV_ROUTE_MM_CID;
+		return opv_run_as_cid(cpu, ops, nr);
+	}
+	*route = RSEQDEV_OPV_ROUTE_HERE;
+	if (opv_run_if_here(cpu, ops, nr, &ret))
+		return ret;
+	*route = RSEQDEV_OPV_ROUTE_IPI;
+	if (opv_run_by_interrupt(cpu, ops, nr, &ret))
+		return ret;
+	cpus_read_lock();
+	ret = opv_run_on(cpu, ops, nr, route);
+	cpus_read_unlock();
+	return ret;
+}
+
+/* The copied, checked, pinned and run vector of a valid request. */
+static int opv_copy_and_run(const struct rseqdev_cpu_opv *req, bool by_cid,
+			    struct rseqdev_opv_op *ops,
+			    enum rseqdev_opv_route *route)
+{
+	u32 i;
+	int ret;
+
+	for (i = 0; i < req->nr_ops; i++) {
+		if (copy_from_user(&ops[i].op, u64_to_user_ptr(req->ops) +
+				   i * sizeof(struct rseqdev_cpu_op),
+				   sizeof(struct rseqdev_cpu_op)))
+			return -EFAULT;
+	}
+	ret = opv_prepare_all(ops, req->nr_ops);
+	if (ret)
+		return ret;
+	ret = opv_pin_all(ops, req->nr_ops);
+	if (ret)
+		return ret;
+	ret = opv_dispatch(req->cpu, by_cid, ops, req->nr_ops, route);
+	opv_unpin_all(ops, req->nr_ops);
+	return ret;
+}
+
+/* The request's fields, before anything is copied. */
+static int opv_check_request(const struct rseqdev_cpu_opv *req, bool by_cid)
+{
+	if (req->flags & ~RSEQDEV_CPU_OPV_MM_CID)
+		return -EINVAL;
+	if (!req->nr_ops || req->nr_ops > RSEQDEV_CPU_OPV_MAX_OPS)
+		return -EINVAL;
+	/* Concurrency ids stay below nr_cpu_ids too. */
+	if (req->cpu < 0 || req->cpu >= nr_cpu_ids ||
+	    (!by_cid && !cpu_possible(req->cpu)))
+		return -EINVAL;
+	return 0;
+}
+
 /**
  * rseqdev_cpu_opv_run() - the cpu_opv ioctl, once its struct is read
  * @req: the request
@@ -376,48 +453,16 @@ static void opv_free(struct rseqdev_opv_op *ops, struct rseqdev_opv_op *on_stack
 long rseqdev_cpu_opv_run(const struct rseqdev_cpu_opv *req)
 {
 	struct rseqdev_opv_op on_stack[OPV_OPS_ON_STACK], *ops;
-	u32 i;
+	enum rseqdev_opv_route route = RSEQDEV_OPV_ROUTE_NONE;
+	bool by_cid = req->flags & RSEQDEV_CPU_OPV_MM_CID;
 	int ret;
 
-	bool by_cid = req->flags & RSEQDEV_CPU_OPV_MM_CID;
-
-	if (req->flags & ~RSEQDEV_CPU_OPV_MM_CID)
-		return -EINVAL;
-	if (!req->nr_ops || req->nr_ops > RSEQDEV_CPU_OPV_MAX_OPS)
-		return -EINVAL;
-	/* Concurrency ids stay below nr_cpu_ids too. */
-	if (req->cpu < 0 || req->cpu >= nr_cpu_ids ||
-	    (!by_cid && !cpu_possible(req->cpu)))
-		return -EINVAL;
-
-	ops = opv_alloc(req->nr_ops, on_stack);
-	if (!ops)
-		return -ENOMEM;
-	for (i = 0; i < req->nr_ops; i++) {
-		if (copy_from_user(&ops[i].op, u64_to_user_ptr(req->ops) +
-				   i * sizeof(struct rseqdev_cpu_op),
-				   sizeof(struct rseqdev_cpu_op))) {
-			ret = -EFAULT;
-			goto out;
-		}
+	ret = opv_check_request(req, by_cid);
+	if (!ret) {
+		ops = opv_alloc(req->nr_ops, on_stack);
+		ret = ops ? opv_copy_and_run(req, by_cid, ops, &route) : -ENOMEM;
+		opv_free(ops, on_stack);
 	}
-	ret = opv_prepare_all(ops, req->nr_ops);
-	if (ret)
-		goto out;
-	ret = opv_pin_all(ops, req->nr_ops);
-	if (ret)
-		goto out;
-
-	if (by_cid) {
-		ret = opv_run_as_cid(req->cpu, ops, req->nr_ops);
-	} else if (!opv_run_if_here(req->cpu, ops, req->nr_ops, &ret) &&
-		   !opv_run_by_interrupt(req->cpu, ops, req->nr_ops, &ret)) {
-		cpus_read_lock();
-		ret = opv_run_on(req->cpu, ops, req->nr_ops);
-		cpus_read_unlock();
-	}
-	opv_unpin_all(ops, req->nr_ops);
-out:
-	opv_free(ops, on_stack);
+	trace_rseqdev_cpu_opv(req->cpu, req->nr_ops, req->flags, route, ret);
 	return ret;
 }

@@ -23,6 +23,7 @@
  * Either the fencer sees the slot, or the thread's section starts after the
  * fencer's stores and sees the new data.
  */
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -31,12 +32,20 @@
 #include <linux/rseqdev.h>
 
 #include "internal.h"
+#include "rseqdev_trace.h"
 
 DEFINE_PER_CPU(struct rseqdev_mm *, rseqdev_running_mm);
 
 struct rseqdev_fence_target {
 	struct rseqdev_mm *rmm;	/* the caller's process */
 	int skip_cpu;		/* the caller's CPU, or -1 */
+	/*
+	 * What the trace event reports, counted only while it is on: the
+	 * interrupts run concurrently, and would otherwise share the line.
+	 */
+	bool count;
+	atomic_t nr_cpus;	/* CPUs interrupted */
+	atomic_t nr_threads;	/* threads of rmm found running there */
 };
 
 /* Runs on the caller's CPU for every candidate: one interrupt per yes. */
@@ -51,15 +60,22 @@ static bool rseqdev_fence_wanted(int cpu, void *info)
 /* Hard interrupt context, on a targeted CPU. */
 static void rseqdev_fence_interrupt(void *info)
 {
-	const struct rseqdev_fence_target *target = info;
+	struct rseqdev_fence_target *target = info;
 	struct rseqdev_thread *t;
+	bool hit;
 
 	/* The fencer's stores before anything the thread does next. */
 	smp_mb();
 	rseqdev_count_event(RSEQDEV_EV_FENCE_IPI);
 	t = rseqdev_thread_of_current();
-	if (t && t->rmm == target->rmm)
+	hit = t && t->rmm == target->rmm;
+	if (hit)
 		rseqdev_thread_fence_hit(t);
+	if (target->count) {
+		atomic_inc(&target->nr_cpus);
+		if (hit)
+			atomic_inc(&target->nr_threads);
+	}
 }
 
 static int rseqdev_fence_check(const struct rseqdev_fence *req)
@@ -83,25 +99,46 @@ static int rseqdev_fence_check(const struct rseqdev_fence *req)
  * or just @cpu, which may be the caller's own: then the function runs
  * here, with interrupts off. (An offline @cpu runs nothing to interrupt.)
  */
-static void rseqdev_fence_cpus(struct rseqdev_mm *rmm, int cpu)
+static void rseqdev_fence_cpus(struct rseqdev_fence_target *target, int cpu)
 {
-	struct rseqdev_fence_target target = { .rmm = rmm, .skip_cpu = -1 };
-
 	/* The caller's stores before the slots are read. */
 	smp_mb();
 	if (cpu >= 0) {
-		if (rseqdev_fence_wanted(cpu, &target))
+		if (rseqdev_fence_wanted(cpu, target))
 			smp_call_function_single(cpu, rseqdev_fence_interrupt,
-						 &target, true);
+						 target, true);
 	} else {
 		preempt_disable();
-		target.skip_cpu = smp_processor_id();
+		target->skip_cpu = smp_processor_id();
 		on_each_cpu_cond_mask(rseqdev_fence_wanted, rseqdev_fence_interrupt,
-				      &target, true, cpu_online_mask);
+				      target, true, cpu_online_mask);
 		preempt_enable();
 	}
 	/* What the interrupted threads did before, before the caller goes on. */
 	smp_mb();
+}
+
+static int rseqdev_fence_do(const struct rseqdev_fence *req,
+			    struct rseqdev_fence_target *target)
+{
+	struct rseqdev_thread *t;
+	int ret;
+
+	ret = rseqdev_fence_check(req);
+	if (ret)
+		return ret;
+	if (req->flags & RSEQDEV_FENCE_REGISTER)
+		return rseqdev_mm_fence_register();
+	t = rseqdev_thread_of_current();
+	target->rmm = rseqdev_mm_fence_registered(t ? t->rmm : NULL);
+	if (!target->rmm)
+		return -EPERM;
+	rseqdev_count_event(RSEQDEV_EV_FENCE);
+	/* A process of one thread has no other thread to fence. */
+	if (atomic_read(&current->mm->mm_users) == 1)
+		return 0;
+	rseqdev_fence_cpus(target, req->flags & RSEQDEV_FENCE_CPU ? req->cpu : -1);
+	return 0;
 }
 
 /**
@@ -112,23 +149,15 @@ static void rseqdev_fence_cpus(struct rseqdev_mm *rmm, int cpu)
  */
 long rseqdev_fence_run(const struct rseqdev_fence *req)
 {
-	struct rseqdev_thread *t;
-	struct rseqdev_mm *rmm;
-	int ret;
+	struct rseqdev_fence_target target = {
+		.skip_cpu = -1,
+		.count = trace_rseqdev_fence_enabled(),
+		.nr_cpus = ATOMIC_INIT(0),
+		.nr_threads = ATOMIC_INIT(0),
+	};
+	int ret = rseqdev_fence_do(req, &target);
 
-	ret = rseqdev_fence_check(req);
-	if (ret)
-		return ret;
-	if (req->flags & RSEQDEV_FENCE_REGISTER)
-		return rseqdev_mm_fence_register();
-	t = rseqdev_thread_of_current();
-	rmm = rseqdev_mm_fence_registered(t ? t->rmm : NULL);
-	if (!rmm)
-		return -EPERM;
-	rseqdev_count_event(RSEQDEV_EV_FENCE);
-	/* A process of one thread has no other thread to fence. */
-	if (atomic_read(&current->mm->mm_users) == 1)
-		return 0;
-	rseqdev_fence_cpus(rmm, req->flags & RSEQDEV_FENCE_CPU ? req->cpu : -1);
-	return 0;
+	trace_rseqdev_fence(req->flags, req->cpu, atomic_read(&target.nr_cpus),
+			    atomic_read(&target.nr_threads), ret);
+	return ret;
 }

@@ -87,9 +87,59 @@ unsigned int rseqdev_mm_visit_threads(struct rseqdev_mm *rmm, rseqdev_mm_thread_
 enum rseqdev_thread_event {
 	RSEQ_THREAD_EVENT_PREEMPT = 1 << 0,	/* switched out, incl. migration */
 	RSEQ_THREAD_EVENT_SIGNAL = 1 << 1,	/* a signal is being delivered */
-	RSEQ_THREAD_EVENT_INTERRUPT = 1 << 2,	/* a fence or a vector interrupted it */
+	RSEQ_THREAD_EVENT_INTERRUPT = 1 << 2,	/* a fence interrupted it */
 	RSEQ_THREAD_EVENT_SYSCALL_EXIT = 1 << 3,	/* 7.1 debug: leaving a system call */
 	RSEQ_THREAD_EVENT_SLICE_ENDED = 1 << 4,	/* a grant ended: clear slice_ctrl */
+	RSEQ_THREAD_EVENT_CPU_OPV = 1 << 5,	/* a vector ran in an interrupt of its CPU */
+};
+
+/*
+ * What the trace events (rseqdev_trace.h) report. How a state started
+ * and why it ended:
+ */
+enum rseqdev_setup_how {
+	RSEQDEV_SETUP_REGISTER,		/* the register ioctl */
+	RSEQDEV_SETUP_FORK,		/* inherited by a forked child */
+};
+
+enum rseqdev_teardown_cause {
+	RSEQDEV_TEARDOWN_UNREGISTER,	/* the thread unregistered */
+	RSEQDEV_TEARDOWN_EXEC,		/* it ran execve() */
+	RSEQDEV_TEARDOWN_EXIT,		/* it exited (or was killed) */
+};
+
+/* The rule a thread broke when the module kills it with SIGSEGV. */
+enum rseqdev_reject_rule {
+	RSEQDEV_REJECT_FAULT,		/* area or descriptor not accessible */
+	RSEQDEV_REJECT_CS_ADDRESS,	/* rseq_cs beyond user space */
+	RSEQDEV_REJECT_VERSION,		/* rseq_cs version not 0 */
+	RSEQDEV_REJECT_IP_RANGE,	/* an IP of the section beyond user space */
+	RSEQDEV_REJECT_OVERFLOW,	/* start_ip + post_commit_offset wraps */
+	RSEQDEV_REJECT_ABORT_INSIDE,	/* abort_ip inside the section */
+	RSEQDEV_REJECT_SIGNATURE,	/* the word before abort_ip is not sig */
+	RSEQDEV_REJECT_CS_FLAGS,	/* flags in rseq_cs */
+	RSEQDEV_REJECT_AREA_FLAGS,	/* flags in the area, inside a section */
+	RSEQDEV_REJECT_IDS_CHANGED,	/* 7.1 optimized: user space wrote the IDs */
+	RSEQDEV_REJECT_SYSCALL_IN_CS,	/* 7.1 debug: a system call inside a section */
+	RSEQDEV_REJECT_SLICE_CTRL,	/* 7.1 debug: slice_ctrl broken after a grant */
+	RSEQDEV_REJECT_SLICE_FLAGS,	/* slice prctl: the area's feature bits broken */
+};
+
+/* Where a cpu_opv vector ran. */
+enum rseqdev_opv_route {
+	RSEQDEV_OPV_ROUTE_NONE,		/* nowhere: refused before it ran */
+	RSEQDEV_OPV_ROUTE_HERE,		/* in the caller, on the target CPU */
+	RSEQDEV_OPV_ROUTE_IPI,		/* in an interrupt of the target CPU */
+	RSEQDEV_OPV_ROUTE_KWORKER,	/* in a kworker bound to the target CPU */
+	RSEQDEV_OPV_ROUTE_OFFLINE,	/* in the caller, for an offline CPU */
+	RSEQDEV_OPV_ROUTE_MM_CID,	/* in the caller, holding the concurrency id */
+};
+
+/* A way the module took because the first one could not finish. */
+enum rseqdev_fallback {
+	RSEQDEV_FALLBACK_OPV_CPU_BUSY,	/* the interrupt found a vector running: kworker */
+	RSEQDEV_FALLBACK_OPV_IPI_REFUSED,	/* the CPU went offline: hotplug path */
+	RSEQDEV_FALLBACK_SWITCH_IN,	/* the switch-in left its work to the callback */
 };
 
 /*
@@ -123,6 +173,7 @@ struct rseqdev_thread {
 	struct task_struct *task;
 	struct list_head mm_node;	/* on rmm's list while registered */
 	int cpu;		/* where it last ran */
+	u8 reject;		/* enum rseqdev_reject_rule, once one is broken */
 	/* What RSEQDEV_IOC_THREADS reports; written by the owner only. */
 	u64 nr_aborts;
 	u64 nr_preempts;
@@ -152,7 +203,10 @@ struct rseqdev_thread *rseqdev_thread_of_current(void);
 int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
 			    const struct rseqdev_gen_rules *rules, u32 area_flags);
 void rseqdev_thread_post(struct rseqdev_thread *t, unsigned int events);
-void rseqdev_thread_teardown(struct rseqdev_thread *t);
+void rseqdev_thread_teardown(struct rseqdev_thread *t,
+			     enum rseqdev_teardown_cause cause);
+int rseqdev_thread_reject(struct rseqdev_thread *t, enum rseqdev_reject_rule rule);
+void rseqdev_thread_kill(struct rseqdev_thread *t, int err);
 int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
 void rseqdev_thread_fence_hit(struct rseqdev_thread *t);

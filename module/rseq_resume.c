@@ -52,6 +52,7 @@
 
 #include "compat/compat.h"
 #include "internal.h"
+#include "rseqdev_trace.h"
 
 #define RSEQ_CS_FLAGS_DEPRECATED (RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_PREEMPT | \
 				  RSEQDEV_RSEQ_CS_FLAG_NO_RESTART_ON_SIGNAL |  \
@@ -74,30 +75,36 @@ static bool rseqdev_flags_invalid(u32 flags, const char *where)
 	return true;
 }
 
-/* Mainline's checks, in mainline's order. */
-static int rseqdev_validate_cs(const struct rseqdev_rseq_cs *cs, u32 sig)
+/*
+ * Mainline's checks, in mainline's order; the rule a check names is what
+ * the trace event reports.
+ */
+static int rseqdev_validate_cs(struct rseqdev_thread *t,
+			       const struct rseqdev_rseq_cs *cs)
 {
 	u64 post_commit_ip = cs->start_ip + cs->post_commit_offset;
 	u32 __user *sig_addr;
 	u32 found;
 
 	if (cs->start_ip >= TASK_SIZE || post_commit_ip >= TASK_SIZE ||
-	    cs->abort_ip >= TASK_SIZE || cs->version > 0)
-		return -EINVAL;
+	    cs->abort_ip >= TASK_SIZE)
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_IP_RANGE);
+	if (cs->version > 0)
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_VERSION);
 	if (post_commit_ip < cs->start_ip)
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_OVERFLOW);
 	/* The abort handler must lie outside the section. */
 	if (cs->abort_ip - cs->start_ip < cs->post_commit_offset)
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_ABORT_INSIDE);
 
 	sig_addr = (u32 __user *)(unsigned long)(cs->abort_ip - sizeof(u32));
 	if (get_user(found, sig_addr))
 		return -EFAULT;
-	if (found != sig) {
+	if (found != t->sig) {
 		pr_warn_ratelimited(RSEQDEV_NAME ": unexpected rseq signature 0x%x, expecting 0x%x (pid=%d, user address 0x%lx)\n",
-				    found, sig, task_pid_nr(current),
+				    found, t->sig, task_pid_nr(current),
 				    (unsigned long)sig_addr);
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_SIGNATURE);
 	}
 	return 0;
 }
@@ -107,10 +114,10 @@ static int rseqdev_get_cs(struct rseqdev_thread *t, u64 cs_ptr,
 		       struct rseqdev_rseq_cs *cs)
 {
 	if (cs_ptr >= TASK_SIZE)
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_CS_ADDRESS);
 	if (copy_from_user(cs, (void __user *)(unsigned long)cs_ptr, sizeof(*cs)))
 		return -EFAULT;
-	return rseqdev_validate_cs(cs, t->sig);
+	return rseqdev_validate_cs(t, cs);
 }
 
 static int rseqdev_clear_cs(struct rseqdev_rseq __user *area)
@@ -125,8 +132,8 @@ static bool rseqdev_ip_in_cs(const struct rseqdev_rseq_cs *cs, unsigned long ip)
 }
 
 /*
- * Return: 1 to abort, 0 to let the section go on (no event since the
- * last abort), negative on an invalid section.
+ * Return: the events since the last abort (RSEQ_THREAD_EVENT_*, none: the
+ * section goes on), or a negative errno on an invalid section.
  */
 static int rseqdev_need_restart(struct rseqdev_thread *t, u32 cs_flags)
 {
@@ -134,28 +141,29 @@ static int rseqdev_need_restart(struct rseqdev_thread *t, u32 cs_flags)
 	u32 thread_flags;
 
 	if (rseqdev_flags_invalid(cs_flags, "rseq_cs"))
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_CS_FLAGS);
 	if (get_user(thread_flags, &t->area->flags))
 		return -EFAULT;
 	if (rseqdev_flags_invalid(thread_flags, "rseq"))
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_AREA_FLAGS);
 	/* A switch-out or a fence writes events too: consume them with irqs off. */
 	local_irq_disable();
 	events = t->events;
 	t->events = 0;
 	local_irq_enable();
-	return events != 0;
+	return events;
 }
 
-/* Resume the section's thread at its abort handler. */
+/* Resume the section's thread at its abort handler; @events: why. */
 static int rseqdev_abort_to(struct rseqdev_thread *t, struct pt_regs *regs,
-			    u64 abort_ip)
+			    const struct rseqdev_rseq_cs *cs, unsigned int events)
 {
 	int ret = rseqdev_clear_cs(t->area);
 
 	if (ret)
 		return ret;
-	instruction_pointer_set(regs, abort_ip);
+	trace_rseqdev_abort(cs, instruction_pointer(regs), events);
+	instruction_pointer_set(regs, cs->abort_ip);
 	rseqdev_count_event(RSEQDEV_EV_ABORT);
 	t->nr_aborts++;
 	/*
@@ -182,7 +190,7 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 	ret = rseqdev_need_restart(t, cs.flags);
 	if (ret <= 0)
 		return ret;
-	return rseqdev_abort_to(t, regs, cs.abort_ip);
+	return rseqdev_abort_to(t, regs, &cs, ret);
 }
 
 /*
@@ -290,7 +298,9 @@ static int rseqdev_check_ids_untouched(struct rseqdev_thread *t)
 	unsafe_get_user(found.node, &area->node_id, efault);
 	unsafe_get_user(found.cid, &area->mm_cid, efault);
 	user_read_access_end();
-	return rseqdev_ids_equal(&found, &t->written) ? 0 : -EINVAL;
+	if (!rseqdev_ids_equal(&found, &t->written))
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_IDS_CHANGED);
+	return 0;
 efault:
 	user_read_access_end();
 	return -EFAULT;
@@ -328,25 +338,25 @@ static int rseqdev_update_ids_71(struct rseqdev_thread *t, unsigned int events,
  * the section an abort handler it can address, with the signature.
  */
 static int rseqdev_fixup_71(struct rseqdev_thread *t, struct pt_regs *regs,
-			    u64 cs_ptr)
+			    u64 cs_ptr, unsigned int events)
 {
 	unsigned long ip = instruction_pointer(regs);
 	struct rseqdev_rseq_cs cs;
 	u32 found;
 
 	if (cs_ptr >= TASK_SIZE)
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_CS_ADDRESS);
 	if (copy_from_user(&cs, (void __user *)(unsigned long)cs_ptr, sizeof(cs)))
 		return -EFAULT;
 	if (!rseqdev_ip_in_cs(&cs, ip))
 		return rseqdev_clear_cs(t->area);
 	if (cs.abort_ip >= TASK_SIZE || cs.abort_ip < sizeof(u32))
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_IP_RANGE);
 	if (get_user(found, (u32 __user *)(unsigned long)(cs.abort_ip - sizeof(u32))))
 		return -EFAULT;
 	if (found != t->sig)
-		return -EINVAL;
-	return rseqdev_abort_to(t, regs, cs.abort_ip);
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_SIGNATURE);
+	return rseqdev_abort_to(t, regs, &cs, events);
 }
 
 /*
@@ -354,10 +364,11 @@ static int rseqdev_fixup_71(struct rseqdev_thread *t, struct pt_regs *regs,
  * the section must not be running when the kernel was entered any other
  * way than by an interrupt or exception (a system call from inside it).
  * @examine is false for the check at a system call's exit, which leaves
- * a valid rseq_cs in place.
+ * a valid rseq_cs in place. @events: why the section aborts.
  */
 static int rseqdev_fixup_71_debug(struct rseqdev_thread *t, struct pt_regs *regs,
-				  u64 cs_ptr, bool user_irq, bool examine)
+				  u64 cs_ptr, bool user_irq, bool examine,
+				  unsigned int events)
 {
 	struct rseqdev_rseq_cs cs;
 	int ret;
@@ -366,15 +377,16 @@ static int rseqdev_fixup_71_debug(struct rseqdev_thread *t, struct pt_regs *regs
 	if (ret)
 		return ret;
 	if (cs.flags)
-		return -EINVAL;
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_CS_FLAGS);
 	if (!rseqdev_ip_in_cs(&cs, instruction_pointer(regs)))
 		return examine ? rseqdev_clear_cs(t->area) : 0;
 	if (!user_irq)
-		return -EINVAL;
-	return rseqdev_abort_to(t, regs, cs.abort_ip);
+		return rseqdev_thread_reject(t, RSEQDEV_REJECT_SYSCALL_IN_CS);
+	return rseqdev_abort_to(t, regs, &cs, events);
 }
 
 #define RSEQ_SLICE_CLEARING_EVENTS (RSEQ_THREAD_EVENT_PREEMPT | RSEQ_THREAD_EVENT_INTERRUPT | \
+				    RSEQ_THREAD_EVENT_CPU_OPV | \
 				    RSEQ_THREAD_EVENT_SLICE_ENDED)
 
 static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
@@ -413,8 +425,9 @@ static int rseqdev_resume_71(struct rseqdev_thread *t, struct pt_regs *regs)
 	if (!cs_ptr)
 		return 0;
 	if (debug)
-		return rseqdev_fixup_71_debug(t, regs, cs_ptr, user_irq, examine);
-	return rseqdev_fixup_71(t, regs, cs_ptr);
+		return rseqdev_fixup_71_debug(t, regs, cs_ptr, user_irq, examine,
+					      events);
+	return rseqdev_fixup_71(t, regs, cs_ptr, events);
 }
 
 /*

@@ -25,7 +25,7 @@ static int rseqdev_unregister(struct rseqdev_thread *t, struct rseqdev_rseq __us
 	ret = rseqdev_reset_ids(area);
 	if (ret)
 		return ret;
-	rseqdev_thread_teardown(t);
+	rseqdev_thread_teardown(t, RSEQDEV_TEARDOWN_UNREGISTER);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
  * callback is queued, and the callback, in process context, frees it.
  */
 #include <linux/module.h>
+#include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
@@ -32,6 +33,7 @@
 
 #include "compat/compat.h"
 #include "internal.h"
+#include "rseqdev_trace.h"
 
 static void rseqdev_resume_work_fn(struct callback_head *work);
 static struct preempt_ops rseqdev_preempt_ops;
@@ -69,7 +71,8 @@ static void rseqdev_thread_free(struct rseqdev_thread *t)
  * A state starts to live: it pins the module, is counted, and is listed
  * in its process. Its rmm is set.
  */
-static void rseqdev_thread_activate(struct rseqdev_thread *t, struct task_struct *task)
+static void rseqdev_thread_activate(struct rseqdev_thread *t, struct task_struct *task,
+				    enum rseqdev_setup_how how)
 {
 	__module_get(THIS_MODULE);
 	rseqdev_count_object(RSEQDEV_OBJ_THREAD, 1);
@@ -77,6 +80,7 @@ static void rseqdev_thread_activate(struct rseqdev_thread *t, struct task_struct
 	t->task = task;
 	rseqdev_mm_add_thread(t->rmm, &t->mm_node);
 	rseqdev_compat_notifier_attach(task, &t->notifier);
+	trace_rseqdev_register(t, how);
 }
 
 /*
@@ -158,9 +162,15 @@ static void rseqdev_sched_in(struct preempt_notifier *notifier, int cpu)
 
 	t->cpu = cpu;
 	rseqdev_fence_note_running(t->rmm);
-	if (rseqdev_switch_in_may_resume(t) &&
-	    rseqdev_resume_at_switch_in(t, task_pt_regs(current)))
-		return;
+	if (rseqdev_switch_in_may_resume(t)) {
+		if (rseqdev_resume_at_switch_in(t, task_pt_regs(current)))
+			return;
+		/*
+		 * t->cpu, not @cpu: keeping @cpu alive across the call above
+		 * cost every switch three instructions (a saved register).
+		 */
+		trace_rseqdev_fallback(RSEQDEV_FALLBACK_SWITCH_IN, t->cpu, 0);
+	}
 	rseqdev_thread_post(t, 0);
 }
 
@@ -242,7 +252,7 @@ int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
 	rseqdev_mm_free_unused(rmm);
 
 	/* The open device pins the module; from here on the state does too. */
-	rseqdev_thread_activate(t, current);
+	rseqdev_thread_activate(t, current, RSEQDEV_SETUP_REGISTER);
 	preempt_disable();
 	t->cpu = smp_processor_id();
 	rseqdev_fence_note_running(t->rmm);
@@ -253,14 +263,16 @@ int rseqdev_thread_register(struct rseqdev_rseq __user *area, u32 len, u32 sig,
 
 /**
  * rseqdev_thread_teardown() - end a registration (unregister, exec, exit)
- * @t: the state of current
+ * @t:		the state of current
+ * @cause:	which of them, for the trace event
  *
  * Safe with preemption off (exec and exit hooks): the free itself is left
  * to the resume callback queued here, which runs in process context and
  * never touches user memory for a dead state. Once the notifier is off,
  * nothing but current touches the state.
  */
-void rseqdev_thread_teardown(struct rseqdev_thread *t)
+void rseqdev_thread_teardown(struct rseqdev_thread *t,
+			     enum rseqdev_teardown_cause cause)
 {
 	/*
 	 * What the switch-out notifier would give up goes with the notifier,
@@ -270,6 +282,7 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t)
 	 * every holder runs: with every id stranded that way, every CPU
 	 * spins.
 	 */
+	trace_rseqdev_unregister(t, cause);
 	preempt_disable();
 	rseqdev_compat_notifier_detach(&t->notifier);
 	rseqdev_slice_stop_thread(t);
@@ -321,6 +334,43 @@ int rseqdev_thread_hold_cid(int cid)
 	return rseqdev_thread_take_cid(t) == cid ? 0 : -EAGAIN;
 }
 
+/**
+ * rseqdev_thread_reject() - current broke @rule of the ABI
+ * @t:		the state of current
+ * @rule:	which one
+ *
+ * Remembers the rule for rseqdev_thread_kill(), which the error returned
+ * here reaches through the resume work's callers.
+ *
+ * Return: -EINVAL.
+ */
+int rseqdev_thread_reject(struct rseqdev_thread *t, enum rseqdev_reject_rule rule)
+{
+	t->reject = rule;
+	return -EINVAL;
+}
+
+/**
+ * rseqdev_thread_kill() - SIGSEGV for current after a failed check
+ * @t:		the state of current
+ * @err:	0 (nothing to do), -EFAULT for memory the thread's area or
+ *		descriptor names but that cannot be accessed, or the -EINVAL
+ *		of rseqdev_thread_reject()
+ *
+ * A thread that handles SIGSEGV lives on, so the rule is forgotten here.
+ */
+void rseqdev_thread_kill(struct rseqdev_thread *t, int err)
+{
+	if (!err)
+		return;
+	if (err == -EFAULT)
+		t->reject = RSEQDEV_REJECT_FAULT;
+	trace_rseqdev_rejected(t, t->reject, err,
+			       instruction_pointer(task_pt_regs(current)));
+	t->reject = RSEQDEV_REJECT_FAULT;
+	force_sig(SIGSEGV);
+}
+
 static void rseqdev_resume_work_fn(struct callback_head *work)
 {
 	struct rseqdev_thread *t = container_of(work, struct rseqdev_thread,
@@ -344,8 +394,7 @@ static void rseqdev_resume_work_fn(struct callback_head *work)
 		rseqdev_thread_fill_spares(t, GFP_KERNEL | __GFP_NOFAIL);
 	/* Only this thread's own switch-in reads it: no ordering needed. */
 	t->resuming = true;
-	if (rseqdev_handle_resume(t, task_pt_regs(current)))
-		force_sig(SIGSEGV);
+	rseqdev_thread_kill(t, rseqdev_handle_resume(t, task_pt_regs(current)));
 	t->resuming = false;
 }
 
@@ -391,7 +440,7 @@ void rseqdev_thread_opv_hit(void)
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
 	if (t && !t->dead)
-		rseqdev_thread_post(t, RSEQ_THREAD_EVENT_INTERRUPT);
+		rseqdev_thread_post(t, RSEQ_THREAD_EVENT_CPU_OPV);
 	rseqdev_compat_native_abort_current();
 }
 
@@ -429,7 +478,7 @@ static void rseqdev_thread_inherit(struct rseqdev_thread *parent,
 	rseqdev_slice_inherit(t, parent);
 	rseqdev_mm_adopt(rmm, child->mm, parent->rmm);
 	t->rmm = rmm;
-	rseqdev_thread_activate(t, child);
+	rseqdev_thread_activate(t, child, RSEQDEV_SETUP_FORK);
 	rseqdev_queue_resume(t, child);
 }
 
@@ -454,7 +503,7 @@ static void rseqdev_on_exec(void)
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
 	if (t)
-		rseqdev_thread_teardown(t);
+		rseqdev_thread_teardown(t, RSEQDEV_TEARDOWN_EXEC);
 	rseqdev_mm_reap_soon();
 }
 
@@ -464,7 +513,7 @@ static void rseqdev_on_exit(void)
 	struct rseqdev_thread *t = rseqdev_thread_of_current();
 
 	if (t)
-		rseqdev_thread_teardown(t);
+		rseqdev_thread_teardown(t, RSEQDEV_TEARDOWN_EXIT);
 	rseqdev_mm_reap_soon();
 }
 

@@ -349,7 +349,7 @@ int rseqdev_slice_clear_user(struct rseqdev_thread *t, bool check)
 		if (get_user(ctrl, &t->area->slice_ctrl))
 			return -EFAULT;
 		if (ctrl != RSEQDEV_SLICE_CTRL_GRANTED)
-			return -EINVAL;
+			return rseqdev_thread_reject(t, RSEQDEV_REJECT_SLICE_CTRL);
 	}
 	return put_user(0U, &t->area->slice_ctrl) ? -EFAULT : 0;
 }
@@ -420,8 +420,10 @@ static long rseqdev_slice_set(struct rseqdev_thread *t, u64 arg3)
 		goto die;
 	if (t->slice.enabled)
 		valid |= RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_ENABLED;
-	if ((flags & valid) != valid)
-		goto die;
+	if ((flags & valid) != valid) {
+		rseqdev_thread_kill(t, rseqdev_thread_reject(t, RSEQDEV_REJECT_SLICE_FLAGS));
+		return -EFAULT;
+	}
 	flags &= ~RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_ENABLED;
 	if (enable)
 		flags |= RSEQDEV_RSEQ_CS_FLAG_SLICE_EXT_ENABLED;
@@ -440,7 +442,7 @@ static long rseqdev_slice_set(struct rseqdev_thread *t, u64 arg3)
 		rseqdev_slice_put();
 	return 0;
 die:
-	force_sig(SIGSEGV);
+	rseqdev_thread_kill(t, -EFAULT);
 	return -EFAULT;
 }
 

@@ -56,7 +56,10 @@ copy_libraries() {
 		cp -L "$lib" "$root$lib"
 	done
 }
-copy_libraries "$userspace/plain/"* "$preload"
+# trace-cmd, for tests/vm/trace.sh.
+tracecmd=$(command -v trace-cmd) || die "no trace-cmd: run scripts/setup-host.sh"
+cp "$tracecmd" "$root/usr/bin/"
+copy_libraries "$userspace/plain/"* "$preload" "$tracecmd"
 
 # A plan that runs gdb gets it (about 30 MB with its libraries: only then).
 if grep -q 'gdb' "$plan"; then

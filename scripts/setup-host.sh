@@ -3,9 +3,10 @@
 # Install everything the build and the VM harness need on a Debian/Ubuntu host:
 # compilers (gcc and clang, with clang's sanitizer and libFuzzer runtimes),
 # QEMU, busybox, DKMS, sparse, pahole, gnuplot (the benchmark report's
-# plots), gdb (the libraries of the guests' gdb-minimal), groff and man-db
-# (tests/host/man.t renders the man pages), Debian's packaging tools and
-# lintian ("make deb"), and the headers of every matrix kernel.
+# plots), gdb (the libraries of the guests' gdb-minimal), trace-cmd (the
+# guests' trace test), groff and man-db (tests/host/man.t renders the man
+# pages), Debian's packaging tools and lintian ("make deb"), and the
+# headers of every matrix kernel.
 # A kernel that is built here ("build:BASE" in matrix.conf) has no headers
 # package: its build tree stands for them, so it is built now (once per
 # machine; scripts/debug-kernel.sh caches it).
@@ -20,7 +21,7 @@ kernels=("$@")
 
 want=(build-essential pkg-config kmod cpio xz-utils perl
       qemu-system-x86 busybox-static dkms sparse clang libclang-rt-dev pahole gnuplot-nox
-      gdb groff-base man-db dpkg-dev debhelper dh-dkms fakeroot lintian)
+      gdb trace-cmd groff-base man-db dpkg-dev debhelper dh-dkms fakeroot lintian)
 built=()
 for k in "${kernels[@]}"; do
 	if [ -n "$(matrix_base "$k")" ]; then

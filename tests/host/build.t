@@ -19,10 +19,14 @@ for kernel in $(test_kernels); do
 	# Every name the module exports to the kernel's symbol table is ours:
 	# the kernel owns rseq_*, and a later kernel may add any other name.
 	# (The toolchain adds __pfx_NAME before each function where the kernel
-	# pads them, 6.12, and __start_/__stop_ bounds of the sections it uses.)
+	# pads them, 6.12, and __start_/__stop_ bounds of the sections it uses;
+	# TRACE_EVENT(rseqdev_X) defines __tracepoint_, __traceiter_,
+	# __probestub_ and static-call __SCK__/__SCT__tp_func_ names around
+	# each event's own name, which is ours.)
 	ko=$src/module/rseqdev.ko
 	foreign=$( (nm "$ko" || echo "no symbols in $ko") |
 		awk '$2 ~ /^[A-Z]$/ && $2 != "U" || NF > 3 { print $NF }' | sed 's/^__pfx_//' |
+		sed -E 's/^(__tracepoint_|__traceiter_|__probestub_|__SC[KT]__tp_func_)rseqdev_/rseqdev_/' |
 		grep -vE '^(rseqdev_|__this_module$|init_module$|cleanup_module$|__(start|stop)_[a-z_]+$)')
 	is "$foreign" "" "$kernel: every global symbol of the module is rseqdev_*"
 done
