@@ -137,18 +137,31 @@ static inline int test_abort_signature_ok(const unsigned char *abort_ip)
  * the signature, which is the displacement of a ud1 instruction so that a
  * stray jump into it traps. The frame takes labels 1 to 4, and rax.
  */
-#define TEST_RSEQ_ENTER							\
+#define TEST_RSEQ_DESCRIPTOR						\
 	".pushsection __rseq_cs, \"aw\"\n\t"				\
 	".balign 32\n"							\
 	"3:\n\t"							\
 	".long 0, 0\n\t"		/* version, flags */		\
 	".quad 1f, 2f - 1f, 4f\n\t"	/* start, post-commit offset, abort */ \
 	".popsection\n\t"						\
-	"leaq 3b(%%rip), %%rax\n\t"					\
+	"leaq 3b(%%rip), %%rax\n\t"
+
+#define TEST_RSEQ_ENTER							\
+	TEST_RSEQ_DESCRIPTOR						\
 	"movq %%rax, %[rseq_cs]\n"					\
 	"1:\n\t"							\
 	"cmpl %[cpu], %[cpu_id]\n\t"					\
 	"jnz 4f\n\t"
+
+/*
+ * The same frame with no CPU check, for the area at %[offset] from the
+ * thread pointer; the descriptor's address also goes to %[desc].
+ */
+#define TEST_RSEQ_ENTER_AT_OFFSET					\
+	TEST_RSEQ_DESCRIPTOR						\
+	"movq %%rax, %[desc]\n\t"					\
+	"movq %%rax, %%fs:8(%[offset])\n"				\
+	"1:\n\t"
 
 #define TEST_RSEQ_LEAVE							\
 	"2:\n\t"							\
@@ -306,27 +319,11 @@ static inline int test_rseq_spin(ptrdiff_t area_offset, int *stop,
 				 int *committed, void **desc)
 {
 	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
-		"leaq 3b(%%rip), %%rax\n\t"
-		"movq %%rax, %[desc]\n\t"
-		"movq %%rax, %%fs:8(%[offset])\n\t"
-		"1:\n\t"
+		TEST_RSEQ_ENTER_AT_OFFSET
 		"cmpl $0, %[stop]\n\t"
 		"je 1b\n\t"
-		"movl $1, %[committed]\n\t"
-		"2:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		/* ud1 with the signature as displacement: traps if run. */
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long " TEST_STR(RSEQ_SIG) "\n\t"
-		"4:\n\t"
-		"jmp %l[aborted]\n\t"
-		".popsection\n\t"
+		"movl $1, %[committed]\n"
+		TEST_RSEQ_LEAVE
 		: /* asm goto: no outputs */
 		: [offset] "r" (area_offset), [stop] "m" (*stop),
 		  [committed] "m" (*committed), [desc] "m" (*desc)

@@ -43,25 +43,10 @@ static uint64_t trap_frame_ip;
 static __attribute__((noinline)) int trap_in_section(void)
 {
 	__asm__ __volatile__ goto(
-		".pushsection __rseq_cs, \"aw\"\n\t"
-		".balign 32\n\t"
-		"3:\n\t"
-		".long 0, 0\n\t"
-		".quad 1f, (2f - 1f), 4f\n\t"
-		".popsection\n\t"
-		"leaq 3b(%%rip), %%rax\n\t"
-		"movq %%rax, %[desc]\n\t"
-		"movq %%rax, %%fs:8(%[offset])\n\t"
-		"1:\n\t"
+		TEST_RSEQ_ENTER_AT_OFFSET
 		"int3\n\t"
-		"nop\n\t"
-		"2:\n\t"
-		".pushsection __rseq_failure, \"ax\"\n\t"
-		".byte 0x0f, 0xb9, 0x3d\n\t"
-		".long " TEST_STR(RSEQ_SIG) "\n\t"
-		"4:\n\t"
-		"jmp %l[aborted]\n\t"
-		".popsection\n\t"
+		"nop\n"
+		TEST_RSEQ_LEAVE
 		: /* asm goto: no outputs */
 		: [offset] "r" (rseqdev_rseq_offset), [desc] "m" (trap_desc)
 		: "memory", "cc", "rax"
