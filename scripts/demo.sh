@@ -17,9 +17,13 @@ echo
 echo "== rseqdev $(rseqdev_version) on stock Debian kernel $(matrix_field "$kernel" 2), QEMU TCG =="
 sed -n 's/^# demo| \{0,1\}//p' <<< "$tap"
 verdict() { grep -qE "^ok [0-9]+ - $1" <<< "$tap" && echo "yes" || echo "NO"; }
-echo "module loaded:          $(verdict 'module loads')"
-echo "module unloaded:        $(verdict 'module unloads')"
-echo "kernel log clean:       $(verdict 'dmesg clean')"
+echo "module loaded:                      $(verdict 'module loads')"
+echo "per-CPU totals exact under fire:    $(verdict 'demo: per-CPU totals exact')"
+echo "debugger gets through (cpu_opv):    $(verdict 'demo: the debugger gets through')"
+echo "...and not without cpu_opv:         $(verdict 'demo: without cpu_opv it does not')"
+echo "unmodified rseq program on module:  $(verdict 'demo: the plain rseq program passes')"
+echo "module unloaded:                    $(verdict 'module unloads')"
+echo "kernel log clean:                   $(verdict 'dmesg clean')"
 if [ "$status" -ne 0 ]; then
 	echo
 	echo "The demo failed; the harness said:"

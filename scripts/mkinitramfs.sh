@@ -61,8 +61,9 @@ tracecmd=$(command -v trace-cmd) || die "no trace-cmd: run scripts/setup-host.sh
 cp "$tracecmd" "$root/usr/bin/"
 copy_libraries "$userspace/plain/"* "$preload" "$tracecmd"
 
-# A plan that runs gdb gets it (about 30 MB with its libraries: only then).
-if grep -q 'gdb' "$plan"; then
+# A plan that runs gdb (gdb.sh, and demo.sh through it) gets it: about
+# 30 MB with its libraries, only then.
+if grep -qE 'gdb|demo' "$plan"; then
 	gdb=$(guest_gdb)
 	cp "$gdb" "$root/usr/bin/gdb"
 	copy_libraries "$gdb"

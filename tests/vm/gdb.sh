@@ -122,12 +122,13 @@ check() {
 if [ "$1" = --demo ]; then
 	write_script
 	session
-	echo "stepi through 3 operations:     $(check stepi | cut -d' ' -f2) steps, then done"
-	sed -n 's/^gdb_target: /  /p' "$out"
+	echo "gdb: stepi, next, breakpoints inside sections, finish, until:"
+	sed -n 's/^gdb_target: /   /p' "$out"
+	echo "   stepping through the first 3 operations took $(check stepi | cut -d' ' -f2) single steps"
 	write_script "$CONTROL_STEPS"
 	session RSEQDEV_CPU_OPV=never
 	set -- $(check stepi)
-	echo "the same without cpu_opv:       $1 of 3 operations done after $2 steps"
+	echo "without cpu_opv: $1 of 3 operations done after $2 single steps"
 	exit 0
 fi
 
