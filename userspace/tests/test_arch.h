@@ -18,6 +18,7 @@
  * TEST_DELAY_LOOP_CLOBBER	what RSEQ_INJECT_CLOBBER must then name
  * test_ucontext_ip()		the interrupted instruction pointer in a
  *				signal handler's context
+ * test_tracee_ip()		a stopped tracee's instruction pointer
  * test_rseq_cs_section()	bounds of the program's __rseq_cs and
  * test_rseq_cs_ptr_array()	__rseq_cs_ptr_array sections
  * test_abort_signature_ok()	whether the bytes before an abort_ip are
@@ -35,7 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <ucontext.h>
 
 #define TEST_STR_1(x)	#x
@@ -80,6 +83,17 @@ static inline void test_escape(void *p)
 static inline uint64_t test_ucontext_ip(const ucontext_t *uc)
 {
 	return uc->uc_mcontext.gregs[REG_RIP];
+}
+
+/* 0, or -1 with errno as ptrace(PTRACE_GETREGS). */
+static inline int test_tracee_ip(pid_t pid, uint64_t *ip)
+{
+	struct user_regs_struct regs;
+
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		return -1;
+	*ip = regs.rip;
+	return 0;
 }
 
 /*
