@@ -80,7 +80,7 @@ printf "gdb-check: breakpoints %d %d\n", ops_done, \$stops
 set logging enabled on
 continue
 set logging enabled off
-printf "gdb-check: finish-from %d %d\n", phase, \$bpnum >= \$first
+printf "gdb-check: finish-from %d %d\n", phase, \$_hit_bpnum >= \$first
 set logging enabled on
 eval "disable %d-%d", \$first, \$last
 set \$finishes = 0
@@ -95,7 +95,7 @@ eval "enable %d-%d", \$first, \$last
 continue
 continue
 set logging enabled off
-printf "gdb-check: until-from %d %d\n", phase, \$bpnum >= \$first
+printf "gdb-check: until-from %d %d\n", phase, \$_hit_bpnum >= \$first
 set logging enabled on
 eval "disable %d-%d", \$first, \$last
 until until_here
