@@ -8,6 +8,13 @@
  * on an untraced child, and on the kernel's own rseq with
  * RSEQDEV_BACKEND=native: the reference.
  *
+ * The rule checked is classic rule 4 (module/rseq_resume.c, spec.md's
+ * abort semantics): a section interrupted by a switch-out or a signal
+ * resumes at abort_ip. Mainline applies it for a signal in handle_signal(),
+ * just before the frame is built, and for a tracer's stop on the way back
+ * to user space; this test checks the module applies it at the same two
+ * points, so that the tracer and the handler see what they see on mainline.
+ *
  * The child spins in a hand-written section (test_rseq_spin()) until its
  * SIGUSR1 handler, or the parent, sets the stop flag; everything the
  * parent checks goes through a shared mapping.
