@@ -3,8 +3,9 @@
 # /init of the test VM (busybox sh). Loads the module, runs every line of
 # /tests/plan, then reports dmesg and the taint mask and powers off.
 #
-# Results go to the second serial port (ttyS1), away from kernel messages on
-# the console. Each line there starts with "@@" (harness records) or is the
+# Results go to the device rseqdev.results= names on the command line: the
+# second serial port (ttyS1, x86-64) or a virtio console (hvc0, arm64),
+# away from kernel messages on the console. Each line there starts with "@@" (harness records) or is the
 # output of a test, framed by @@BEGIN/@@END.
 
 /bin/busybox --install -s /bin
@@ -15,7 +16,18 @@ mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 export PATH=/bin:/usr/bin:/tests
 
-out=/dev/ttyS1
+# The modules the result channel needs where the kernel has them as
+# modules (arm64's virtio, 6.1), dependencies first (mkinitramfs.sh).
+for m in /lib/modules/boot/*.ko; do
+	[ -e "$m" ] && insmod "$m"
+done
+out=/dev/$(sed -n 's/.*rseqdev.results=\([a-zA-Z0-9]*\).*/\1/p' /proc/cmdline)
+[ "$out" != /dev/ ] || out=/dev/ttyS1
+# A virtio console's port appears once the device has announced it.
+for _ in $(seq 100); do
+	[ -e "$out" ] && break
+	sleep 0.1
+done
 stty -F "$out" raw -echo 2>/dev/null
 exec 3>"$out"
 record() { echo "@@$*" >&3; }

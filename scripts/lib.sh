@@ -83,6 +83,133 @@ matrix_option() {
 		END { print found ? v : d }' "$MATRIX_CONF"
 }
 
+# matrix_arch NAME: the architecture of the entry's kernel, its "arch="
+# option: x86_64 (the default) or arm64. An arm64 kernel boots in
+# qemu-system-aarch64 and gets a cross-built module and user space.
+matrix_arch() {
+	local arch
+	arch=$(matrix_option "$1" arch x86_64)
+	case "$arch" in
+	x86_64 | arm64) echo "$arch" ;;
+	*) die "kernel $1: unknown arch '$arch' (x86_64 or arm64)" ;;
+	esac
+}
+
+# matrix_arch_names ARCH: the entries of that architecture, on-request or not.
+matrix_arch_names() {
+	local k
+	for k in $(awk '!/^[[:space:]]*(#|$)/ { print $1 }' "$MATRIX_CONF"); do
+		[ "$(matrix_arch "$k")" != "$1" ] || echo "$k"
+	done
+}
+
+# cross_compile ARCH: the CROSS_COMPILE prefix that builds for ARCH on
+# this (x86-64) host; empty for the host's own architecture.
+cross_compile() {
+	case "$1" in
+	x86_64) echo ;;
+	arm64) echo aarch64-linux-gnu- ;;
+	*) die "no cross compiler known for '$1'" ;;
+	esac
+}
+
+# userspace_dir ARCH: where user space built for ARCH lives: the tree's
+# own build for the host, build/ARCH/userspace for another architecture.
+userspace_dir() {
+	if [ "$1" = x86_64 ]; then
+		echo "$RSEQDEV_BUILD/userspace"
+	else
+		echo "$RSEQDEV_BUILD/$1/userspace"
+	fi
+}
+
+# build_userspace ARCH: user space for the guests of ARCH. Another
+# architecture's build is cross-compiled with its test programs, tools and
+# benchmarks linked statically (the guest image carries no libc for
+# them); the preload shim and tests/plain stay dynamic, as their users
+# build them, and the image gets the loader and libc they need.
+build_userspace() {
+	if [ "$1" = x86_64 ]; then
+		make -s -C "$RSEQDEV_TOP" userspace >&2
+	else
+		make -s -C "$RSEQDEV_TOP/userspace" CROSS_COMPILE="$(cross_compile "$1")" \
+			STATIC_TESTS=1 O="$(userspace_dir "$1")" >&2
+	fi
+}
+
+# foreign_package_dir ARCH PACKAGE...: the packages (of ARCH, as apt
+# names them), downloaded and unpacked into one directory of the cache on
+# first use, never installed; prints the directory.
+foreign_package_dir() {
+	local arch=$1 dir tmp p
+	shift
+	dir=$RSEQDEV_CACHE/guest-tools/$arch/$(printf '%s\n' "$@" | sha256sum | cut -c1-12)
+	if [ ! -e "$dir/.complete" ]; then
+		step "guest tools ($arch): downloading $*"
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root \
+			$(for p in "$@"; do echo "$p:$arch"; done) >&2) ||
+			die "cannot download $* for $arch (run scripts/setup-host.sh, or 'apt-get update')"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		for p in "$tmp"/*.deb; do dpkg-deb -x "$p" "$dir"; done
+		rm -rf "$tmp"
+		touch "$dir/.complete"
+	fi
+	echo "$dir"
+}
+
+# kernel_headers NAME: the build directory of the entry's headers. The
+# host's own kernels' headers are installed packages; another
+# architecture's headers package is downloaded and unpacked into the
+# cache, and what it needs from the host (the arch-independent common
+# headers it includes by absolute path and the linux-kbuild host tools its
+# relative links name) must be installed (scripts/setup-host.sh does).
+kernel_headers() {
+	local release arch package dir tmp kbuild
+	release=$(matrix_field "$1" 2)
+	arch=$(matrix_arch "$1")
+	if [ "$arch" = x86_64 ]; then
+		echo "/lib/modules/$release/build"
+		return
+	fi
+	package=$(matrix_field "$1" 4)
+	dir=$RSEQDEV_CACHE/headers/$release
+	if [ ! -e "$dir/.complete" ]; then
+		step "kernel $1: downloading $package:$arch"
+		tmp=$(mktemp -d)
+		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$package:$arch" >&2) ||
+			die "cannot download $package:$arch (run scripts/setup-host.sh, or 'apt-get update')"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		dpkg-deb -x "$tmp"/*.deb "$dir"
+		rm -rf "$tmp"
+		# scripts and tools are links to ../../lib/linux-kbuild-V/:
+		# inside the cache, to the host's installed linux-kbuild-V.
+		for kbuild in $(find "$dir/usr/src/linux-headers-$release" -maxdepth 1 -type l \
+				-exec readlink {} + | sed -n 's|^\.\./\.\./lib/\([^/]*\)/.*|\1|p' | sort -u); do
+			mkdir -p "$dir/usr/lib"
+			ln -sfn "/usr/lib/$kbuild" "$dir/usr/lib/$kbuild"
+		done
+		touch "$dir/.complete"
+	fi
+	[ -e "$dir/usr/src/linux-headers-$release/scripts/Makefile.build" ] ||
+		die "kernel $1: the headers' host tools are missing (run scripts/setup-host.sh $1)"
+	echo "$dir/usr/src/linux-headers-$release"
+}
+
+# kernel_headers_depends NAME: the host packages another architecture's
+# headers need installed (the common headers, linux-kbuild), as the
+# headers package's own Depends name them.
+kernel_headers_depends() {
+	local package arch
+	package=$(matrix_field "$1" 4)
+	arch=$(matrix_arch "$1")
+	apt-cache show --no-all-versions "$package:$arch" |
+		sed -n 's/^Depends: //p' | tr ',' '\n' | sed 's/^ *//; s/[ |].*//' |
+		grep -E '^linux-(headers-.*-common|kbuild-)'
+}
+
 # matrix_builds NAME: the entry's build variants ("builds=clang-O2,gcc-O0"),
 # one per line: user space built by another compiler or at another
 # optimisation level than the plan's own gcc -O2 build, whose

@@ -10,6 +10,10 @@
 # A kernel that is built here ("build:BASE" in matrix.conf) has no headers
 # package: its build tree stands for them, so it is built now (once per
 # machine; scripts/debug-kernel.sh caches it).
+# An arm64 kernel ("arch=arm64") adds the cross compiler, QEMU for arm64,
+# the arm64 architecture to dpkg (for downloading its kernel, headers,
+# busybox and tools; nothing of arm64 is installed) and the host packages
+# its headers need: the common headers and linux-kbuild of its series.
 # Idempotent: packages already present are not installed again.
 #
 # usage: scripts/setup-host.sh [kernel-name ...]   (default: the whole matrix)
@@ -23,13 +27,32 @@ want=(build-essential pkg-config kmod cpio xz-utils perl
       qemu-system-x86 busybox-static dkms sparse clang libclang-rt-dev pahole gnuplot-nox
       gdb trace-cmd groff-base man-db dpkg-dev debhelper dh-dkms fakeroot lintian)
 built=()
+foreign=()
 for k in "${kernels[@]}"; do
 	if [ -n "$(matrix_base "$k")" ]; then
 		built+=("$k")
+	elif [ "$(matrix_arch "$k")" != x86_64 ]; then
+		foreign+=("$k")
 	else
 		want+=("$(matrix_field "$k" 4)")
 	fi
 done
+
+# arm64 kernels: their packages are downloaded by name with ":arm64", which
+# apt only serves once dpkg knows the architecture and the lists hold it.
+if [ ${#foreign[@]} -gt 0 ]; then
+	want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		step "host packages: adding the arm64 architecture to dpkg"
+		as_root dpkg --add-architecture arm64
+		as_root apt-get update -qq
+	elif ! apt-cache show --no-all-versions "$(matrix_field "${foreign[0]}" 4):arm64" >/dev/null 2>&1; then
+		as_root apt-get update -qq
+	fi
+	for k in "${foreign[@]}"; do
+		mapfile -t -O ${#want[@]} want < <(kernel_headers_depends "$k")
+	done
+fi
 
 ensure_packages "${want[@]}"
 step "host packages: all present"

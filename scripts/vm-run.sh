@@ -28,6 +28,10 @@
 # contains WORD. A plan entry named NAME/cpus=N runs only in guests with N
 # CPUs (see tests/vm/plan).
 #
+# An arm64 kernel ("arch=arm64") boots in qemu-system-aarch64's virt
+# machine with the cross-built module and user space; only the pieces
+# below that name the architecture differ (see arch_setup).
+#
 # Logs (console, result channel, dmesg) stay in build/vm/NAME-smpN[-TAG]/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -63,24 +67,59 @@ done
 	die "--nodes $nodes does not divide $smp CPUs"
 
 release=$(matrix_field "$kernel" 2)
+arch=$(matrix_arch "$kernel")
+
 [ -n "$timeout" ] || timeout=$(matrix_option "$kernel" timeout 1500)
 boot_limit=${RSEQDEV_VM_BOOT_LIMIT:-600}
-# A CPU that stops scheduling (say, spinning with preemption off) panics
-# the guest at the soft-lockup threshold (20 s) with every CPU's backtrace
-# on the console. On PREEMPT_RT the console is printed by kernel threads,
-# which such a CPU starves: without the panic the guest would stay silent
-# until the time limit.
-cmdline="console=ttyS0 panic=-1 rdinit=/init softlockup_panic=1 softlockup_all_cpu_backtrace=1"
-test_limit=$(matrix_option "$kernel" test-limit)
-[ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
-[ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
-scale=$(matrix_option "$kernel" scale)
-[ -z "$scale" ] || cmdline="$cmdline rseqdev.scale=$scale"
 user_tag=$tag
 [ "$nodes" -eq 1 ] || tag=-numa$nodes$tag
 run=$RSEQDEV_BUILD/vm/$kernel-smp$smp$tag
 rm -rf "$run"
 mkdir -p "$run"
+
+# What depends on the guest's architecture: the QEMU binary and machine,
+# the console, the result channel (its QEMU devices and the guest's
+# device name, rseqdev.results= for guest-init.sh) and how the console
+# and QEMU's register dump name a CPU's instruction pointer.
+case "$arch" in
+x86_64)
+	qemu=qemu-system-x86_64
+	machine=(-cpu max)
+	console=ttyS0
+	results_dev=ttyS1
+	results_args=(-serial "file:$run/results.log")
+	console_ip='RIP: 0010:'
+	vcpu_ip='RIP=[0-9a-f]+|CS =[0-9a-f]+'
+	vcpu_fields=2
+	;;
+arm64)
+	# virt has one PL011 UART, the console: the results go to a virtio
+	# console (hvc0) on PCI. pauth-impdef=on: QEMU's own pointer
+	# authentication hash, far cheaper under TCG than the architected QARMA.
+	qemu=qemu-system-aarch64
+	machine=(-M virt -cpu max,pauth-impdef=on)
+	console=ttyAMA0
+	results_dev=hvc0
+	results_args=(-device virtio-serial-pci -chardev "file,id=results,path=$run/results.log"
+		      -device virtconsole,chardev=results)
+	console_ip='pc : '
+	vcpu_ip='PC=[0-9a-f]+'
+	vcpu_fields=1
+	;;
+esac
+
+# A CPU that stops scheduling (say, spinning with preemption off) panics
+# the guest at the soft-lockup threshold (20 s) with every CPU's backtrace
+# on the console. On PREEMPT_RT the console is printed by kernel threads,
+# which such a CPU starves: without the panic the guest would stay silent
+# until the time limit.
+cmdline="console=$console panic=-1 rdinit=/init softlockup_panic=1 softlockup_all_cpu_backtrace=1"
+cmdline="$cmdline rseqdev.results=$results_dev"
+test_limit=$(matrix_option "$kernel" test-limit)
+[ -z "$test_limit" ] || cmdline="$cmdline rseqdev.test_limit=$test_limit"
+[ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
+scale=$(matrix_option "$kernel" scale)
+[ -z "$scale" ] || cmdline="$cmdline rseqdev.scale=$scale"
 
 # A kernel's "skip=WORD" drops the plan entries whose name contains WORD;
 # an entry named NAME/cpus=N runs only in guests with N CPUs; the "builds"
@@ -107,10 +146,11 @@ prepare_guest() {
 	"$RSEQDEV_TOP/scripts/fetch-kernel.sh" "$kernel" > "$run/image"
 	if [ "${RSEQDEV_PREBUILT:-0}" != 1 ]; then
 		"$RSEQDEV_TOP/scripts/build-module.sh" "$kernel"
-		make -s -C "$RSEQDEV_TOP" userspace >&2
+		build_userspace "$arch"
 		for v in $builds; do build_variant "$v"; done
 	fi
-	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" "$release" "$run/plan" "$run/initramfs.cpio.gz" $builds
+	"$RSEQDEV_TOP/scripts/mkinitramfs.sh" --arch "$arch" "$release" "$run/plan" \
+		"$run/initramfs.cpio.gz" $builds
 }
 with_build_lock prepare_guest
 image=$(cat "$run/image")
@@ -141,11 +181,11 @@ fi
 step "vm $kernel smp=$smp nodes=$nodes: booting $release (limit ${timeout}s, logs in $run)"
 mkfifo "$run/monitor.in" "$run/monitor.out"
 started=$(date +%s)
-qemu-system-x86_64 -nodefaults -display none -no-reboot \
-	-accel "$accel" "${icount[@]}" -cpu max -smp "$smp_arg" -m 1024 "${numa_args[@]}" \
+"$qemu" -nodefaults -display none -no-reboot \
+	-accel "$accel" "${icount[@]}" "${machine[@]}" -smp "$smp_arg" -m 1024 "${numa_args[@]}" \
 	-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
 	-append "$cmdline" \
-	-serial "file:$run/console.log" -serial "file:$run/results.log" \
+	-serial "file:$run/console.log" "${results_args[@]}" \
 	-monitor "pipe:$run/monitor" </dev/null >"$run/qemu.log" 2>&1 &
 qemu=$!
 drain=
@@ -211,12 +251,12 @@ if ! grep -q '^ok - guest ran to the end' "$run/results.tap"; then
 		stuck='soft lockup|self-detected stall'
 		if grep -aqE "$stuck" "$run/console.log"; then
 			echo "# where the guest's CPUs were stuck:"
-			grep -aE "$stuck|RIP: 0010:" "$run/console.log" | head -n 16 |
+			grep -aE "$stuck|$console_ip" "$run/console.log" | head -n 16 |
 				sed 's/\r$//; s/^/#   /'
 		fi
 		if [ -s "$run/vcpus.log" ]; then
 			echo "# vCPU instruction pointers at the time limit (registers: $run/vcpus.log):"
-			grep -oE 'RIP=[0-9a-f]+|CS =[0-9a-f]+' "$run/vcpus.log" | paste - - |
+			grep -oE "$vcpu_ip" "$run/vcpus.log" | paste $(printf -- '- %.0s' $(seq "$vcpu_fields")) |
 				sed 's/^/#   /'
 		fi
 		echo "# last console lines:"
