@@ -159,6 +159,17 @@ foreign_package_dir() {
 	echo "$dir"
 }
 
+# foreign_closure ARCH PACKAGE...: the packages of ARCH that PACKAGEs need
+# to run, themselves included, as apt resolves their dependencies (without
+# libc6: the guests' libc is the cross libc, libc6-ARCH-cross).
+foreign_closure() {
+	local arch=$1
+	shift
+	apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
+		--no-replaces --no-enhances "${@/%/:$arch}" |
+		sed -n "s/^\([a-z0-9][^ ]*\):$arch\$/\1/p" | grep -vx libc6 | sort -u
+}
+
 # kernel_headers NAME: the build directory of the entry's headers. The
 # host's own kernels' headers are installed packages; another
 # architecture's headers package is downloaded and unpacked into the

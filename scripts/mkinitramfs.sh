@@ -36,12 +36,6 @@ userspace=$(userspace_dir "$arch")
 # The programs tests/vm/builds.sh runs for each build variant.
 VARIANT_TESTS="cpu_op_test percpu_ops_test percpu_stress singlestep_test"
 
-# gdb-minimal and the packages of the libraries it loads, for a foreign
-# architecture's guests (the host's gdb supplies them on x86-64).
-GDB_PACKAGES="gdb-minimal libdebuginfod1 libexpat1 libgmp10 liblzma5 libreadline8
-	      libtinfo6 libxxhash0 libzstd1 zlib1g libstdc++6 libgcc-s1 libelf1
-	      libcurl3-gnutls"
-
 # The modules that guest-init.sh loads before anything else, where the
 # kernel has them as modules: the arm64 guests' result channel is a
 # virtio console on PCI (virtio_pci and virtio_console are built into
@@ -162,11 +156,13 @@ else
 	# The guest's tools come from Debian's packages for the guest's
 	# architecture, their libraries with them (libc's are the cross libc's).
 	libdirs=()
-	tools=$(foreign_package_dir "$arch" trace-cmd libtraceevent1 libtracefs1 libzstd1)
+	# (gdb-minimal's closure is 49 packages, 20 MB, through libdebuginfod's
+	# libcurl; packed only for a plan that runs gdb, as on x86-64.)
+	tools=$(foreign_package_dir "$arch" $(foreign_closure "$arch" trace-cmd))
 	cp "$tools/usr/bin/trace-cmd" "$root/usr/bin/"
 	libdirs+=("$tools")
 	if grep -qE 'gdb|demo' "$plan"; then
-		tools=$(foreign_package_dir "$arch" $GDB_PACKAGES)
+		tools=$(foreign_package_dir "$arch" $(foreign_closure "$arch" gdb-minimal))
 		cp "$tools/usr/bin/gdb" "$root/usr/bin/gdb"
 		libdirs+=("$tools")
 	fi
