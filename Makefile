@@ -8,6 +8,8 @@
 #   make test          the whole test suite on the full kernel matrix
 #   make test-quick    the test suite on the default kernel only
 #   make test-latest   the quick suite on the newest kernel of every series and flavour
+#   make test-arm64    the test plan on Debian's arm64 kernels (2 and 4 CPUs) in
+#                      qemu-system-aarch64, cross-built; not part of "make test"
 #   make test-debug    the test suite on the debug kernel (lockdep, KASAN, ...),
 #                      built from Debian's source on first use (make debug-kernel)
 #   make bench         the benchmarks in the VM on every pinned kernel (TCG and
@@ -59,6 +61,9 @@ test-debug:
 test-latest:
 	scripts/test.sh --latest
 
+test-arm64:
+	scripts/test.sh --arm64
+
 bench:
 	scripts/bench.sh --report
 
@@ -75,5 +80,5 @@ clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest bench \
+.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest test-arm64 bench \
 	dkms-install dkms-remove deb clean

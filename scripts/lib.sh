@@ -123,18 +123,34 @@ userspace_dir() {
 	fi
 }
 
-# build_userspace ARCH: user space for the guests of ARCH. Another
-# architecture's build is cross-compiled with its test programs, tools and
-# benchmarks linked statically (the guest image carries no libc for
-# them); the preload shim and tests/plain stay dynamic, as their users
-# build them, and the image gets the loader and libc they need.
+# build_userspace ARCH: user space for the guests of ARCH, another
+# architecture's cross-compiled. It is linked as the host's build is: the
+# test programs, tools and benchmarks statically; the preload shim and
+# tests/plain dynamically, as their users build them, so that preload.sh
+# can run them through the shim (mkinitramfs.sh packs the loader and libc
+# they need). Not STATIC_TESTS=1, which links tests/plain statically too.
 build_userspace() {
+	local bin
 	if [ "$1" = x86_64 ]; then
 		make -s -C "$RSEQDEV_TOP" userspace >&2
-	else
-		make -s -C "$RSEQDEV_TOP/userspace" CROSS_COMPILE="$(cross_compile "$1")" \
-			STATIC_TESTS=1 O="$(userspace_dir "$1")" >&2
+		return
 	fi
+	make -s -C "$RSEQDEV_TOP/userspace" CROSS_COMPILE="$(cross_compile "$1")" \
+		O="$(userspace_dir "$1")" >&2
+	# A userspace/Makefile that ignores CROSS_COMPILE builds for the host.
+	bin=$(userspace_dir "$1")/tools/rseqctl
+	case "$(LC_ALL=C readelf -h "$bin" 2>/dev/null | sed -n 's/^ *Machine: *//p')" in
+	"$(elf_machine "$1")") ;;
+	*) die "user space in $(userspace_dir "$1") is not built for $1 (does userspace/Makefile take CROSS_COMPILE?)" ;;
+	esac
+}
+
+# elf_machine ARCH: how readelf names ARCH's machine in an ELF header.
+elf_machine() {
+	case "$1" in
+	x86_64) echo 'Advanced Micro Devices X86-64' ;;
+	arm64) echo AArch64 ;;
+	esac
 }
 
 # foreign_package_dir ARCH PACKAGE...: the packages (of ARCH, as apt

@@ -5,13 +5,16 @@
 # matrix with its CPU counts. Installs what it needs first. Runs under
 # prove, so the last lines say how many tests ran and whether all passed.
 #
-# usage: scripts/test.sh [--quick | --latest | --kernels NAME[,NAME...]]
+# usage: scripts/test.sh [--quick | --latest | --arm64 | --kernels NAME[,NAME...]]
 #                        [--smp "N ..."] [--jobs N]
 #   (none)     the default matrix of scripts/matrix.conf: the pinned stock
 #              kernels, the debug kernel, the newest ABI of one series
 #   --quick    the default kernel only, 2 CPUs (for iteration)
 #   --latest   the newest ABI of every series and flavour the matrix
 #              follows ("latest" entries), 2 CPUs each
+#   --arm64    the arm64 kernels ("arch=arm64" entries) with their CPU
+#              counts, and of the host tests only the harness's own
+#              (the others build for the host's kernels)
 #   --smp      the CPU counts of every guest (default: each kernel's own)
 #   --jobs     guests and host tests at once (default: the host's cores;
 #              each guest is a single-threaded QEMU, one core)
@@ -21,10 +24,12 @@ set -euo pipefail
 kernels=$(matrix_names | paste -sd,)
 smps=
 jobs=$(nproc)
+host_tests=all
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) kernels=$(default_kernel); smps=2; shift ;;
 	--latest) kernels=$(matrix_latest_names | paste -sd,); smps=2; shift ;;
+	--arm64) kernels=$(matrix_arch_names arm64 | paste -sd,); host_tests=harness; shift ;;
 	--kernels) kernels=$2; shift 2 ;;
 	--smp) smps=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
@@ -51,11 +56,14 @@ done
 
 "$RSEQDEV_TOP/scripts/setup-host.sh" "${kernel_list[@]}"
 
-# build_all: user space, the module for every kernel, the kernel images.
+# build_all: user space for every architecture, the module for every
+# kernel, the kernel images.
 build_all() {
-	local k v
-	step "suite: building user space"
-	make -s -C "$RSEQDEV_TOP" userspace >&2
+	local k v a
+	for a in $(for k in "${kernel_list[@]}"; do matrix_arch "$k"; done | sort -u); do
+		step "suite: building user space ($a)"
+		build_userspace "$a"
+	done
 	for v in $(for k in "${kernel_list[@]}"; do matrix_builds "$k"; done | sort -u); do
 		step "suite: building user space as $v"
 		build_variant "$v"
@@ -101,16 +109,18 @@ for k in "${kernel_list[@]}"; do
 done
 # The host tests: their rough length here, for the order only.
 add_job 300 harness "$host/harness.t"
-add_job 150 build "$host/build.t"
-add_job 100 dkms "$host/dkms.t"
-add_job 120 deb "$host/deb.t"
-add_job 60 style "$host/style.t"
-add_job 20 uapi "$host/uapi.t"
-add_job 10 link "$host/link.t"
-add_job 20 sanitize "$host/sanitize.t"
-add_job 40 fuzz "$host/fuzz.t"
-add_job 10 bench "$host/bench.t"
-add_job 40 man "$host/man.t"
+if [ "$host_tests" = all ]; then
+	add_job 150 build "$host/build.t"
+	add_job 100 dkms "$host/dkms.t"
+	add_job 120 deb "$host/deb.t"
+	add_job 60 style "$host/style.t"
+	add_job 20 uapi "$host/uapi.t"
+	add_job 10 link "$host/link.t"
+	add_job 20 sanitize "$host/sanitize.t"
+	add_job 40 fuzz "$host/fuzz.t"
+	add_job 10 bench "$host/bench.t"
+	add_job 40 man "$host/man.t"
+fi
 mapfile -t ordered < <(printf '%s\n' "${queue[@]}" | sort -rn | cut -d' ' -f2-)
 
 # run_job NAME: the job's TAP into NAME.tap, its stderr into NAME.log, its

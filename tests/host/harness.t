@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The VM harness fails when it should: a failing test, a kernel warning, a
 # hung guest and a CPU that stops scheduling each fail the run, for the
-# right reason; a good plan passes.
+# right reason; a good plan passes. The matrix's architecture helpers
+# answer as matrix.conf says.
 . "$(dirname "$0")/tap.sh"
 
 plans=$RSEQDEV_TOP/tests/host/plans
@@ -16,17 +17,49 @@ run_plan() {
 	rc=$?
 }
 
+# The architecture of matrix entries (lib.sh): x86_64 unless "arch=";
+# arm64 entries stay out of the default matrix; an unknown arch is refused.
+is "$(matrix_arch 6.1)" x86_64 "matrix_arch: an entry without arch= is x86_64"
+for k in $(matrix_arch_names arm64); do
+	is "$(matrix_arch "$k")" arm64 "matrix_arch: $k is arm64"
+	is "$(matrix_names | grep -cxF "$k")" 0 "$k is on request only (not in make test)"
+done
+ok "matrix.conf has arm64 entries" test -n "$(matrix_arch_names arm64)"
+is "$(matrix_arch_names x86_64 | head -n 1)" "$(default_kernel)" "the default kernel is x86_64"
+is "$(cross_compile arm64)" aarch64-linux-gnu- "cross_compile arm64"
+is "$(cross_compile x86_64)" "" "cross_compile x86_64: the host's own compiler"
+is "$(userspace_dir arm64)" "$RSEQDEV_BUILD/arm64/userspace" "userspace_dir arm64"
+bad_conf=$(mktemp)
+echo "odd 6.1.0-1-odd linux-image-odd linux-headers-odd arch=sparc" > "$bad_conf"
+out=$(MATRIX_CONF=$bad_conf matrix_arch odd 2>&1)
+ok "matrix_arch refuses an unknown arch" test $? -ne 0
+like "$out" "unknown arch 'sparc'" "and names it"
+rm -f "$bad_conf"
+# The host tests that build natively (build.t, dkms.t, deb.t) see only the
+# host's kernels; the harness's cases see every architecture's.
+arm=$(matrix_arch_names arm64 | head -n 1)
+is "$(RSEQDEV_KERNELS=6.1,$arm test_kernels | paste -sd,)" 6.1 "test_kernels: the host's architecture only"
+is "$(RSEQDEV_KERNELS=6.1,$arm test_kernels --all-arches | paste -sd,)" "6.1,$arm" \
+	"test_kernels --all-arches: every kernel named"
+
 # The harness's own logic does not depend on the kernel: these cases run
 # once, on the first stock kernel under test; a kernel built here (the
-# debug kernel) spends its time on what only it can show.
+# debug kernel) spends its time on what only it can show. Under "make
+# test-arm64", that is an arm64 kernel: the failure paths of its guests.
 kernel=
-for k in $(test_kernels); do
+for k in $(test_kernels --all-arches); do
 	if [ -z "$(matrix_base "$k")" ]; then
 		kernel=$k
 		break
 	fi
 done
 if [ -n "$kernel" ]; then
+	# How the console's backtraces and QEMU's register dump name a CPU's
+	# instruction pointer (vm-run.sh quotes both).
+	case "$(matrix_arch "$kernel")" in
+	x86_64) console_ip='RIP: 0010:' vcpu_ips='RIP=[0-9a-f]{16}[[:space:]]+CS =[0-9a-f]{4}' ;;
+	arm64) console_ip='pc : ' vcpu_ips='PC=[0-9a-f]{16}' ;;
+	esac
 	run_plan pass
 	is "$rc" 0 "a good plan passes"
 	like "$out" '^ok [0-9]+ - guest ran to the end$' "a good plan runs to the end"
@@ -49,7 +82,7 @@ if [ -n "$kernel" ]; then
 	ok "a hung guest fails the run" test "$rc" -ne 0
 	like "$out" '^not ok [0-9]+ - guest finished within 30s \(it hung' "the hang is reported as such"
 	like "$out" '^not ok [0-9]+ - hang: never finished$' "the hung test is named"
-	like "$out" '^#   RIP=[0-9a-f]{16}[[:space:]]+CS =[0-9a-f]{4}$' \
+	like "$out" "^#   $vcpu_ips\$" \
 		"the vCPUs' instruction pointers at the time limit are quoted"
 
 	# A CPU spinning with preemption off: the soft-lockup detector panics the
@@ -59,13 +92,13 @@ if [ -n "$kernel" ]; then
 	ok "a CPU that stops scheduling fails the run" test "$rc" -ne 0
 	like "$out" '^not ok [0-9]+ - console shows a panic' "the guest panicked"
 	like "$out" '^#   .*BUG: soft lockup - CPU#[0-9]+ stuck' "the lockup is quoted"
-	like "$out" '^#   .*RIP: 0010:rseqdev_selftest_at_load\+' "the spinning function is named"
+	like "$out" "^#   .*${console_ip}rseqdev_selftest_at_load\\+" "the spinning function is named"
 else
 	echo "# failing, warning, hung and stuck guests: checked with a stock kernel"
 fi
 
 # Leaks are seen where the kernel has kmemleak (the debug kernel).
-for kernel in $(test_kernels); do
+for kernel in $(test_kernels --all-arches); do
 	release=$(matrix_field "$kernel" 2)
 	grep -q '^CONFIG_DEBUG_KMEMLEAK=y' "/lib/modules/$release/build/.config" 2>/dev/null ||
 		continue
