@@ -229,7 +229,9 @@ if [ "$plan" = "$RSEQDEV_TOP/tests/vm/plan" ] && [ -z "$user_tag" ] && [ ${#icou
 	mkdir -p "$RSEQDEV_CACHE/durations"
 	echo "$elapsed" > "$RSEQDEV_CACHE/durations/$kernel-smp$smp"
 fi
-step "vm $kernel smp=$smp nodes=$nodes: guest stopped after ${elapsed}s (qemu status $status)"
+boot_time="boot not seen"
+[ -z "$booted" ] || boot_time="booted in $((booted - started))s"
+step "vm $kernel smp=$smp nodes=$nodes: guest stopped after ${elapsed}s ($boot_time, qemu status $status)"
 
 {
 	awk -v release="$release" -v cpus="$smp" -v nodes="$nodes" -v dmesg_out="$run/dmesg.log" \
