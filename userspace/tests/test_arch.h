@@ -31,6 +31,7 @@
  * TEST_RSEQ_ENTER_AT_OFFSET	(below), TEST_RSEQ_CLOBBERS the registers it
  *				takes, TEST_RSEQ_TRAP a trap inside one
  * test_ucontext_skip_trap()	past TEST_RSEQ_TRAP, from its SIGTRAP handler
+ * TEST_RSEQ_TRAP_IP_OFFSET	where its SIGTRAP says it trapped, from the start
  * test_rseq_*()		hand-written critical sections, for the
  *				tests that check the kernel's side of rseq
  *				without the library's sequences
@@ -214,6 +215,9 @@ static inline int test_abort_signature_ok(const unsigned char *abort_ip)
 #define TEST_RSEQ_TRAP							\
 	"int3\n\t"							\
 	"nop\n"
+
+/* The trap's IP in its SIGTRAP, from the section's start: past the int3. */
+#define TEST_RSEQ_TRAP_IP_OFFSET	1
 
 /* In the SIGTRAP handler: nothing to do, int3's IP is past it already. */
 static inline void test_ucontext_skip_trap(ucontext_t *uc)
@@ -548,6 +552,9 @@ static inline int test_abort_signature_ok(const unsigned char *abort_ip)
 #define TEST_RSEQ_TRAP							\
 	"brk #0\n\t"							\
 	"nop\n"
+
+/* The trap's IP in its SIGTRAP, from the section's start: the brk itself. */
+#define TEST_RSEQ_TRAP_IP_OFFSET	0
 
 /*
  * In the SIGTRAP handler: step over a brk the IP still points at, so that

@@ -74,6 +74,8 @@ static void step_abort(void)
 	aborted = trap_in_section();
 	printf("fact start_ip 0x%llx\n", (unsigned long long)trap_desc->start_ip);
 	printf("fact abort_ip 0x%llx\n", (unsigned long long)trap_desc->abort_ip);
+	printf("fact trap_ip 0x%llx\n",
+	       (unsigned long long)trap_desc->start_ip + TEST_RSEQ_TRAP_IP_OFFSET);
 	ok(aborted, "a trap inside the section aborts it");
 	ok(trap_frame_ip == trap_desc->abort_ip, "the SIGTRAP frame holds abort_ip");
 }
