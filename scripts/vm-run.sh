@@ -138,6 +138,7 @@ awk -v skip="$skip" -v smp="$smp" -v builds="$builds" '
 	{ print }' "$plan" > "$run/plan"
 # The build variants are built and packed only for a plan that runs them.
 grep -q '^builds[[:space:]]' "$run/plan" || builds=
+[ -z "$builds" ] || [ "$arch" = x86_64 ] || die "kernel $kernel: build variants (builds=) are built for x86-64 only"
 
 # prepare_guest: the kernel image, the module and user space built for it
 # (unless the caller did: RSEQDEV_PREBUILT=1), all packed into the
