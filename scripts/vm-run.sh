@@ -47,7 +47,8 @@ tag=
 # scheduler's preempt-notifier static key, i.e. rewrites code a sibling
 # vCPU is running), while single-threaded TCG ran hundreds; the vCPUs still
 # interleave, so the guest remains a real SMP machine. Override with
-# RSEQDEV_TCG_ACCEL=tcg,thread=multi.
+# RSEQDEV_TCG_ACCEL=tcg,thread=multi. RSEQDEV_QEMU_CPU replaces the -cpu
+# model (default max; on arm64 max,pauth-impdef=on).
 accel=${RSEQDEV_TCG_ACCEL:-tcg,thread=single}
 icount=()
 while [ $# -gt 0 ]; do
@@ -84,7 +85,7 @@ mkdir -p "$run"
 case "$arch" in
 x86_64)
 	qemu=qemu-system-x86_64
-	machine=(-cpu max)
+	machine=(-cpu "${RSEQDEV_QEMU_CPU:-max}")
 	console=ttyS0
 	results_dev=ttyS1
 	results_args=(-serial "file:$run/results.log")
@@ -97,7 +98,7 @@ arm64)
 	# console (hvc0) on PCI. pauth-impdef=on: QEMU's own pointer
 	# authentication hash, far cheaper under TCG than the architected QARMA.
 	qemu=qemu-system-aarch64
-	machine=(-M virt -cpu max,pauth-impdef=on)
+	machine=(-M virt -cpu "${RSEQDEV_QEMU_CPU:-max,pauth-impdef=on}")
 	console=ttyAMA0
 	results_dev=hvc0
 	results_args=(-device virtio-serial-pci -chardev "file,id=results,path=$run/results.log"
