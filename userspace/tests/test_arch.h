@@ -16,6 +16,9 @@
  *				spins as many times as the "m" input operand
  *				named @count says (0: no delay)
  * TEST_DELAY_LOOP_CLOBBER	what RSEQ_INJECT_CLOBBER must then name
+ * TEST_SEES_SINGLE_STEP	1 when the library sees a single-stepping
+ *				debugger (rseq_arch_single_stepping()), 0 when
+ *				it cannot tell
  * test_ucontext_ip()		the interrupted instruction pointer in a
  *				signal handler's context
  * test_tracee_ip()		a stopped tracee's instruction pointer
@@ -98,6 +101,12 @@ static inline void test_escape(void *p)
 	"101:\n\t"
 
 #define TEST_DELAY_LOOP_CLOBBER	"rdx"
+
+/*
+ * rseq_arch_single_stepping() sees a debugger's single-step (the trap
+ * flag): the library falls back to cpu_opv after the first abort.
+ */
+#define TEST_SEES_SINGLE_STEP	1
 
 static inline uint64_t test_ucontext_ip(const ucontext_t *uc)
 {
@@ -415,6 +424,13 @@ aborted:
 	"101:\n\t"
 
 #define TEST_DELAY_LOOP_CLOBBER	"x12"
+
+/*
+ * rseq_arch_single_stepping() cannot see a single-step (MDSCR_EL1.SS and
+ * PSTATE.SS are out of user space's reach): a stepped operation falls
+ * back to cpu_opv after the abort limit.
+ */
+#define TEST_SEES_SINGLE_STEP	0
 
 static inline uint64_t test_ucontext_ip(const ucontext_t *uc)
 {

@@ -110,9 +110,11 @@ static void signal_traced(bool deliver, const char *what)
 
 	cs = armed_section();
 	kill(pid, SIGUSR1);
+	status = 0;
 	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status) ||
 	    WSTOPSIG(status) != SIGUSR1 || test_tracee_ip(pid, &ip))
-		tap_bail("%s: no signal-delivery stop", what);
+		tap_bail("%s: no signal-delivery stop (status 0x%x, %s)", what, status,
+			 strerror(errno));
 	ok(in_section(cs, ip), "%s: the tracer sees the thread inside the section (ip 0x%llx, abort_ip 0x%llx)",
 	   what, (unsigned long long)ip, (unsigned long long)cs->abort_ip);
 	if (!deliver)
