@@ -88,7 +88,7 @@ static void *opv_kaddr(const struct rseqdev_opv_operand *o, u32 offset, u32 *roo
 	unsigned long pos = offset_in_page(o->uaddr) + offset;
 
 	*room = PAGE_SIZE - offset_in_page(pos);
-	/* x86-64 has no highmem: every page is in the direct map. */
+	/* 64-bit kernels have no highmem: every page is in the direct map. */
 	return page_address(o->pages[pos >> PAGE_SHIFT]) + offset_in_page(pos);
 }
 

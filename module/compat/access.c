@@ -14,11 +14,11 @@
  * reports is kept and called. Registering the probe for a moment costs a
  * breakpoint that no handler claims.
  *
- * x86 indirect branch tracking: a kernel built with it and running on a
- * CPU that enforces it faults on an indirect call to a function whose
- * ENDBR the kernel sealed, as it does for functions whose address no
- * kernel code takes, such as this one. There the check is not called,
- * and only the caller's own process may be inspected.
+ * Where the architecture checks indirect calls against what the kernel
+ * marked as their targets (rseqdev_compat_indirect_calls_checked()), a
+ * call to a function whose address no kernel code takes, such as this
+ * one, faults. There the check is not called, and only the caller's own
+ * process may be inspected.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,8 +26,6 @@
 #include <linux/printk.h>
 #include <linux/ptrace.h>
 #include <linux/sched/signal.h>
-
-#include <asm/cpufeature.h>
 
 #include "compat.h"
 #include "layer.h"
@@ -49,17 +47,11 @@ static void *lookup_kernel_function(const char *name)
 	return addr;
 }
 
-/* An indirect call to an unexported function would fault. */
-static bool indirect_calls_checked(void)
-{
-	return cpu_feature_enabled(X86_FEATURE_IBT);
-}
-
 void rseqdev_compat_access_init(void)
 {
 	void *addr = NULL;
 
-	if (!indirect_calls_checked() &&
+	if (!rseqdev_compat_indirect_calls_checked() &&
 	    !rseqdev_compat_facility_hidden(ptrace_check_name))
 		addr = lookup_kernel_function(ptrace_check_name);
 	kernel_ptrace_check = addr;

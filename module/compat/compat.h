@@ -14,8 +14,8 @@
  *   events.c	 kprobe and tracepoints: signal delivery, fork, exec, exit
  *   notifiers.c preempt notifiers: context switches
  *   access.c	 the kernel's ptrace read check, for inspecting a process
- *   regs.c	 user registers: system call restart, how the kernel was entered,
- *		 signal frames
+ *   arch_*.c	 one per architecture: user registers (system call restart,
+ *		 how the kernel was entered, signal frames), the exit loop
  *   resched.c	 deferring the reschedule on the way to user space
  *   facility.c	 the load-time report of a missing facility
  *   native.c	 the kernel's own rseq: aborting a natively registered section

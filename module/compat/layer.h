@@ -22,8 +22,23 @@ bool rseqdev_compat_notifiers_available(void);
 void rseqdev_compat_notifiers_start(void);
 void rseqdev_compat_notifiers_stop(void);
 
-/* regs.c: @regs of a kprobe on a function's first instruction. */
+/*
+ * arch_$(SRCARCH).c, the architecture's file. Besides the register
+ * helpers compat.h declares, it says:
+ * rseqdev_compat_entry_return_address()  where a function called from,
+ *	given the @regs of a kprobe on its first instruction
+ * rseqdev_compat_indirect_calls_checked()  whether an indirect call to a
+ *	kernel function that no code takes the address of would fault
+ * rseqdev_compat_is_exit_loop_home()  whether the function @name holds
+ *	the schedule() call of the loop that runs the work pending on the
+ *	way back to user space
+ * rseqdev_compat_exit_work_pending()  current's thread flags that this
+ *	loop handles, those set
+ */
 unsigned long rseqdev_compat_entry_return_address(struct pt_regs *regs);
+bool rseqdev_compat_indirect_calls_checked(void);
+bool rseqdev_compat_is_exit_loop_home(const char *name);
+unsigned long rseqdev_compat_exit_work_pending(void);
 
 /* resched.c */
 bool rseqdev_compat_schedule_hook_available(const struct rseqdev_compat_events *events);

@@ -19,13 +19,13 @@
  * one call and a look at its notifier list.
  *
  * Whether a call is the exit loop's is told by its return address: the
- * function holding it must be one of the loop's homes below, and the
+ * function holding it must be one of the loop's homes (an architecture's
+ * own, see arch_*.c), and the
  * thread must have entered the kernel by an interrupt or exception. The
  * name of an address is looked up once and remembered; only threads with
  * the extension enabled get that far, and their schedule() calls come
  * from a handful of places.
  */
-#include <linux/entry-common.h>
 #include <linux/hrtimer.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
@@ -33,22 +33,9 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
-#include <linux/string.h>
 
 #include "compat.h"
 #include "layer.h"
-
-/*
- * The functions the exit loop's call of schedule() returns into: 6.1
- * inlines the loop into exit_to_user_mode_prepare(), 6.12 into
- * irqentry_exit_to_user_mode(); exit_to_user_mode_loop() is the loop
- * itself where a kernel keeps it out of line.
- */
-static const char *const exit_loop_homes[] = {
-	"exit_to_user_mode_prepare",
-	"irqentry_exit_to_user_mode",
-	"exit_to_user_mode_loop",
-};
 
 /* Return addresses already looked up: the exit loop's, and others. */
 #define SITES_REMEMBERED	8
@@ -86,16 +73,14 @@ static void site_remember(unsigned long *sites, unsigned long addr)
 static bool site_is_exit_loop(unsigned long addr)
 {
 	char *name = this_cpu_ptr(site_name);
-	bool exit_loop = false;
-	int i;
+	bool exit_loop;
 
 	if (site_remembered(exit_sites, addr))
 		return true;
 	if (site_remembered(other_sites, addr))
 		return false;
 	sprint_symbol_no_offset(name, addr);
-	for (i = 0; i < ARRAY_SIZE(exit_loop_homes); i++)
-		exit_loop |= !strcmp(name, exit_loop_homes[i]);
+	exit_loop = rseqdev_compat_is_exit_loop_home(name);
 	site_remember(exit_loop ? exit_sites : other_sites, addr);
 	return exit_loop;
 }
@@ -184,7 +169,7 @@ bool rseqdev_compat_schedule_hook_available(const struct rseqdev_compat_events *
 
 bool rseqdev_compat_resched_deferrable(void)
 {
-	unsigned long work = read_thread_flags() & EXIT_TO_USER_MODE_WORK;
+	unsigned long work = rseqdev_compat_exit_work_pending();
 
 	return (work & RESCHED_FLAGS) && !(work & ~DEFERRABLE_RESCHED);
 }

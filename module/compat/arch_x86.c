@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * What the module does to a thread's user registers that depends on the
- * architecture.
+ * x86-64: everything of the layer that depends on the architecture (see
+ * layer.h for the list). Kbuild builds the arch_$(SRCARCH).c of the
+ * kernel's architecture; another architecture is another such file.
  */
+#include <linux/entry-common.h>
 #include <linux/errno.h>
 #include <linux/ptrace.h>
+#include <linux/string.h>
 
+#include <asm/cpufeature.h>
 #include <asm/sigframe.h>
 
 #include "compat.h"
 #include "layer.h"
 
 #ifndef CONFIG_X86_64
-#error "rseqdev supports x86-64 only"
+#error "rseqdev supports 64-bit x86 kernels only"
 #endif
 
 /* x86: orig_ax == -1 tells signal delivery this is not a system call. */
@@ -57,4 +61,33 @@ int rseqdev_compat_signal_frame(struct pt_regs *regs, unsigned long __user **ip,
 	*ip = (unsigned long __user *)&frame->uc.uc_mcontext.ip;
 	*sp = (unsigned long __user *)&frame->uc.uc_mcontext.sp;
 	return 0;
+}
+
+/*
+ * Indirect branch tracking: a kernel built with it and running on a CPU
+ * that enforces it faults on an indirect call to a function whose ENDBR
+ * the kernel sealed, as it does for functions whose address no kernel
+ * code takes.
+ */
+bool rseqdev_compat_indirect_calls_checked(void)
+{
+	return cpu_feature_enabled(X86_FEATURE_IBT);
+}
+
+/*
+ * The generic entry code's exit loop: 6.1 inlines it into
+ * exit_to_user_mode_prepare(), 6.12 into irqentry_exit_to_user_mode();
+ * exit_to_user_mode_loop() is the loop itself where a kernel keeps it out
+ * of line.
+ */
+bool rseqdev_compat_is_exit_loop_home(const char *name)
+{
+	return !strcmp(name, "exit_to_user_mode_prepare") ||
+	       !strcmp(name, "irqentry_exit_to_user_mode") ||
+	       !strcmp(name, "exit_to_user_mode_loop");
+}
+
+unsigned long rseqdev_compat_exit_work_pending(void)
+{
+	return read_thread_flags() & EXIT_TO_USER_MODE_WORK;
 }
