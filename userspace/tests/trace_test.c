@@ -5,7 +5,7 @@
  * recorded. In order, pinned to CPU 0:
  *
  *  1. register the thread;
- *  2. a critical section that traps (int3): the SIGTRAP aborts it;
+ *  2. a critical section that traps (a breakpoint): the SIGTRAP aborts it;
  *  3. a forked child (its registration inherited) names a descriptor of
  *     version 1 and is killed with SIGSEGV;
  *  4. three cpu_opv vectors: 2 operations on CPU 0 (the caller's), 2 on
@@ -34,22 +34,22 @@ static struct rseqdev_rseq_cs *trap_desc;	/* set by the section */
 static uint64_t trap_frame_ip;
 
 /*
- * A section whose first instruction traps: the kernel delivers SIGTRAP
- * with the IP inside the section, so the section aborts before the
- * handler's frame is built. The nop after int3 keeps the trap's IP (the
- * next instruction) inside [start_ip, post_commit_ip).
+ * A section whose first instruction traps (TEST_RSEQ_TRAP: int3, brk):
+ * the kernel delivers SIGTRAP with the IP inside the section, so the
+ * section aborts before the handler's frame is built. The nop after the
+ * trap keeps the trap's IP (after int3, at brk) inside
+ * [start_ip, post_commit_ip).
  * Return: 1 when it aborted, 0 when it ran to its end.
  */
 static __attribute__((noinline)) int trap_in_section(void)
 {
 	__asm__ __volatile__ goto(
 		TEST_RSEQ_ENTER_AT_OFFSET
-		"int3\n\t"
-		"nop\n"
+		TEST_RSEQ_TRAP
 		TEST_RSEQ_LEAVE
 		: /* asm goto: no outputs */
 		: [offset] "r" (rseqdev_rseq_offset), [desc] "m" (trap_desc)
-		: "memory", "cc", "rax"
+		: TEST_RSEQ_CLOBBERS, "memory", "cc"
 		: aborted);
 	return 0;
 aborted:
@@ -61,6 +61,7 @@ static void on_sigtrap(int sig, siginfo_t *info, void *ucontext)
 	(void)sig;
 	(void)info;
 	trap_frame_ip = test_ucontext_ip(ucontext);
+	test_ucontext_skip_trap(ucontext);
 }
 
 static void step_abort(void)
@@ -73,6 +74,8 @@ static void step_abort(void)
 	aborted = trap_in_section();
 	printf("fact start_ip 0x%llx\n", (unsigned long long)trap_desc->start_ip);
 	printf("fact abort_ip 0x%llx\n", (unsigned long long)trap_desc->abort_ip);
+	printf("fact trap_ip 0x%llx\n",
+	       (unsigned long long)trap_desc->start_ip + TEST_RSEQ_TRAP_IP_OFFSET);
 	ok(aborted, "a trap inside the section aborts it");
 	ok(trap_frame_ip == trap_desc->abort_ip, "the SIGTRAP frame holds abort_ip");
 }

@@ -27,6 +27,8 @@
 #if defined(__x86_64__)
 /* Relative to this directory, where <rseqdev/ops.h> includes it from too. */
 #define RSEQ_ARCH_HEADER	"arch/x86_64.h"
+#elif defined(__aarch64__)
+#define RSEQ_ARCH_HEADER	"arch/aarch64.h"
 #else
 #error "librseqdev does not support this architecture (see <rseqdev/arch.h>)"
 #endif
