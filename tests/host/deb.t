@@ -52,7 +52,7 @@ has() { # DEB PATH-ERE DESC
 	like "$(contents "$1")" "$2" "$3"
 }
 has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/dkms\.conf\$" "rseqdev-dkms: dkms.conf"
-has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/module/compat/regs\.c\$" \
+has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/module/compat/arch_arm64\.c\$" \
 	"rseqdev-dkms: the module's sources"
 has "${debs[0]}" "^/usr/src/rseqdev-$(re_escape "$version")/uapi/linux/rseqdev\.h\$" "rseqdev-dkms: the uapi header"
 like "$(dpkg-deb -I "${debs[0]}" postinst 2>&1)" "common\.postinst" "rseqdev-dkms: the postinst hands over to DKMS"

@@ -52,8 +52,9 @@ read_facts() {
 	start_ip=$(fact "$1" start_ip)
 	abort_ip=$(fact "$1" abort_ip)
 	offline=$(fact "$1" offline)
-	# The trap's IP: after the section's first instruction, a 1-byte int3.
-	trap_ip=$(printf '0x%x' $((start_ip + 1)))
+	# The trap's IP as the architecture reports it (after x86's int3, at
+	# arm64's brk).
+	trap_ip=$(fact "$1" trap_ip)
 }
 
 fact() { # OUTPUT NAME

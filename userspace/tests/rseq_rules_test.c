@@ -145,17 +145,18 @@ static void check_signal_interrupt(void)
 }
 
 /*
- * Writes a byte into a pipe at once, and another after 10 ms. A thread
- * that has read the first knows this one has run, so it has no switch to
- * this one pending (on PREEMPT_RT a new thread's wakeup may only take
- * effect at the next tick, a preemption in user mode); a read of the
- * second blocks.
+ * From CPU 1, writes a byte into a pipe at once and another after 10 ms.
+ * A thread on CPU 0 that has read the first has no switch to this one
+ * pending (on PREEMPT_RT a new thread's wakeup may only take effect at the
+ * next tick, a preemption in user mode), and this one never competes for
+ * CPU 0 again: the reader, woken by the second byte, goes back to user
+ * space from its system call and runs on with nothing to preempt it.
  */
 static void *write_now_and_later(void *arg)
 {
 	int fd = *(int *)arg;
 
-	if (write(fd, "a", 1) != 1)
+	if (pin_to_cpu(1) || write(fd, "a", 1) != 1)
 		_exit(40);
 	usleep(10000);
 	if (write(fd, "b", 1) != 1)
@@ -200,12 +201,27 @@ static void bad_cs_then_syscall_then_timer(void *unused)
 		;	/* until the timer hands CPU 0 to the busy thread */
 }
 
+/*
+ * Under 7.1 a timer interrupt can still land in the few instructions
+ * between the read's return and the store that reports it, and a thread
+ * of the kernel's (PREEMPT_RT runs timers in one) take CPU 0 there: the
+ * outcome of an examination after the system call. A kernel that does
+ * examine after a system call does so on every run; a child killed before
+ * its report runs again, up to SYSCALL_ROUTE_RUNS times.
+ */
+#define SYSCALL_ROUTE_RUNS	5
+
 static void check_syscall_route(void)
 {
-	int status;
+	int status, run;
 
-	RSEQ_WRITE_ONCE(shared[0], 0);
-	status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
+	for (run = 1; run <= SYSCALL_ROUTE_RUNS; run++) {
+		RSEQ_WRITE_ONCE(shared[0], 0);
+		status = run_in_child(bad_cs_then_syscall_then_timer, NULL);
+		if (!gen71 || shared[0] != 0)
+			break;
+		diag("run %d: killed (status 0x%x) before its report", run, status);
+	}
 	if (!gen71) {
 		ok(killed_by(status, SIGSEGV) && shared[0] == 0,
 		   "classic: a bad rseq_cs is fatal after a system call");
