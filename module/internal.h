@@ -338,7 +338,7 @@ enum rseqdev_alloc_site {
 bool rseqdev_selftest_hides(const char *facility);
 bool rseqdev_selftest_fails_alloc(enum rseqdev_alloc_site site);
 void rseqdev_selftest_at_load(void);
-void rseqdev_selftest_preemptible_point(void);
+void rseqdev_selftest_preemptible_point(bool may_sleep);
 #else
 static inline bool rseqdev_selftest_hides(const char *facility)
 {
@@ -354,7 +354,7 @@ static inline void rseqdev_selftest_at_load(void)
 {
 }
 
-static inline void rseqdev_selftest_preemptible_point(void)
+static inline void rseqdev_selftest_preemptible_point(bool may_sleep)
 {
 }
 #endif

@@ -289,7 +289,8 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t,
 	rseqdev_drop_cid(t);
 	rseqdev_fence_note_stopped(t->rmm);
 	preempt_enable();
-	rseqdev_selftest_preemptible_point();
+	/* Only an unregistration runs in process context. */
+	rseqdev_selftest_preemptible_point(cause == RSEQDEV_TEARDOWN_UNREGISTER);
 	rseqdev_mm_del_thread(t->rmm, &t->mm_node);
 	preempt_disable();
 	t->dead = true;

@@ -93,10 +93,13 @@ void rseqdev_selftest_at_load(void)
  * preemptible: sleeping there makes the switch-out certain, so a state
  * that must not be left across one (a concurrency id held while not
  * running) shows up as a hang at once instead of once in many runs.
+ * Whether it may sleep is the caller's to say: a kernel built without
+ * CONFIG_PREEMPT_COUNT (Debian's arm64 ones) cannot tell preemptible()
+ * code from atomic code.
  */
-void rseqdev_selftest_preemptible_point(void)
+void rseqdev_selftest_preemptible_point(bool may_sleep)
 {
-	if (READ_ONCE(sleep_when_preemptible) && preemptible()) {
+	if (READ_ONCE(sleep_when_preemptible) && may_sleep) {
 		atomic_inc(&preemptible_sleeps);
 		schedule_timeout_uninterruptible(1);
 	}
