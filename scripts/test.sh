@@ -8,7 +8,8 @@
 # usage: scripts/test.sh [--quick | --latest | --arm64 | --kernels NAME[,NAME...]]
 #                        [--smp "N ..."] [--jobs N]
 #   (none)     the default matrix of scripts/matrix.conf: the pinned stock
-#              kernels, the debug kernel, the newest ABI of one series
+#              kernels (x86-64 and arm64), the debug kernel, the newest ABI
+#              of one series; an entry's "suite-smp=" CPU counts if it has one
 #   --quick    the default kernel only, 2 CPUs (for iteration)
 #   --latest   the newest ABI of every series and flavour the matrix
 #              follows ("latest" entries), 2 CPUs each
@@ -23,14 +24,15 @@ set -euo pipefail
 
 kernels=$(matrix_names | paste -sd,)
 smps=
+whole_matrix=1
 jobs=$(nproc)
 host_tests=all
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--quick) kernels=$(default_kernel); smps=2; shift ;;
-	--latest) kernels=$(matrix_latest_names | paste -sd,); smps=2; shift ;;
-	--arm64) kernels=$(matrix_arch_names arm64 | paste -sd,); host_tests=harness; shift ;;
-	--kernels) kernels=$2; shift 2 ;;
+	--quick) kernels=$(default_kernel); smps=2; whole_matrix=; shift ;;
+	--latest) kernels=$(matrix_latest_names | paste -sd,); smps=2; whole_matrix=; shift ;;
+	--arm64) kernels=$(matrix_arch_names arm64 | paste -sd,); host_tests=harness; whole_matrix=; shift ;;
+	--kernels) kernels=$2; whole_matrix=; shift 2 ;;
 	--smp) smps=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
@@ -97,9 +99,17 @@ add_job() {
 	queue+=("$(printf '%06d %s' "$cost" "$name")")
 }
 
+# guest_smps KERNEL: its guests' CPU counts in this run.
+guest_smps() {
+	local all
+	all=$(matrix_option "$1" smp 2,4)
+	[ -z "$whole_matrix" ] || all=$(matrix_option "$1" suite-smp "$all")
+	echo "${smps:-${all//,/ }}"
+}
+
 host=$RSEQDEV_TOP/tests/host
 for k in "${kernel_list[@]}"; do
-	for smp in ${smps:-$(matrix_option "$k" smp 2,4 | tr , ' ')}; do
+	for smp in $(guest_smps "$k"); do
 		nodes=$(matrix_numa_nodes "$k" "$smp")
 		name=vm-$k-smp$smp
 		[ "$nodes" -eq 1 ] || name=$name-numa$nodes

@@ -18,11 +18,12 @@ run_plan() {
 }
 
 # The architecture of matrix entries (lib.sh): x86_64 unless "arch=";
-# arm64 entries stay out of the default matrix; an unknown arch is refused.
+# arm64 entries run in the default matrix at 2 CPUs only (suite-smp=);
+# an unknown arch is refused.
 is "$(matrix_arch 6.1)" x86_64 "matrix_arch: an entry without arch= is x86_64"
 for k in $(matrix_arch_names arm64); do
 	is "$(matrix_arch "$k")" arm64 "matrix_arch: $k is arm64"
-	is "$(matrix_names | grep -cxF "$k")" 0 "$k is on request only (not in make test)"
+	is "$(matrix_option "$k" suite-smp)" 2 "$k: 2 CPUs in make test, all its CPU counts in make test-arm64"
 done
 ok "matrix.conf has arm64 entries" test -n "$(matrix_arch_names arm64)"
 is "$(matrix_arch_names x86_64 | head -n 1)" "$(default_kernel)" "the default kernel is x86_64"
