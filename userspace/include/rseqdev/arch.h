@@ -7,7 +7,9 @@
  * critical sections of the per-CPU operations, the CPU-relax hint of spin
  * loops and the single-step check of the slow-path policy. Porting the
  * library to another architecture means writing that header (see
- * arch/x86_64.h for what it must provide) and adding its line here.
+ * arch/x86_64.h or arch/aarch64.h for what it must provide) and adding its
+ * line here; arch/common.h holds what the 64-bit ones share (the offsets
+ * the assembler text names, the descriptor a sequence emits).
  *
  * An arch header has two halves. Included from here, it defines:
  *

@@ -60,6 +60,8 @@
 
 #include <linux/rseqdev.h>
 
+#include "common.h"
+
 /*
  * The signature before every abort handler: "brk #0x45e0", the value
  * mainline's selftests, librseq and glibc use on arm64. Instructions are
@@ -98,46 +100,6 @@ static inline int rseq_arch_single_stepping(void)
 	return 0;
 }
 
-#define RSEQ_ARM64_STR_1(x)	#x
-#define RSEQ_ARM64_STR(x)	RSEQ_ARM64_STR_1(x)
-
-/* Offsets in struct rseqdev_rseq named in the assembler text. */
-#define RSEQ_ARM64_CPU_ID_OFFSET	4
-#define RSEQ_ARM64_CS_OFFSET		8
-#define RSEQ_ARM64_MM_CID_OFFSET	24
-
-#ifdef __cplusplus
-#define RSEQ_ARM64_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
-#else
-#define RSEQ_ARM64_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
-#endif
-
-RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, cpu_id) == RSEQ_ARM64_CPU_ID_OFFSET,
-			 "struct rseqdev_rseq: cpu_id offset");
-RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, rseq_cs) == RSEQ_ARM64_CS_OFFSET,
-			 "struct rseqdev_rseq: rseq_cs offset");
-RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_ARM64_MM_CID_OFFSET,
-			 "struct rseqdev_rseq: mm_cid offset");
-
-/*
- * The descriptor (struct rseqdev_rseq_cs: version, flags, start_ip,
- * post_commit_offset, abort_ip: two 32-bit words, then three 64-bit ones)
- * and a pointer to it for debuggers. Both sections are writable because a
- * position-independent executable or shared library relocates the
- * addresses at load time.
- */
-#define RSEQ_ARM64_ASM_DESCRIPTOR					\
-	".pushsection __rseq_cs, \"aw\"\n\t"				\
-	".balign 32\n\t"						\
-	"3:\n\t"							\
-	".long 0, 0\n\t"						\
-	".quad 1f, 2f - 1f, 4f\n\t"					\
-	".popsection\n\t"						\
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
-	".balign 8\n\t"							\
-	".quad 3b\n\t"							\
-	".popsection\n\t"
-
 /*
  * Arm the descriptor: from label 1 on, the kernel watches the thread.
  * adrp and add reach the descriptor wherever the linker puts __rseq_cs
@@ -147,7 +109,7 @@ RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_ARM64_MM_
 	RSEQ_INJECT_ASM(1)						\
 	"adrp x9, 3b\n\t"						\
 	"add x9, x9, :lo12:3b\n\t"					\
-	"str x9, [%[abi], #" RSEQ_ARM64_STR(RSEQ_ARM64_CS_OFFSET) "]\n\t" \
+	"str x9, [%[abi], #" RSEQ_ASM_STR(RSEQ_ABI_CS_OFFSET) "]\n\t" \
 	"1:\n\t"							\
 	RSEQ_INJECT_ASM(2)
 
@@ -167,7 +129,7 @@ RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_ARM64_MM_
  */
 #define RSEQ_ARM64_ASM_ABORT						\
 	"b 10f\n\t"							\
-	".inst " RSEQ_ARM64_STR(RSEQ_SIG_CODE) "\n\t"			\
+	".inst " RSEQ_ASM_STR(RSEQ_SIG_CODE) "\n\t"			\
 	"4:\n\t"							\
 	"b %l[aborted]\n\t"						\
 	"10:\n\t"
@@ -178,9 +140,9 @@ RSEQ_ARM64_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_ARM64_MM_
 
 /* The template parameters, as the assembler text needs them. */
 #if defined(RSEQ_TEMPLATE_INDEX_CPU_ID)
-#define RSEQ_ARM64_INDEX_OFFSET	RSEQ_ARM64_STR(RSEQ_ARM64_CPU_ID_OFFSET)
+#define RSEQ_ARM64_INDEX_OFFSET	RSEQ_ASM_STR(RSEQ_ABI_CPU_ID_OFFSET)
 #elif defined(RSEQ_TEMPLATE_INDEX_MM_CID)
-#define RSEQ_ARM64_INDEX_OFFSET	RSEQ_ARM64_STR(RSEQ_ARM64_MM_CID_OFFSET)
+#define RSEQ_ARM64_INDEX_OFFSET	RSEQ_ASM_STR(RSEQ_ABI_MM_CID_OFFSET)
 #else
 #error "aarch64.h: unknown RSEQ_TEMPLATE_INDEX"
 #endif
@@ -216,7 +178,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -256,7 +218,7 @@ int RSEQ_TEMPLATE_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -299,7 +261,7 @@ int RSEQ_TEMPLATE_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -339,7 +301,7 @@ int RSEQ_TEMPLATE_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -377,7 +339,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -419,7 +381,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -468,7 +430,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_ARM64_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_ARM64_ASM_START
 		RSEQ_ARM64_ASM_CHECK_INDEX(RSEQ_ARM64_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)

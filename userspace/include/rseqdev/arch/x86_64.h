@@ -56,6 +56,8 @@
 
 #include <linux/rseqdev.h>
 
+#include "common.h"
+
 /*
  * The signature before every abort handler. It is the 32-bit displacement
  * of a "ud1" instruction, so a stray jump to the handler's prefix traps.
@@ -87,50 +89,11 @@ static inline int rseq_arch_single_stepping(void)
 	return !!(flags & 0x100);
 }
 
-#define RSEQ_X86_STR_1(x)	#x
-#define RSEQ_X86_STR(x)		RSEQ_X86_STR_1(x)
-
-/* Offsets in struct rseqdev_rseq named in the assembler text. */
-#define RSEQ_X86_CPU_ID_OFFSET	4
-#define RSEQ_X86_CS_OFFSET	8
-#define RSEQ_X86_MM_CID_OFFSET	24
-
-#ifdef __cplusplus
-#define RSEQ_X86_STATIC_ASSERT(cond, msg)	static_assert(cond, msg)
-#else
-#define RSEQ_X86_STATIC_ASSERT(cond, msg)	_Static_assert(cond, msg)
-#endif
-
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, cpu_id) == RSEQ_X86_CPU_ID_OFFSET,
-		       "struct rseqdev_rseq: cpu_id offset");
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, rseq_cs) == RSEQ_X86_CS_OFFSET,
-		       "struct rseqdev_rseq: rseq_cs offset");
-RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_X86_MM_CID_OFFSET,
-		       "struct rseqdev_rseq: mm_cid offset");
-
-/*
- * The descriptor (struct rseqdev_rseq_cs: version, flags, start_ip,
- * post_commit_offset, abort_ip) and a pointer to it for debuggers. Both
- * sections are writable because a position-independent executable or
- * shared library relocates the addresses at load time.
- */
-#define RSEQ_X86_ASM_DESCRIPTOR						\
-	".pushsection __rseq_cs, \"aw\"\n\t"				\
-	".balign 32\n\t"						\
-	"3:\n\t"							\
-	".long 0, 0\n\t"						\
-	".quad 1f, 2f - 1f, 4f\n\t"					\
-	".popsection\n\t"						\
-	".pushsection __rseq_cs_ptr_array, \"aw\"\n\t"			\
-	".balign 8\n\t"							\
-	".quad 3b\n\t"							\
-	".popsection\n\t"
-
 /* Arm the descriptor: from label 1 on, the kernel watches the thread. */
 #define RSEQ_X86_ASM_START						\
 	RSEQ_INJECT_ASM(1)						\
 	"leaq 3b(%%rip), %%rax\n\t"					\
-	"movq %%rax, %%fs:" RSEQ_X86_STR(RSEQ_X86_CS_OFFSET)		\
+	"movq %%rax, %%fs:" RSEQ_ASM_STR(RSEQ_ABI_CS_OFFSET)		\
 		"(%[rseq_offset])\n\t"					\
 	"1:\n\t"							\
 	RSEQ_INJECT_ASM(2)
@@ -157,7 +120,7 @@ RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_X86_MM_CID_
 #define RSEQ_X86_ASM_ABORT						\
 	"jmp 10f\n\t"							\
 	".byte 0x0f, 0xb9, 0x3d\n\t"					\
-	".long " RSEQ_X86_STR(RSEQ_SIG) "\n\t"				\
+	".long " RSEQ_ASM_STR(RSEQ_SIG) "\n\t"				\
 	"4:\n\t"							\
 	"jmp %l[aborted]\n\t"						\
 	"10:\n\t"
@@ -168,9 +131,9 @@ RSEQ_X86_STATIC_ASSERT(offsetof(struct rseqdev_rseq, mm_cid) == RSEQ_X86_MM_CID_
 
 /* The template parameters, as the assembler text needs them. */
 #if defined(RSEQ_TEMPLATE_INDEX_CPU_ID)
-#define RSEQ_X86_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_CPU_ID_OFFSET)
+#define RSEQ_X86_INDEX_OFFSET	RSEQ_ASM_STR(RSEQ_ABI_CPU_ID_OFFSET)
 #elif defined(RSEQ_TEMPLATE_INDEX_MM_CID)
-#define RSEQ_X86_INDEX_OFFSET	RSEQ_X86_STR(RSEQ_X86_MM_CID_OFFSET)
+#define RSEQ_X86_INDEX_OFFSET	RSEQ_ASM_STR(RSEQ_ABI_MM_CID_OFFSET)
 #else
 #error "x86_64.h: unknown RSEQ_TEMPLATE_INDEX"
 #endif
@@ -201,7 +164,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -241,7 +204,7 @@ int RSEQ_TEMPLATE_NAME(load_cbeq_store_add_load_store)(intptr_t *v,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -286,7 +249,7 @@ int RSEQ_TEMPLATE_NAME(load_add_store)(intptr_t *v, intptr_t count, int index)
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -325,7 +288,7 @@ int RSEQ_TEMPLATE_NAME(load_add_load_add_store)(intptr_t *ptr, long off,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -364,7 +327,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_store_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -406,7 +369,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_load_cbne_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
@@ -453,7 +416,7 @@ int RSEQ_TEMPLATE_NAME(load_cbne_memcpy_store)(intptr_t *v, intptr_t expect,
 {
 	RSEQ_INJECT_C(7);
 	__asm__ __volatile__ goto(
-		RSEQ_X86_ASM_DESCRIPTOR
+		RSEQ_ASM_DESCRIPTOR
 		RSEQ_X86_ASM_START
 		RSEQ_X86_ASM_CHECK_INDEX(RSEQ_X86_INDEX_OFFSET)
 		RSEQ_INJECT_ASM(3)
