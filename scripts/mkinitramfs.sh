@@ -85,15 +85,15 @@ copy_libraries() {
 # the guest's loader looks: the loader at its PT_INTERP path, the
 # libraries in /lib/$triplet.
 copy_foreign_libraries() {
-	local triplet readelf f name dir found interp todo done_list=" "
+	local triplet readelf f name dir found interp pending copied=" "
 	triplet=$(cross_compile "$arch")
 	triplet=${triplet%-}
 	readelf=${triplet}-readelf
 	mkdir -p "$root/lib/$triplet"
-	mapfile -t todo < <(find "$root" -type f -perm -u+x -o -type f -name '*.so*' | sort)
-	while [ ${#todo[@]} -gt 0 ]; do
-		f=${todo[0]}
-		todo=("${todo[@]:1}")
+	mapfile -t pending < <(find "$root" -type f -perm -u+x -o -type f -name '*.so*' | sort)
+	while [ ${#pending[@]} -gt 0 ]; do
+		f=${pending[0]}
+		pending=("${pending[@]:1}")
 		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = 177ELF ] || continue
 		interp=$("$readelf" -lW "$f" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 		if [ -n "$interp" ] && [ ! -e "$root$interp" ]; then
@@ -101,8 +101,8 @@ copy_foreign_libraries() {
 			cp -L "/usr/$triplet/lib/$(basename "$interp")" "$root$interp"
 		fi
 		for name in $("$readelf" -dW "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-			case "$done_list" in *" $name "*) continue ;; esac
-			done_list="$done_list$name "
+			case "$copied" in *" $name "*) continue ;; esac
+			copied="$copied$name "
 			found=
 			for dir in "/usr/$triplet/lib" ${libdirs[@]+"${libdirs[@]/%//lib/$triplet}"} \
 				   ${libdirs[@]+"${libdirs[@]/%//usr/lib/$triplet}"}; do
@@ -110,7 +110,7 @@ copy_foreign_libraries() {
 			done
 			[ -n "$found" ] || die "$arch: no library $name (needed by ${f#"$root"}) in the cross libc or the tools' packages"
 			cp -L "$found" "$root/lib/$triplet/$name"
-			todo+=("$root/lib/$triplet/$name")
+			pending+=("$root/lib/$triplet/$name")
 		done
 	done
 }
