@@ -21,8 +21,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+/*
+ * The auxiliary vector's entries for struct rseq's layout (Linux 6.3), with
+ * the kernel's values, for C libraries whose headers predate them (Debian's
+ * arm64 cross glibc 2.36-8 does; its native 2.36 does not).
+ */
+#ifndef AT_RSEQ_FEATURE_SIZE
+#define AT_RSEQ_FEATURE_SIZE	27
+#endif
+#ifndef AT_RSEQ_ALIGN
+#define AT_RSEQ_ALIGN		28
+#endif
 
 /*
  * RSEQ_SIG and the critical sections, in the instruction set: the tests'

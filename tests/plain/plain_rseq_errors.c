@@ -16,13 +16,6 @@
 
 #include <sys/auxv.h>
 
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
 static void check_errno(long ret, int want, const char *what)
 {
 	int err = errno;

@@ -50,19 +50,6 @@
 #include <sys/user.h>
 #include <ucontext.h>
 
-/*
- * Not the instruction set, but the C library a cross build gets: Debian's
- * arm64 cross glibc (2.36-8) predates these two auxiliary vector names,
- * which the programs of tests/plain read and which the native 2.36 has.
- * The kernel's values, so that a later definition by <sys/auxv.h> agrees.
- */
-#ifndef AT_RSEQ_FEATURE_SIZE
-#define AT_RSEQ_FEATURE_SIZE	27
-#endif
-#ifndef AT_RSEQ_ALIGN
-#define AT_RSEQ_ALIGN		28
-#endif
-
 #define TEST_STR_1(x)	#x
 #define TEST_STR(x)	TEST_STR_1(x)
 
