@@ -207,10 +207,26 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t,
 			     enum rseqdev_teardown_cause cause);
 int rseqdev_thread_reject(struct rseqdev_thread *t, enum rseqdev_reject_rule rule);
 void rseqdev_thread_kill(struct rseqdev_thread *t, int err);
-int rseqdev_thread_take_cid(struct rseqdev_thread *t);
 int rseqdev_thread_hold_cid(int cid);
 void rseqdev_thread_fence_hit(struct rseqdev_thread *t);
 void rseqdev_thread_opv_hit(void);
+
+/**
+ * rseqdev_thread_take_cid() - the concurrency id @t holds, taken if it has none
+ * @t: the state of current
+ *
+ * Called with preemption off: only a switch-out gives the id up. Inline: it
+ * is on every switch-in of a registered thread.
+ *
+ * Return: the id.
+ */
+static inline int rseqdev_thread_take_cid(struct rseqdev_thread *t)
+{
+	if (t->cid < 0)
+		t->cid = rseqdev_mm_cid_take(t->rmm, t->last_cid);
+	t->last_cid = t->cid;
+	return t->cid;
+}
 
 /* fence.c: RSEQDEV_IOC_FENCE, and which CPUs run registered threads. */
 struct rseqdev_fence;

@@ -51,6 +51,7 @@
 #include <linux/uaccess.h>
 
 #include "compat/compat.h"
+#include "compat/uaccess.h"
 #include "internal.h"
 #include "rseqdev_trace.h"
 
@@ -200,12 +201,16 @@ static int rseqdev_ip_fixup(struct rseqdev_thread *t, struct pt_regs *regs,
 #define RSEQDEV_AREA_FIELDS	RSEQDEV_RSEQ_ORIG_SIZE
 
 /* The four stores, inside a user-access region that jumps to @efault. */
-#define unsafe_put_ids(area, ids, efault)					\
-	do {									\
-		unsafe_put_user((ids)->cpu_start, &(area)->cpu_id_start, efault); \
-		unsafe_put_user((ids)->cpu, &(area)->cpu_id, efault);		\
-		unsafe_put_user((ids)->node, &(area)->node_id, efault);	\
-		unsafe_put_user((ids)->cid, &(area)->mm_cid, efault);		\
+#define unsafe_put_ids(area, ids, efault)				\
+	do {								\
+		rseqdev_unsafe_put_user((ids)->cpu_start,		\
+					&(area)->cpu_id_start, efault);	\
+		rseqdev_unsafe_put_user((ids)->cpu, &(area)->cpu_id,	\
+					efault);			\
+		rseqdev_unsafe_put_user((ids)->node, &(area)->node_id,	\
+					efault);			\
+		rseqdev_unsafe_put_user((ids)->cid, &(area)->mm_cid,	\
+					efault);			\
 	} while (0)
 
 static int rseqdev_write_ids(struct rseqdev_rseq __user *area,
@@ -221,13 +226,18 @@ efault:
 	return -EFAULT;
 }
 
-/* The common case in one user access: read rseq_cs, write the IDs. */
-static int rseqdev_exchange(struct rseqdev_rseq __user *area,
+/*
+ * The common case in one user access: read rseq_cs, write the IDs. Inline,
+ * as the rest of the switch-in's path: a call costs an arm64 switch more
+ * than a field's store (its patchable entry, pointer authentication, a
+ * frame), and the IDs would go through the stack.
+ */
+static __always_inline int rseqdev_exchange(struct rseqdev_rseq __user *area,
 			 const struct rseqdev_ids *ids, u64 *cs_ptr)
 {
 	if (!user_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
-	unsafe_get_user(*cs_ptr, &area->rseq_cs, efault);
+	rseqdev_unsafe_get_user(*cs_ptr, &area->rseq_cs, efault);
 	unsafe_put_ids(area, ids, efault);
 	user_access_end();
 	return 0;
@@ -240,7 +250,8 @@ efault:
  * A switch-out between reading the CPU and the return to user space queues
  * this work again, so the values user space finally sees are current.
  */
-static void __rseqdev_current_ids(struct rseqdev_thread *t, struct rseqdev_ids *ids)
+static __always_inline void __rseqdev_current_ids(struct rseqdev_thread *t,
+						  struct rseqdev_ids *ids)
 {
 	ids->cid = rseqdev_thread_take_cid(t);
 	ids->cpu = smp_processor_id();
@@ -269,7 +280,7 @@ static int rseqdev_resume_classic(struct rseqdev_thread *t, struct pt_regs *regs
 }
 
 /* Classic: the IDs, and rseq_cs must read zero. */
-static bool rseqdev_switch_in_classic(struct rseqdev_thread *t)
+static __always_inline bool rseqdev_switch_in_classic(struct rseqdev_thread *t)
 {
 	struct rseqdev_ids ids;
 	u64 cs_ptr;
@@ -293,10 +304,10 @@ static int rseqdev_check_ids_untouched(struct rseqdev_thread *t)
 
 	if (!user_read_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
-	unsafe_get_user(found.cpu_start, &area->cpu_id_start, efault);
-	unsafe_get_user(found.cpu, &area->cpu_id, efault);
-	unsafe_get_user(found.node, &area->node_id, efault);
-	unsafe_get_user(found.cid, &area->mm_cid, efault);
+	rseqdev_unsafe_get_user(found.cpu_start, &area->cpu_id_start, efault);
+	rseqdev_unsafe_get_user(found.cpu, &area->cpu_id, efault);
+	rseqdev_unsafe_get_user(found.node, &area->node_id, efault);
+	rseqdev_unsafe_get_user(found.cid, &area->mm_cid, efault);
 	user_read_access_end();
 	if (!rseqdev_ids_equal(&found, &t->written))
 		return rseqdev_thread_reject(t, RSEQDEV_REJECT_IDS_CHANGED);
@@ -542,11 +553,11 @@ static int rseqdev_write_registration(struct rseqdev_rseq __user *area,
 
 	if (!user_write_access_begin(area, RSEQDEV_AREA_FIELDS))
 		return -EFAULT;
-	unsafe_put_user(0ULL, &area->rseq_cs, efault);
-	unsafe_put_user(area_flags, &area->flags, efault);
+	rseqdev_unsafe_put_user(0ULL, &area->rseq_cs, efault);
+	rseqdev_unsafe_put_user(area_flags, &area->flags, efault);
 	unsafe_put_ids(area, &registering, efault);
 	if (optimized)
-		unsafe_put_user(0U, &area->slice_ctrl, efault);
+		rseqdev_unsafe_put_user(0U, &area->slice_ctrl, efault);
 	user_write_access_end();
 	return 0;
 efault:

@@ -299,22 +299,6 @@ void rseqdev_thread_teardown(struct rseqdev_thread *t,
 }
 
 /**
- * rseqdev_thread_take_cid() - the concurrency id @t holds, taken if it has none
- * @t: the state of current
- *
- * Called with preemption off: only a switch-out gives the id up.
- *
- * Return: the id.
- */
-int rseqdev_thread_take_cid(struct rseqdev_thread *t)
-{
-	if (t->cid < 0)
-		t->cid = rseqdev_mm_cid_take(t->rmm, t->last_cid);
-	t->last_cid = t->cid;
-	return t->cid;
-}
-
-/**
  * rseqdev_thread_hold_cid() - make sure current holds concurrency id @cid
  * @cid: the id current's area showed it
  *

@@ -19,6 +19,7 @@
  *   resched.c	 deferring the reschedule on the way to user space
  *   facility.c	 the load-time report of a missing facility
  *   native.c	 the kernel's own rseq: aborting a natively registered section
+ *   uaccess.h	 user-access regions that check the address once (inline)
  */
 #ifndef RSEQDEV_COMPAT_H
 #define RSEQDEV_COMPAT_H
