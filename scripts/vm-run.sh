@@ -7,6 +7,7 @@
 #
 # usage: scripts/vm-run.sh [--kernel NAME] [--smp N] [--nodes N] [--plan FILE]
 #                          [--timeout SECONDS] [--tag TAG] [--icount]
+#                          [--skip WORD[,WORD...]]
 #
 # --nodes N: a NUMA guest, the CPUs and the memory split evenly over N
 # nodes (the CPU count must be a multiple of N).
@@ -24,8 +25,10 @@
 # (rseqdev.test_limit=, see guest-init.sh), its "scale=" the divisor of
 # the plan's repetition counts (rseqdev.scale=).
 # $RSEQDEV_SOAK_SECONDS sets how long the plan's soak test runs (default 60).
-# The kernel's "skip=WORD" there leaves out the plan entries whose name
-# contains WORD. A plan entry named NAME/cpus=N runs only in guests with N
+# $RSEQDEV_KERNEL_ARGS is appended to the kernel's command line and
+# $RSEQDEV_QEMU_ARGS to QEMU's arguments (word-split; scripts/profile.sh).
+# The kernel's "skip=WORD[,WORD...]" there, and --skip WORD[,WORD...],
+# leave out the plan entries whose name contains a WORD. A plan entry named NAME/cpus=N runs only in guests with N
 # CPUs (see tests/vm/plan).
 #
 # An arm64 kernel ("arch=arm64") boots in qemu-system-aarch64's virt
@@ -42,6 +45,7 @@ nodes=1
 plan=$RSEQDEV_TOP/tests/vm/plan
 timeout=${RSEQDEV_VM_TIMEOUT:-}
 tag=
+extra_skip=
 # Single-threaded TCG by default: QEMU 7.2's multi-threaded TCG hung the
 # guest within a few dozen module load/unload cycles (each flips the
 # scheduler's preempt-notifier static key, i.e. rewrites code a sibling
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--plan) plan=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--tag) tag=-$2; shift 2 ;;
+	--skip) extra_skip=$2; shift 2 ;;
 	--icount) icount=(-icount shift=0); accel=tcg,thread=single; smp=1; shift ;;
 	*) die "unknown argument '$1' (see the header of $0)" ;;
 	esac
@@ -121,22 +126,16 @@ test_limit=$(matrix_option "$kernel" test-limit)
 [ -z "${RSEQDEV_SOAK_SECONDS:-}" ] || cmdline="$cmdline rseqdev.soak=$RSEQDEV_SOAK_SECONDS"
 scale=$(matrix_option "$kernel" scale)
 [ -z "$scale" ] || cmdline="$cmdline rseqdev.scale=$scale"
+[ -z "${RSEQDEV_KERNEL_ARGS:-}" ] || cmdline="$cmdline $RSEQDEV_KERNEL_ARGS"
+# shellcheck disable=SC2206 # word-split on purpose
+extra_qemu_args=(${RSEQDEV_QEMU_ARGS:-})
 
-# A kernel's "skip=WORD" drops the plan entries whose name contains WORD;
-# an entry named NAME/cpus=N runs only in guests with N CPUs; the "builds"
-# entry only where the kernel has build variants ("builds=").
+# The plan for this guest (lib.sh, plan_for_guest): the kernel's "skip="
+# words and --skip's leave entries out.
 skip=$(matrix_option "$kernel" skip)
+skip=$skip${skip:+${extra_skip:+,}}$extra_skip
 builds=$(matrix_builds "$kernel")
-awk -v skip="$skip" -v smp="$smp" -v builds="$builds" '
-	NF == 0 || $1 ~ /^#/ { print; next }
-	skip != "" && index($1, skip) { next }
-	builds == "" && $1 ~ /^builds(\/|$)/ { next }
-	match($1, /\/cpus=[0-9]+$/) {
-		if (substr($1, RSTART + 6) + 0 != smp)
-			next
-		sub(/\/cpus=[0-9]+$/, "", $1)
-	}
-	{ print }' "$plan" > "$run/plan"
+plan_for_guest "$skip" "$smp" "$builds" < "$plan" > "$run/plan"
 # The build variants are built and packed only for a plan that runs them.
 grep -q '^builds[[:space:]]' "$run/plan" || builds=
 [ -z "$builds" ] || [ "$arch" = x86_64 ] || die "kernel $kernel: build variants (builds=) are built for x86-64 only"
@@ -188,7 +187,7 @@ started=$(date +%s)
 	-kernel "$image" -initrd "$run/initramfs.cpio.gz" \
 	-append "$cmdline" \
 	-serial "file:$run/console.log" "${results_args[@]}" \
-	-monitor "pipe:$run/monitor" </dev/null >"$run/qemu.log" 2>&1 &
+	-monitor "pipe:$run/monitor" "${extra_qemu_args[@]}" </dev/null >"$run/qemu.log" 2>&1 &
 qemu=$!
 drain=
 trap 'kill $qemu $drain 2>/dev/null || true' EXIT
