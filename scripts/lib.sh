@@ -83,6 +83,24 @@ matrix_option() {
 		END { print found ? v : d }' "$MATRIX_CONF"
 }
 
+# plan_for_guest SKIP SMP BUILDS < PLAN: the plan a guest runs. Entries
+# whose name contains a word of SKIP (comma-separated) are left out; an
+# entry named NAME/cpus=N runs only in guests with N CPUs (as NAME); the
+# "builds" entry only where the kernel has build variants (BUILDS).
+plan_for_guest() {
+	awk -v skip="$1" -v smp="$2" -v builds="$3" '
+		BEGIN { n = split(skip, words, ",") }
+		NF == 0 || $1 ~ /^#/ { print; next }
+		{ for (i = 1; i <= n; i++) if (words[i] != "" && index($1, words[i])) next }
+		builds == "" && $1 ~ /^builds(\/|$)/ { next }
+		match($1, /\/cpus=[0-9]+$/) {
+			if (substr($1, RSTART + 6) + 0 != smp)
+				next
+			sub(/\/cpus=[0-9]+$/, "", $1)
+		}
+		{ print }'
+}
+
 # matrix_arch NAME: the architecture of the entry's kernel, its "arch="
 # option: x86_64 (the default) or arm64. An arm64 kernel boots in
 # qemu-system-aarch64 and gets a cross-built module and user space.

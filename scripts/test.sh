@@ -9,7 +9,8 @@
 #                        [--smp "N ..."] [--jobs N]
 #   (none)     the default matrix of scripts/matrix.conf: the pinned stock
 #              kernels (x86-64 and arm64), the debug kernel, the newest ABI
-#              of one series; an entry's "suite-smp=" CPU counts if it has one
+#              of one series; an entry's "suite-smp=" CPU counts if it has
+#              one, and without its plan entries named in "suite-skip="
 #   --quick    the default kernel only, 2 CPUs (for iteration)
 #   --latest   the newest ABI of every series and flavour the matrix
 #              follows ("latest" entries), 2 CPUs each
@@ -107,6 +108,12 @@ guest_smps() {
 	echo "${smps:-${all//,/ }}"
 }
 
+# guest_skips KERNEL: the plan entries its guests leave out in this run,
+# beyond its "skip=": its "suite-skip=" words in the default matrix's run.
+guest_skips() {
+	[ -z "$whole_matrix" ] || matrix_option "$1" suite-skip
+}
+
 host=$RSEQDEV_TOP/tests/host
 for k in "${kernel_list[@]}"; do
 	for smp in $(guest_smps "$k"); do
@@ -114,7 +121,8 @@ for k in "${kernel_list[@]}"; do
 		name=vm-$k-smp$smp
 		[ "$nodes" -eq 1 ] || name=$name-numa$nodes
 		add_job "$(vm_run_cost "$k" "$smp")" "$name" \
-			"$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$k" --smp "$smp" --nodes "$nodes"
+			"$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$k" --smp "$smp" --nodes "$nodes" \
+			--skip "$(guest_skips "$k")"
 	done
 done
 # The host tests: their rough length here, for the order only.
