@@ -314,6 +314,21 @@ ensure_packages() {
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# ensure_foreign_arch ARCH PACKAGE: dpkg has the architecture ARCH (a
+# Debian name: arm64) and apt's lists hold PACKAGE:ARCH, so that
+# ensure_packages can install ARCH's packages and apt-get download fetch
+# them: apt serves them only once dpkg knows ARCH and the lists were
+# fetched since.
+ensure_foreign_arch() {
+	if ! dpkg --print-foreign-architectures | grep -qx "$1"; then
+		step "host packages: adding the $1 architecture to dpkg"
+		as_root dpkg --add-architecture "$1"
+		as_root apt-get update -qq
+	elif ! apt-cache show --no-all-versions "$2:$1" >/dev/null 2>&1; then
+		as_root apt-get update -qq
+	fi
+}
+
 # guest_gdb: the path of the gdb the guests run, Debian's gdb-minimal (gdb
 # without Python, whose full build cannot start without Python's standard
 # library), unpacked from its package into the cache on first use. Its

@@ -42,13 +42,7 @@ done
 # apt only serves once dpkg knows the architecture and the lists hold it.
 if [ ${#foreign[@]} -gt 0 ]; then
 	want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		step "host packages: adding the arm64 architecture to dpkg"
-		as_root dpkg --add-architecture arm64
-		as_root apt-get update -qq
-	elif ! apt-cache show --no-all-versions "$(matrix_field "${foreign[0]}" 4):arm64" >/dev/null 2>&1; then
-		as_root apt-get update -qq
-	fi
+	ensure_foreign_arch arm64 "$(matrix_field "${foreign[0]}" 4)"
 	for k in "${foreign[@]}"; do
 		mapfile -t -O ${#want[@]} want < <(kernel_headers_depends "$k")
 	done
