@@ -20,6 +20,7 @@
 #                      preload shim and the man pages (PREFIX=, DESTDIR=, MANDIR=)
 #   make deb           Debian packages (rseqdev-dkms, librseqdev0, librseqdev-dev,
 #                      rseqdev-tools) in build/deb/, built in a copy of the tree
+#   make deb-arm64     the same for arm64, cross-built, in build/deb-arm64/
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -76,9 +77,12 @@ dkms-remove:
 deb:
 	scripts/deb.sh
 
+deb-arm64:
+	scripts/deb.sh --arch arm64
+
 clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
 .PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest test-arm64 bench \
-	dkms-install dkms-remove deb clean
+	dkms-install dkms-remove deb deb-arm64 clean

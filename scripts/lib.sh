@@ -332,6 +332,33 @@ ensure_packages() {
 		apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+# ensure_foreign_arch ARCH PACKAGE: dpkg has the architecture ARCH (a
+# Debian name: arm64) and apt's lists hold PACKAGE:ARCH, so that
+# ensure_packages can install ARCH's packages and apt-get download fetch
+# them: apt serves them only once dpkg knows ARCH and the lists were
+# fetched since.
+ensure_foreign_arch() {
+	if ! dpkg --print-foreign-architectures | grep -qx "$1"; then
+		step "host packages: adding the $1 architecture to dpkg"
+		as_root dpkg --add-architecture "$1"
+		as_root apt-get update -qq
+	elif ! apt-cache show --no-all-versions "$2:$1" >/dev/null 2>&1; then
+		as_root apt-get update -qq
+	fi
+}
+
+# deb_gnu_type ARCH: the GNU system type of the Debian architecture ARCH
+# (arm64: aarch64-linux-gnu), as dpkg-architecture names it.
+deb_gnu_type() { dpkg-architecture -a"$1" -qDEB_HOST_GNU_TYPE 2>/dev/null; }
+
+# deb_cross_packages ARCH: what cross-building the Debian packages for
+# ARCH needs besides the native build's tools: the cross compiler and its
+# C library, and ARCH's own libc6, whose symbols file dpkg-shlibdeps reads
+# for the packages' Depends (the cross C library is no package of ARCH).
+deb_cross_packages() {
+	printf '%s\n' "gcc-$(deb_gnu_type "$1")" "libc6-dev-$1-cross" "libc6:$1"
+}
+
 # guest_gdb: the path of the gdb the guests run, Debian's gdb-minimal (gdb
 # without Python, whose full build cannot start without Python's standard
 # library), unpacked from its package into the cache on first use. Its

@@ -5,15 +5,19 @@
 # QEMU, busybox, DKMS, sparse, pahole, gnuplot (the benchmark report's
 # plots), gdb (the libraries of the guests' gdb-minimal), trace-cmd (the
 # guests' trace test), groff and man-db (tests/host/man.t renders the man
-# pages), Debian's packaging tools and lintian ("make deb"), and the
-# headers of every matrix kernel.
+# pages), Debian's packaging tools and lintian ("make deb"), what
+# cross-building the arm64 packages needs ("make deb-arm64", which
+# tests/host/deb.t runs, whatever the kernels: see deb_cross_packages)
+# with qemu-user to run deb.t's arm64 program, and the headers of every
+# matrix kernel.
 # A kernel that is built here ("build:BASE" in matrix.conf) has no headers
 # package: its build tree stands for them, so it is built now (once per
 # machine; scripts/debug-kernel.sh caches it).
 # An arm64 kernel ("arch=arm64") adds the cross compiler, QEMU for arm64,
 # the arm64 architecture to dpkg (for downloading its kernel, headers,
-# busybox and tools; nothing of arm64 is installed) and the host packages
-# its headers need: the common headers and linux-kbuild of its series.
+# busybox and tools, which are unpacked, never installed) and the host
+# packages its headers need: the common headers and linux-kbuild of its
+# series.
 # Idempotent: packages already present are not installed again.
 #
 # usage: scripts/setup-host.sh [kernel-name ...]   (default: the whole matrix)
@@ -42,17 +46,17 @@ done
 # apt only serves once dpkg knows the architecture and the lists hold it.
 if [ ${#foreign[@]} -gt 0 ]; then
 	want+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm)
-	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-		step "host packages: adding the arm64 architecture to dpkg"
-		as_root dpkg --add-architecture arm64
-		as_root apt-get update -qq
-	elif ! apt-cache show --no-all-versions "$(matrix_field "${foreign[0]}" 4):arm64" >/dev/null 2>&1; then
-		as_root apt-get update -qq
-	fi
+	ensure_foreign_arch arm64 "$(matrix_field "${foreign[0]}" 4)"
 	for k in "${foreign[@]}"; do
 		mapfile -t -O ${#want[@]} want < <(kernel_headers_depends "$k")
 	done
 fi
+
+# The arm64 packages' cross build installs arm64's libc6: dpkg must have
+# the architecture first.
+ensure_foreign_arch arm64 libc6
+mapfile -t -O ${#want[@]} want < <(deb_cross_packages arm64)
+want+=(qemu-user)
 
 ensure_packages "${want[@]}"
 step "host packages: all present"

@@ -130,7 +130,7 @@ add_job 300 harness "$host/harness.t"
 if [ "$host_tests" = all ]; then
 	add_job 150 build "$host/build.t"
 	add_job 100 dkms "$host/dkms.t"
-	add_job 120 deb "$host/deb.t"
+	add_job 140 deb "$host/deb.t"
 	add_job 60 style "$host/style.t"
 	add_job 20 uapi "$host/uapi.t"
 	add_job 10 link "$host/link.t"

@@ -3,6 +3,11 @@
 # The Debian packages ("make deb"), installed on this host as a user would:
 #  - dpkg-buildpackage builds the four, at dkms.conf's version, and lintian
 #    finds no error in them (warnings are shown as comments);
+#  - the same cross-built for arm64 ("make deb-arm64"), which this host
+#    cannot install: their ELF files are AArch64's, librseqdev.so.0
+#    exports what debian/librseqdev0.symbols lists, their files are the
+#    host's packages' (multiarch triplet aside), and a program built
+#    against them runs under QEMU's user-mode emulation;
 #  - the manual pages the tree has are in the package of their section;
 #  - "dpkg -i" of the four builds and installs the module through DKMS (the
 #    package's postinst) for every matrix kernel's headers;
@@ -16,7 +21,8 @@
 # at the end as it was, also when a check fails or the run is interrupted.
 . "$(dirname "$0")/tap.sh"
 
-ensure_packages lintian pkg-config build-essential
+# qemu-user runs the arm64 program of section 1b.
+ensure_packages lintian pkg-config build-essential qemu-user
 version=$(rseqdev_version)
 arch=$(dpkg --print-architecture)
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
@@ -28,23 +34,36 @@ work=$(mktemp -d)
 
 trap 'rm -rf "$work"' EXIT
 
-# 1. The build.
-make -s -C "$RSEQDEV_TOP" deb > "$work/debs" 2> "$work/deb.log"
-is "$?" 0 "make deb" || sed 's/^/#   /' "$work/deb.log" | tail -n 30
-debs=()
-for p in "${packages[@]}"; do
-	deb=$(grep -E "/${p}_[^/]*\.deb\$" "$work/debs")
-	ok "$p is built" test -f "$deb"
-	is "$(dpkg-deb -f "$deb" Version 2>&1)" "$version" "$p: version $version, as dkms.conf says"
-	debs+=("$deb")
-done
-changes=$(dirname "${debs[0]}")/rseqdev_${version}_$arch.changes
-ok "the .changes lists the .buildinfo" grep -q "rseqdev_${version}_$arch\.buildinfo" "$changes"
+# build_debs TARGET ARCH ARRAY: "make TARGET" builds the four packages,
+# at dkms.conf's version, for ARCH (the DKMS source for all), and lintian
+# finds no error in them (warnings are shown as comments); ARRAY gets their
+# paths, in the order of $packages.
+build_debs() {
+	local target=$1 arch=$2 p deb want changes
+	local -n into=$3
+	into=()
+	make -s -C "$RSEQDEV_TOP" "$target" > "$work/$target.list" 2> "$work/$target.log"
+	is "$?" 0 "make $target" || sed 's/^/#   /' "$work/$target.log" | tail -n 30
+	for p in "${packages[@]}"; do
+		deb=$(grep -E "/${p}_[^/]*\.deb\$" "$work/$target.list")
+		ok "$p ($arch) is built" test -f "$deb"
+		is "$(dpkg-deb -f "$deb" Version 2>&1)" "$version" "$p ($arch): version $version, as dkms.conf says"
+		want=$arch
+		[ "$p" != rseqdev-dkms ] || want=all
+		is "$(dpkg-deb -f "$deb" Architecture 2>&1)" "$want" "$p ($arch): Architecture $want"
+		into+=("$deb")
+	done
+	changes=$(dirname "${into[0]}")/rseqdev_${version}_$arch.changes
+	ok "the .changes ($arch) lists the .buildinfo" grep -q "rseqdev_${version}_$arch\.buildinfo" "$changes"
+	# lintian over the .changes checks the packages and the .buildinfo it lists.
+	lintian "$changes" > "$work/lintian-$arch" 2>&1
+	is "$(grep '^E:' "$work/lintian-$arch")" "" "lintian ($arch): no errors"
+	grep -E '^[WE]:' "$work/lintian-$arch" | sed "s/^/# lintian ($arch): /"
+}
 
-# lintian over the .changes checks the packages and the .buildinfo it lists.
-lintian "$changes" > "$work/lintian" 2>&1
-is "$(grep '^E:' "$work/lintian")" "" "lintian: no errors"
-grep -E '^[WE]:' "$work/lintian" | sed 's/^/# lintian: /'
+# 1. The build.
+debs=()
+build_debs deb "$arch" debs
 
 # What each package must hold, and where.
 contents() { dpkg-deb -c "$1" | awk '{ print $6 }' | sed 's|^\./|/|'; }
@@ -83,6 +102,101 @@ while read -r page; do
 	ok "$(basename "$deb" | cut -d_ -f1): $name" grep -qxE "$(re_escape "$name")(\.gz)?" <(contents "$deb")
 done <<< "$(find "$work/root/usr/share/man" -type f 2>/dev/null | sort)"
 echo "# $pages manual pages installed by make install"
+
+# The program sections 1b and 3 build, against the arm64 packages and the
+# installed ones.
+cat > "$work/prog.c" <<'EOF'
+/* Without the device, as documented in <rseqdev/rseqdev.h>. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <rseqdev/rseqdev.h>
+
+int main(void)
+{
+	struct rseqdev_query query;
+
+	if (rseqdev_device_fd() != -1 || errno != ENOENT)
+		return 2;
+	memset(&query, 0, sizeof(query));
+	if (rseqdev_query(&query) != -1 || errno != ENOENT)
+		return 3;
+	printf("%s %s\n", rseqdev_version(), rseqdev_device_path());
+	return 0;
+}
+EOF
+
+# 1b. The arm64 packages, cross-built on this x86-64 host ("make
+# deb-arm64"): what can be checked of them without an arm64 machine. The
+# guests of "make test-arm64" run the library itself.
+cross_arch=arm64
+gnu=$(deb_gnu_type "$cross_arch")
+cross_multiarch=$(dpkg-architecture -a"$cross_arch" -qDEB_HOST_MULTIARCH 2>/dev/null)
+cross_debs=()
+build_debs deb-arm64 "$cross_arch" cross_debs
+
+# elf_files DIR: "PATH: MACHINE" for each ELF file under DIR, a static
+# library's members (one line a machine they are built for) included.
+elf_files() {
+	local f
+	find "$1" -type f -print0 | sort -z | while IFS= read -r -d '' f; do
+		LC_ALL=C readelf -h "$f" 2>/dev/null | sed -n 's/^ *Machine: *//p' | sort -u |
+			sed "s|^|${f#"$1"}: |"
+	done
+}
+for i in 1 2 3; do
+	p=${packages[$i]}
+	rm -rf "$work/unpacked"
+	dpkg-deb -x "${cross_debs[$i]}" "$work/unpacked"
+	elves=$(elf_files "$work/unpacked")
+	ok "$p ($cross_arch): holds ELF files" test -n "$elves"
+	is "$(grep -v ": $(elf_machine "$cross_arch")\$" <<< "$elves")" "" \
+		"$p ($cross_arch): each of its $(wc -l <<< "$elves") ELF files is for $(elf_machine "$cross_arch")"
+done
+
+# Exactly what debian/librseqdev0.symbols lists, as the arm64 library's
+# dynamic symbol table has it (not only as dpkg-gensymbols saw it).
+rm -rf "$work/unpacked"
+dpkg-deb -x "${cross_debs[1]}" "$work/unpacked"
+exports=$("$gnu-nm" -D --defined-only --format=posix "$work/unpacked/usr/lib/$cross_multiarch/librseqdev.so.0" |
+	awk '{ print $1 }' | sort)
+listed=$(sed -n 's/^ \([^ @]*\)@Base .*/\1/p' "$RSEQDEV_TOP/debian/librseqdev0.symbols" | sort)
+ok "librseqdev0 ($cross_arch): librseqdev.so.0 exports symbols" test -n "$exports"
+is "$(diff <(echo "$listed") <(echo "$exports"))" "" \
+	"librseqdev0 ($cross_arch): exactly the $(wc -l <<< "$listed") of debian/librseqdev0.symbols"
+
+# The same files as the host's packages, in the multiarch directory of
+# their own architecture.
+for i in "${!packages[@]}"; do
+	is "$(diff <(contents "${debs[$i]}" | sed "s|/$multiarch/|/TRIPLET/|g") \
+		<(contents "${cross_debs[$i]}" | sed "s|/$cross_multiarch/|/TRIPLET/|g"))" "" \
+		"${packages[$i]} ($cross_arch): the files of the $arch package, /$cross_multiarch/ for /$multiarch/"
+done
+
+# The program of section 3, cross-built against the arm64 -dev package
+# through its own rseqdev.pc (pkg-config with the unpacked packages as its
+# sysroot), runs under QEMU's user-mode emulation: the static one alone,
+# the dynamic one with the cross C library and the packaged librseqdev.so.0.
+root=$work/$cross_arch-root
+for i in 1 2; do dpkg-deb -x "${cross_debs[$i]}" "$root"; done
+cross_pkg_config() {
+	PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root/usr/lib/$cross_multiarch/pkgconfig pkg-config "$@"
+}
+# shellcheck disable=SC2046 # pkg-config's output is a list of flags
+"$gnu-gcc" -Wall -Werror -o "$work/prog-$cross_arch" "$work/prog.c" \
+	$(cross_pkg_config --cflags --libs rseqdev) 2> "$work/cc.log"
+is "$?" 0 "an $cross_arch program builds with the package's rseqdev.pc" || sed 's/^/#   /' "$work/cc.log"
+like "$(readelf -d "$work/prog-$cross_arch" 2>&1)" "NEEDED.*\[librseqdev\.so\.0\]" "it needs librseqdev.so.0"
+# shellcheck disable=SC2046
+"$gnu-gcc" -Wall -Werror -static -o "$work/prog-$cross_arch-static" "$work/prog.c" \
+	$(cross_pkg_config --static --cflags --libs rseqdev) 2> "$work/cc.log"
+is "$?" 0 "and statically" || sed 's/^/#   /' "$work/cc.log"
+for prog in "prog-$cross_arch" "prog-$cross_arch-static"; do
+	out=$("qemu-${gnu%%-*}" -L "/usr/$gnu" -E "LD_LIBRARY_PATH=$root/usr/lib/$cross_multiarch" \
+		-E "RSEQDEV_DEVICE=$work/no-device" "$work/$prog" 2>&1)
+	is "$?" 0 "$prog runs under qemu-${gnu%%-*}: no device, ENOENT from the device and the query"
+	is "$out" "$version $work/no-device" "$prog: version and device path"
+done
 
 # The DKMS tree is the machine's: from here on no other run may build
 # (see with_build_lock, and dkms.t). Building the packages above needs no
@@ -179,26 +293,6 @@ for release in "${releases[@]}"; do
 done
 
 # 3. Building against the installed library.
-cat > "$work/prog.c" <<'EOF'
-/* Without the device, as documented in <rseqdev/rseqdev.h>. */
-#include <errno.h>
-#include <stdio.h>
-#include <string.h>
-#include <rseqdev/rseqdev.h>
-
-int main(void)
-{
-	struct rseqdev_query query;
-
-	if (rseqdev_device_fd() != -1 || errno != ENOENT)
-		return 2;
-	memset(&query, 0, sizeof(query));
-	if (rseqdev_query(&query) != -1 || errno != ENOENT)
-		return 3;
-	printf("%s %s\n", rseqdev_version(), rseqdev_device_path());
-	return 0;
-}
-EOF
 is "$(pkg-config --modversion rseqdev 2>&1)" "$version" "pkg-config knows rseqdev $version"
 # shellcheck disable=SC2046 # pkg-config's output is a list of flags
 cc -Wall -Werror -o "$work/prog" "$work/prog.c" $(pkg-config --cflags --libs rseqdev) 2> "$work/cc.log"
