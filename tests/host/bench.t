@@ -14,7 +14,8 @@
 #  - arm64's page is its own, beside x86-64's: each architecture's report
 #    leaves the other's page and plots as they are, arm64's shows x86-64's
 #    targets table from performance.md (or says it is absent), and both
-#    keep what is written by hand below their closing marker.
+#    keep what is written by hand below their closing marker;
+#  - scripts/bench.sh takes the kernels of one architecture only.
 . "$(dirname "$0")/tap.sh"
 
 ensure_packages gnuplot-nox perl
@@ -157,4 +158,18 @@ like "$md" '^- \*\*A --quick run\*\*' "a --quick run's page says it is one"
 is "$(grep -c -- '--quick run' "$work/docs/performance-arm64.md")" 0 "a full run's page does not"
 ok "no x86-64 plot is drawn for arm64" test ! -e "$work/arm64-docs/performance/switch.svg"
 
+# scripts/bench.sh: each architecture's pinned kernels, and one
+# architecture a run (refused before any guest boots: the time limit only
+# stops a run that would start one).
+for arch in x86_64 arm64; do
+	pinned=$(pinned_kernels $arch)
+	like "$pinned" . "there are pinned $arch kernels"
+	is "$(for k in $pinned; do [ "$(matrix_arch "$k")" = $arch ] || echo "$k"; done)" "" \
+		"pinned $arch kernels are $arch only ($(echo $pinned))"
+done
+for run in "6.1 6.1-arm64" "--arm64 6.1"; do
+	out=$(RSEQDEV_BUILD=$work/build timeout 60 "$RSEQDEV_TOP/scripts/bench.sh" $run 2>&1)
+	is "$?" 1 "bench.sh $run: refused"
+	like "$out" 'is not (x86_64|arm64): one run, one architecture' "bench.sh $run: says why"
+done
 done_testing
