@@ -12,8 +12,10 @@
 #                      qemu-system-aarch64, cross-built; not part of "make test"
 #   make test-debug    the test suite on the debug kernel (lockdep, KASAN, ...),
 #                      built from Debian's source on first use (make debug-kernel)
-#   make bench         the benchmarks in the VM on every pinned kernel (TCG and
-#                      icount); rewrites docs/performance.md and its plots
+#   make bench         the benchmarks in the VM on every pinned x86-64 kernel (TCG
+#                      and icount); rewrites docs/performance.md and its plots
+#   make bench-arm64   the same on the pinned arm64 kernels in qemu-system-aarch64;
+#                      rewrites docs/performance-arm64.md and its plots
 #   make dkms-install  add, build and install the module through DKMS
 #   make dkms-remove   remove it from DKMS and every kernel
 #   make install       install the library, headers, pkg-config file, rseqctl, the
@@ -68,6 +70,9 @@ test-arm64:
 bench:
 	scripts/bench.sh --report
 
+bench-arm64:
+	scripts/bench.sh --arm64 --report
+
 dkms-install:
 	scripts/dkms-install.sh $(KVER)
 
@@ -84,5 +89,5 @@ clean: module-clean
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest test-arm64 bench \
+.PHONY: all module module-clean userspace install check demo test test-quick debug-kernel test-debug test-latest test-arm64 bench bench-arm64 \
 	dkms-install dkms-remove deb deb-arm64 clean

@@ -1,19 +1,48 @@
 #!/usr/bin/env perl
 # SPDX-License-Identifier: GPL-2.0-only
-# Write docs/performance.md and its plots from one run of scripts/bench.sh:
-# every figure as a ratio to a baseline measured in the same guest, the
-# plots drawn by gnuplot from the same numbers.
+# Write an architecture's performance page and its plots from one run of
+# scripts/bench.sh: every figure as a ratio to a baseline measured in the
+# same guest, the plots drawn by gnuplot from the same numbers. x86-64's
+# page is docs/performance.md, arm64's docs/performance-arm64.md, which
+# also shows x86-64's targets table from performance.md beside its own.
+# What follows the marker line at the end of a page ($hand below) is
+# written by hand and kept as it is.
 #
-# usage: scripts/bench-report.pl RESULTS DOCS-DIR NAME=RELEASE...
-#   RESULTS: "KERNEL MODE KEY VALUE" lines (MODE is tcg or icount), and
-#   "- meta tree DESCRIBE": the tree the figures come from
+# usage: scripts/bench-report.pl [--arch ARCH] RESULTS DOCS-DIR NAME=RELEASE...
+#   ARCH: x86_64 (the default) or arm64, the kernels' architecture
+#   RESULTS: "KERNEL MODE KEY VALUE" lines (MODE is tcg or icount),
+#   "- meta tree DESCRIBE": the tree the figures come from, and
+#   "- meta quick yes" for a --quick run
 use strict;
 use warnings;
 use File::Path qw(make_path);
+use Getopt::Long qw(GetOptions);
 use POSIX qw(strftime);
 
+# What differs between the architectures' pages: the page, its plots'
+# suffix, its title, what writes it, the QEMU that runs its guests.
+my %arches = (
+	x86_64 => {page => 'performance.md', plots => '', title => 'Performance',
+		   make => 'make bench', bench => 'scripts/bench.sh --report',
+		   qemu => 'qemu-system-x86_64', machine => '',
+		   see => ['The same figures on arm64: [performance-arm64.md](performance-arm64.md).']},
+	arm64 => {page => 'performance-arm64.md', plots => '-arm64', title => 'Performance on arm64',
+		  make => 'make bench-arm64', bench => 'scripts/bench.sh --arm64 --report',
+		  qemu => 'qemu-system-aarch64', machine => ' (`qemu-system-aarch64 -M virt`)',
+		  see => ['The same figures on x86-64: [performance.md](performance.md). Instruction counts',
+			  'of two architectures are not times: only ratios, each to a baseline of the same',
+			  'guest, compare across them.']},
+);
+my $hand = '<!-- Written by hand below this line: scripts/bench-report.pl keeps it as it is. -->';
+
+my $usage = "usage: $0 [--arch ARCH] RESULTS DOCS-DIR NAME=RELEASE...\n";
+my $arch = 'x86_64';
+GetOptions('arch=s' => \$arch) or die $usage;
+die "$0: unknown architecture '$arch' (x86_64 or arm64)\n" unless $arches{$arch};
+my %this = %{$arches{$arch}};
 my ($results, $docs, @described) = @ARGV;
-die "usage: $0 RESULTS DOCS-DIR NAME=RELEASE...\n" unless $docs && @described;
+die $usage unless $docs && @described;
+my $page = "$docs/$this{page}";
 my @kernels = map { (split /=/)[0] } @described;
 my %release = map { split /=/, $_, 2 } @described;
 
@@ -69,20 +98,31 @@ sub verdict {
 my @md;
 sub out { push @md, @_ ? join('', @_) : ''; }
 
+sub row { return '| ' . join(' | ', @_) . ' |'; }
+
 sub table {
 	my ($head, @rows) = @_;
-	out('| ' . join(' | ', @$head) . ' |');
+	out(row(@$head));
 	out('|' . join('|', map { '---' } @$head) . '|');
-	out('| ' . join(' | ', @$_) . ' |') for @rows;
+	out(row(@$_)) for @rows;
 	out();
 }
 
+# The lines of a file, none if it does not exist.
+sub lines {
+	my ($file) = @_;
+	return () unless -e $file;
+	open my $f, '<', $file or die "$file: $!\n";
+	return <$f>;
+}
+
 sub machine {
-	my ($cpu) = grep { /^model name/ } do { open my $f, '<', '/proc/cpuinfo'; <$f> };
+	my @cpuinfo = lines('/proc/cpuinfo');
+	my ($cpu) = grep { /^model name/ } @cpuinfo;
 	$cpu = defined $cpu ? (split /:\s*/, $cpu, 2)[1] : 'unknown CPU';
 	chomp $cpu;
-	my $cores = () = grep { /^processor/ } do { open my $f, '<', '/proc/cpuinfo'; <$f> };
-	my ($qemu) = `qemu-system-x86_64 --version 2>/dev/null` =~ /version (\S+)/;
+	my $cores = grep { /^processor/ } @cpuinfo;
+	my ($qemu) = `$this{qemu} --version 2>/dev/null` =~ /version (\S+)/;
 	my $commit = get('-', 'meta', 'tree') // 'unknown';
 	return ($cpu, $cores, $qemu // 'unknown', $commit);
 }
@@ -94,6 +134,7 @@ my @plots;
 # A clustered bar chart: @$rows = [label, value...], one bar per @$series.
 sub plot {
 	my (%p) = @_;
+	my $name = "$p{name}$this{plots}";
 	if (!grep { grep { defined } @$_[1 .. $#$_] } @{$p{rows}}) {
 		out("(No figures for the plot \"$p{title}\" in this run.)");
 		out();
@@ -105,7 +146,7 @@ sub plot {
 				 0 .. $cols - 1);
 	my $script = <<"EOF";
 set terminal svg size 860,380 noenhanced font 'sans,11' background rgb 'white'
-set output '$docs/performance/$p{name}.svg'
+set output '$docs/performance/$name.svg'
 \$data << EOD
 ${data}EOD
 set title "$p{title}"
@@ -122,8 +163,8 @@ set yrange [0:*]
 $p{extra}
 plot $using
 EOF
-	push @plots, [$p{name}, $script];
-	out("![$p{title}](performance/$p{name}.svg)");
+	push @plots, [$name, $script];
+	out("![$p{title}](performance/$name.svg)");
 	out();
 }
 
@@ -150,13 +191,19 @@ sub draw_plots {
 
 sub header {
 	my ($cpu, $cores, $qemu, $commit) = machine();
-	out('# Performance');
+	out("# $this{title}");
 	out();
-	out('Written by `make bench` (scripts/bench.sh --report, then scripts/bench-report.pl); run it again to');
-	out('regenerate this page and its plots from one new run. Do not edit it by hand.');
+	out("Written by `$this{make}` ($this{bench}, then scripts/bench-report.pl);");
+	out('run it again to regenerate this page and its plots from one new run. Do not edit it by hand');
+	out('above the comment at its end: what follows that comment is kept as it is.');
 	out();
-	out("- Run of " . strftime('%Y-%m-%d', gmtime) . ", tree $commit, on $cpu ($cores host CPUs), QEMU $qemu.");
+	out("- Run of " . strftime('%Y-%m-%d', gmtime) . ", tree $commit, on $cpu ($cores host CPUs),",
+	    " QEMU $qemu$this{machine}.");
 	out('- Kernels: ' . join(', ', map { "$_ ($release{$_})" } @kernels) . '.');
+	if (get('-', 'meta', 'quick')) {
+		out('- **A --quick run**: fewer repetitions, medians of fewer runs; its figures show that the');
+		out('  path works, they are not the ones to quote.');
+	}
 	out('- **icount**: QEMU `-icount shift=0`, 1 CPU. One guest instruction takes one nanosecond of');
 	out('  guest time, so "ns" there counts instructions and the figures repeat exactly from run to run.');
 	out('- **TCG**: plain QEMU emulation with 2 CPUs. Its absolute times mean little (a TCG "instruction"');
@@ -167,6 +214,9 @@ sub header {
 	out('- Where the costs go and why some targets are out of reach: [design.md](design.md) (context');
 	out('  switches, cpu_opv), [library.md](library.md#retries) (the counter), the README\'s');
 	out('  [Benchmarks](../README.md#benchmarks) (the fence\'s floor).');
+	my ($see, @more) = @{$this{see}};
+	out("- $see");
+	out("  $_") for @more;
 	out();
 }
 
@@ -209,9 +259,10 @@ sub summary {
 			     $counter . verdict($counter, 1.5),
 			     "$fence[0]" . verdict($fence[0], 1.2) . " / $fence[1]" . verdict($fence[1], 1.2)];
 	}
-	table(['kernel', 'per switch, yield / pipe (≤ 1.00)', 'bystander (≤ 1.01)',
-	       'cpu_opv here, icount / TCG (≤ 3)', 'cpu_opv remote, TCG (≤ 10)',
-	       'counter (≤ 1.5)', 'fence idle, all / one CPU (≤ 1.2)'], @rows);
+	my @head = ('kernel', 'per switch, yield / pipe (≤ 1.00)', 'bystander (≤ 1.01)',
+		    'cpu_opv here, icount / TCG (≤ 3)', 'cpu_opv remote, TCG (≤ 10)',
+		    'counter (≤ 1.5)', 'fence idle, all / one CPU (≤ 1.2)');
+	table(\@head, @rows);
 	for my $k (@kernels) {
 		for my $how (grep { baseline_broken($k, 'icount', $_) } qw(yield pipe)) {
 			out("\\* $k, $how: the unregistered run costs more per switch than the native one, so");
@@ -220,6 +271,30 @@ sub summary {
 			out();
 		}
 	}
+	x86_64_targets(row(@head)) unless $arch eq 'x86_64';
+}
+
+# x86-64's targets table, its rows and notes as performance.md has them,
+# when that page's table has the columns of this one ($head).
+sub x86_64_targets {
+	my ($head) = @_;
+	my $x86 = $arches{x86_64}{page};
+	my @lines = lines("$docs/$x86");
+	chomp @lines;
+	my ($run) = map { /^- Run of ([^,]+, tree [^,]+),/ ? $1 : () } @lines;
+	my ($first) = grep { $lines[$_] eq $head } 0 .. $#lines;
+	if (!@lines) {
+		out("x86-64: no figures to compare, $x86 is absent.");
+	} elsif (!defined $run || !defined $first) {
+		out("x86-64: [$x86]($x86#against-the-targets) has no table of these columns (an older report's).");
+	} else {
+		my ($end) = grep { $lines[$_] =~ /^## / || $lines[$_] eq $hand } $first .. $#lines;
+		out("x86-64, as [$x86]($x86#against-the-targets) has it (run of $run):");
+		out();
+		out($_) for @lines[$first .. ($end // @lines) - 1];
+		pop @md while @md && $md[-1] eq '';
+	}
+	out();
 }
 
 sub switches {
@@ -405,7 +480,13 @@ fence();
 slice();
 current_cpu();
 draw_plots();
-open my $md, '>', "$docs/performance.md" or die "$docs/performance.md: $!\n";
+# The page's hand-written end, if it has one, goes on after the marker.
+my @kept = lines($page);
+shift @kept while @kept && $kept[0] ne "$hand\n";
+shift @kept;
+out($hand);
+open my $md, '>', $page or die "$page: $!\n";
 print $md map { "$_\n" } @md;
+print $md @kept;
 close $md;
-print STDERR "bench-report: wrote $docs/performance.md and " . scalar(@plots) . " plots\n";
+print STDERR "bench-report: wrote $page and " . scalar(@plots) . " plots\n";

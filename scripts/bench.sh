@@ -3,37 +3,53 @@
 # Run the benchmarks in the VM and print their tables: once under plain
 # TCG with 2 CPUs (every benchmark), once in QEMU's deterministic icount
 # mode with 1 CPU (what one CPU can measure, in guest instructions).
-# Every figure also goes to build/bench/results ("KERNEL MODE KEY VALUE"
-# lines, from the "# data" lines the benchmarks print); --report then
-# writes docs/performance.md and its plots from that file
-# (scripts/bench-report.pl), which is what "make bench" does.
+# Every figure also goes to build/bench/ARCH/results ("KERNEL MODE KEY
+# VALUE" lines, from the "# data" lines the benchmarks print); --report
+# then writes the architecture's page and its plots from that file
+# (scripts/bench-report.pl): docs/performance.md for x86-64, which is what
+# "make bench" does, docs/performance-arm64.md for arm64 ("make
+# bench-arm64"). One run covers one architecture, so that neither page
+# takes the other's kernels.
 #
-# usage: scripts/bench.sh [--quick] [--report] [KERNEL-NAME...]
-#        (default: the pinned kernels of the matrix)
+# usage: scripts/bench.sh [--quick] [--report] [--arm64] [KERNEL-NAME...]
+#        (default: the pinned x86-64 kernels of the matrix; --arm64: the
+#        pinned arm64 ones; named kernels: all of one architecture)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 args=()
 report=
+arch=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) args=(--quick); shift ;;
 	--report) report=1; shift ;;
+	--arm64) arch=arm64; shift ;;
 	-*) die "unknown option '$1' (see the header of $0)" ;;
 	*) break ;;
 	esac
 done
 kernels=("$@")
-[ ${#kernels[@]} -gt 0 ] || mapfile -t kernels < <(pinned_kernels)
-work=$RSEQDEV_BUILD/bench
+if [ ${#kernels[@]} -eq 0 ]; then
+	arch=${arch:-x86_64}
+	mapfile -t kernels < <(pinned_kernels "$arch")
+	[ ${#kernels[@]} -gt 0 ] || die "no pinned $arch kernel in $MATRIX_CONF"
+fi
+arch=${arch:-$(matrix_arch "${kernels[0]}")}
+for k in "${kernels[@]}"; do
+	[ "$(matrix_arch "$k")" = "$arch" ] || die "kernel $k is not $arch: one run, one architecture"
+done
+work=$RSEQDEV_BUILD/bench/$arch
 results=$work/results
 mkdir -p "$work"
-# The tree the figures come from, for the report.
-echo "- meta tree $(git -C "$RSEQDEV_TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
-	> "$results"
+# The tree the figures come from, and a run that is no full one, for the report.
+{
+	echo "- meta tree $(git -C "$RSEQDEV_TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+	[ ${#args[@]} -eq 0 ] || echo "- meta quick yes"
+} > "$results"
 if [ -n "$report" ]; then
 	ensure_packages gnuplot-nox
-	step "bench: report of kernels ${kernels[*]} goes to docs/performance.md"
+	step "bench: the $arch report of kernels ${kernels[*]} follows the runs"
 fi
 
 # plan_for FILE: the plan with the benchmark's options appended.
@@ -62,5 +78,5 @@ for k in "${kernels[@]}"; do
 	done
 done
 [ $status -eq 0 ] || die "a benchmark run failed: no report"
-[ -z "$report" ] || "$RSEQDEV_TOP/scripts/bench-report.pl" "$results" "$RSEQDEV_TOP/docs" \
-	"${described[@]}"
+[ -z "$report" ] || "$RSEQDEV_TOP/scripts/bench-report.pl" --arch "$arch" "$results" \
+	"$RSEQDEV_TOP/docs" "${described[@]}"

@@ -380,12 +380,13 @@ guest_gdb() {
 
 default_kernel() { matrix_names | head -n 1; }
 
-# pinned_kernels: the default matrix's kernels that Debian ships and the
-# file pins: neither built here nor following the archive.
+# pinned_kernels ARCH: the default matrix's kernels of ARCH that Debian
+# ships and the file pins: neither built here nor following the archive.
 pinned_kernels() {
 	local k
 	for k in $(matrix_names); do
-		[ -n "$(matrix_base "$k")" ] || [ "$(matrix_raw "$k" 2)" = latest ] || echo "$k"
+		[ "$(matrix_arch "$k")" != "$1" ] || [ -n "$(matrix_base "$k")" ] ||
+			[ "$(matrix_raw "$k" 2)" = latest ] || echo "$k"
 	done
 }
 
