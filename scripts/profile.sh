@@ -15,9 +15,10 @@
 #   (the benchmark's; default: none native module); --rounds: the child's
 #   rounds, two switches each (default 200000 for yield, 100000 for pipe)
 #
-# The guests boot with nokaslr so that the kernel's addresses are those of
-# its /proc/kallsyms, which each guest prints after the benchmark (with the
-# module's, wherever it was loaded). Output in build/profile/.
+# The guests boot with nokaslr, so that the kernel's addresses are those
+# its /proc/kallsyms showed in a first guest; each counted guest prints the
+# module's symbols after the benchmark (wherever it was loaded). Output in
+# build/profile/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -63,19 +64,38 @@ plugin=$work/insnprof.so
 gcc -O2 -Wall -shared -fPIC -fvisibility=hidden -o "$plugin" \
 	"$RSEQDEV_TOP/scripts/profile/insnprof.c"
 
+# The kernel's symbols, once per kernel: with nokaslr they are the same at
+# every boot. A guest of its own prints them (a plan entry's output), so
+# that the counted guests stop counting before they print anything.
+symbols=$work/$(matrix_field "$kernel" 2).kallsyms
+if [ ! -s "$symbols" ]; then
+	printf '%s\n' "symbols sh -c 'grep -i \" [tw] \" /proc/kallsyms | sed \"s/^/# ksym /\"; echo 1..1; echo ok 1 - printed'" \
+		> "$work/symbols.plan"
+	step "profile: $kernel, its symbols"
+	RSEQDEV_KERNEL_ARGS=nokaslr "$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$kernel" --smp 1 \
+		--plan "$work/symbols.plan" --tag profile-symbols > "$symbols.log" ||
+		die "the guest failed: $symbols.log"
+	grep '# ksym ' "$symbols.log" | grep -v '\[' > "$symbols"
+fi
+# The counts stop at the first sync(2), which the plan makes right after
+# the benchmark: the guest's report and shutdown do not count.
+stop=$(awk '$(NF - 1) ~ /^[tT]$/ && $NF == "ksys_sync" { print $(NF - 2) }' "$symbols")
+[ -n "$stop" ] || die "$symbols: no ksys_sync"
+
 runs=()
 for r in "${registrations[@]}"; do
 	env=$(environment "$r")
 	plan=$work/$r.plan
 	counts=$work/$kernel-$kind-$r.counts
 	log=$work/$kernel-$kind-$r.log
-	printf '%s\n' "profile sh -c '${env% *} rseq_bench --switch-child $kind $rounds ${env##* } | sed \"s/^/# switch-ns /\"; grep -i \" [tw] \" /proc/kallsyms | sed \"s/^/# ksym /\"; echo 1..1; echo ok 1 - profiled'" > "$plan"
+	printf '%s\n' "profile sh -c '${env% *} rseq_bench --switch-child $kind $rounds ${env##* } | sed \"s/^/# switch-ns /\"; sync; grep rseqdev /proc/kallsyms | sed \"s/^/# ksym /\"; echo 1..1; echo ok 1 - profiled'" > "$plan"
 	step "profile: $kernel, $kind, $r ($rounds rounds)"
 	rm -f "$counts"
-	RSEQDEV_KERNEL_ARGS=nokaslr RSEQDEV_QEMU_ARGS="-plugin $plugin,out=$counts" \
+	RSEQDEV_KERNEL_ARGS=nokaslr RSEQDEV_QEMU_ARGS="-plugin $plugin,out=$counts,stop=$stop" \
 		"$RSEQDEV_TOP/scripts/vm-run.sh" --kernel "$kernel" --icount --plan "$plan" \
 		--tag "profile-$r" > "$log" || die "the guest failed: $log"
 	[ -s "$counts" ] || die "no counts from the plugin: $counts"
+	cat "$symbols" >> "$log"
 	runs+=("$r=$counts:$log")
 done
 echo "== $(matrix_field "$kernel" 2), $kind, $rounds rounds, QEMU icount: instructions per switch"
