@@ -15,7 +15,9 @@
 #    leaves the other's page and plots as they are, arm64's shows x86-64's
 #    targets table from performance.md (or says it is absent), and both
 #    keep what is written by hand below their closing marker;
-#  - scripts/bench.sh takes the kernels of one architecture only.
+#  - scripts/bench.sh takes the kernels of one architecture only;
+#  - scripts/profile/report.pl (scripts/profile.sh's report) names the
+#    functions of counted addresses, per switch, the differences first.
 . "$(dirname "$0")/tap.sh"
 
 ensure_packages gnuplot-nox perl
@@ -172,4 +174,30 @@ for run in "6.1 6.1-arm64" "--arm64 6.1"; do
 	is "$?" 1 "bench.sh $run: refused"
 	like "$out" 'is not (x86_64|arm64): one run, one architecture' "bench.sh $run: says why"
 done
+# The profile's report, from made-up counts: two runs of 10 switches, the
+# kernel's symbols and a module's; 4 instructions per switch more in
+# "b" (2 in the module's fn, 1 each in the kernel's k_one, past an arm64
+# mapping symbol, and k_two), the rest equal.
+prof=$work/profile
+mkdir -p "$prof"
+printf '%s\n' '# x| # ksym ffff000000001000 T k_one' '# x| # ksym ffff000000002000 t k_two' \
+	'# x| # ksym ffff000000001800 t $x' '# switch-ns 100.0' > "$prof/a.log"
+printf '%s\n' '# x| # ksym ffff000000003000 t fn	[mod]' '# switch-ns 103.0' > "$prof/b.log"
+grep ksym "$prof/a.log" >> "$prof/b.log"
+printf '%s\n' 'ffff000000001000 50' 'ffff000000001900 50' 'ffff000000002004 10' 'ffff000000000010 7' > "$prof/a.counts"
+printf '%s\n' 'ffff000000001000 50' 'ffff000000001900 60' 'ffff000000002004 20' 'ffff000000000010 7' \
+	'ffff000000003008 20' > "$prof/b.counts"
+out=$("$RSEQDEV_TOP/scripts/profile/report.pl" 10 a="$prof/a.counts:$prof/a.log" b="$prof/b.counts:$prof/b.log" 2>&1)
+is "$?" 0 "profile report: runs"
+is "$(awk 'NR == 1 { print $NF } NR == 2 { print $1, $2, $3, $4 }' <<< "$out" | paste -sd' ')" "b fn [mod] 0.0 2.0" \
+	"profile report: the module's function first, 2 instructions per switch in b only"
+like "$out" '^k_one +10\.0 +11\.0$' \
+	"profile report: a kernel function, counted past an arm64 mapping symbol"
+like "$out" '^k_two +1\.0 +2\.0$' "profile report: another, 1 and 2 instructions per switch"
+is "$(grep -c -e '[$]x' -e unknown <<< "$out")" 0 "profile report: equal counts are not listed"
+like "$out" 'added over a, all functions +0\.0 +4\.0' "profile report: the total added per switch"
+like "$out" 'ns per switch +100\.0 +103\.0' "profile report: the benchmark's own figures"
+out=$("$RSEQDEV_TOP/scripts/profile/report.pl" 10 a="$prof/a.counts:$prof/missing" 2>&1)
+ok "profile report: a run without its log is refused" test $? -ne 0
+
 done_testing
