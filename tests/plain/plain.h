@@ -28,7 +28,9 @@
 /*
  * The auxiliary vector's entries for struct rseq's layout (Linux 6.3), with
  * the kernel's values, for C libraries whose headers predate them (Debian's
- * arm64 cross glibc 2.36-8 does; its native 2.36 does not).
+ * arm64 cross glibc 2.36-8 does; its native 2.36 does not). Written out
+ * here, as uapi/linux/rseqdev.h also has them: these programs stand for
+ * ones that know nothing of the module, and include none of its headers.
  */
 #ifndef AT_RSEQ_FEATURE_SIZE
 #define AT_RSEQ_FEATURE_SIZE	27
