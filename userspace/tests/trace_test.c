@@ -16,6 +16,12 @@
  *     vector for it: the interrupt is refused, the vector runs here;
  *  7. unregister.
  *
+ * The process runs SCHED_FIFO, so that no other task's wakeup (trace-cmd
+ * polls every CPU's buffer) preempts it: a preemption between the trap
+ * section's start and its trap would abort it before the trap, and one of
+ * the helper while it spins would leave CPU 1 nothing for the fence to
+ * interrupt.
+ *
  * Lines "fact NAME VALUE" tell the script what to expect (process ids,
  * addresses); TAP lines check what user space sees of each step.
  */
@@ -212,6 +218,15 @@ static void step_offline(void)
 	ok(cpu1_online("1"), "CPU 1 back online");
 }
 
+/* The lowest real-time priority: above every SCHED_OTHER task, under IRQ threads. */
+static void run_fifo(void)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		tap_bail("SCHED_FIFO: %s", strerror(errno));
+}
+
 int main(void)
 {
 	require_backend();
@@ -220,6 +235,7 @@ int main(void)
 	if (nr_possible_cpus() < 2)
 		tap_bail("needs 2 CPUs");
 	pin_to_cpu(0);
+	run_fifo();
 	printf("fact pid %d\n", (int)getpid());
 	ok(rseqdev_register_current_thread() == 0, "register");
 	printf("fact area 0x%lx\n", (unsigned long)rseq_get_abi());
