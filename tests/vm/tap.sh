@@ -27,8 +27,30 @@ is() {
 		tap_result 1 "$3"
 	else
 		tap_result 0 "$3"
-		echo "# got '$1', want '$2'"
+		explain_difference "$1" "$2"
 	fi
+}
+
+# explain_difference GOT WANT: why is() failed, every line a TAP comment;
+# for texts of several lines, the first line that differs comes first, so
+# that a summary that keeps a failure's first comments keeps the cause.
+explain_difference() {
+	case "$1$2" in
+	*"
+"*)	printf '%s\n' "$1" > /tmp/tap.got
+		printf '%s\n' "$2" > /tmp/tap.want
+		awk 'NR == FNR { got[FNR] = $0; n = FNR; next }
+		     !done && (FNR > n || got[FNR] != $0) {
+			printf "# line %d: got %s, want '\''%s'\''\n", FNR,
+			       (FNR > n ? "nothing" : "'\''" got[FNR] "'\''"), $0
+			done = 1
+		     }
+		     END { if (!done) printf "# line %d: got '\''%s'\'', want nothing\n", FNR + 1, got[FNR + 1] }' \
+			/tmp/tap.got /tmp/tap.want
+		sed 's/^/#   got:  /' /tmp/tap.got
+		sed 's/^/#   want: /' /tmp/tap.want ;;
+	*)	echo "# got '$1', want '$2'" ;;
+	esac
 }
 
 # like TEXT PATTERN DESC: passes when TEXT has a line matching the ERE.
