@@ -412,3 +412,27 @@ dkms_state() {
 
 # re_escape TEXT: TEXT as an extended regular expression matching itself.
 re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
+
+# failure_digest DIR JOB...: the failed checks of the failed jobs, each
+# with its first comments, as the last lines before the suite's verdict:
+# a CI log is often read from its end only, and the whole of a failing
+# job's TAP stays in DIR/JOB.tap.
+failure_digest() {
+	local dir=$1 name
+	shift
+	echo "# what failed (the whole TAP of each job in $dir/JOB.tap):"
+	for name in "$@"; do
+		[ "$(cat "$dir/$name.rc")" -ne 0 ] || continue
+		if grep -q '^not ok' "$dir/$name.tap"; then
+			awk -v job="$name" '
+				/^not ok/ { print "#  " job ": " $0; comments = 0; after = 1; next }
+				/^ok / { after = 0; next }
+				after && /^#/ && comments < 3 {
+					print "#  " job ":   " substr($0, 1, 160)
+					comments++
+				}' "$dir/$name.tap" | head -n 24
+		else
+			tail -n 3 "$dir/$name.log" | sed "s/^/#  $name: exit status $(cat "$dir/$name.rc"): /"
+		fi
+	done
+}

@@ -171,5 +171,6 @@ for name in "${ordered[@]}"; do
 done
 status=0
 (cd "$out" && prove --failures --comments "${ordered[@]/%/.t}") || status=$?
+[ "$status" -eq 0 ] || failure_digest "$out" "${ordered[@]}"
 step "suite: finished in $(($(date +%s) - started))s"
 exit $status

@@ -52,6 +52,27 @@ is "$(names "" 2 "")" "a-one b-two " "plan_for_guest: a 2-CPU guest, no variants
 is "$(names "" 4 "gcc-O0")" "a-one c-three builds " "plan_for_guest: a 4-CPU guest with variants"
 is "$(names "one,three" 4 "")" "" "plan_for_guest: skip words, comma-separated"
 is "$(names "two" 2 "" | wc -w)" 1 "plan_for_guest: a skip word drops the entries it names only"
+# The suite's last lines when it fails (lib.sh, failure_digest): each failed
+# check of each failed job with its first three comments; a job that ended
+# without a failed check (a crashed guest) by the end of its log.
+digest_dir=$(mktemp -d)
+printf '%s\n' 'ok 1 - a' 'not ok 2 - b' '# why 1' '# why 2' '# why 3' '# why 4' \
+	'ok 3 - c' '# later' > "$digest_dir/failed.tap"
+echo 1 > "$digest_dir/failed.rc"
+echo 'ok 1 - a' > "$digest_dir/passed.tap"
+echo 0 > "$digest_dir/passed.rc"
+: > "$digest_dir/crashed.tap"
+printf '%s\n' one two three four > "$digest_dir/crashed.log"
+echo 3 > "$digest_dir/crashed.rc"
+is "$(failure_digest "$digest_dir" failed passed crashed | tail -n +2)" \
+	"#  failed: not ok 2 - b
+#  failed:   # why 1
+#  failed:   # why 2
+#  failed:   # why 3
+#  crashed: exit status 3: two
+#  crashed: exit status 3: three
+#  crashed: exit status 3: four" "failure_digest: failed checks with their first comments, a crash's log"
+rm -rf "$digest_dir"
 for k in $(matrix_names); do
 	for word in $(matrix_option "$k" suite-skip | tr , ' '); do
 		ok "$k: suite-skip word '$word' names a plan entry" \
