@@ -39,7 +39,8 @@ set -- $(rseqctl | sed -n 's/^struct rseq  *feature size \([0-9]*\), alignment \
 module_auxv="$1 $2"
 
 # run DESC COMMAND: passes when COMMAND (through sh -c) exits 0. Its stderr
-# stays in $err; its output is shown when it fails, its comments always.
+# stays in $err; its output is shown when it fails (its failed checks
+# first), its comments always.
 run() {
 	out=$(sh -c "$2" 2>"$err")
 	status=$?
@@ -48,6 +49,7 @@ run() {
 		printf '%s\n' "$out" | grep '^#'
 	else
 		tap_result 0 "$1 (exit status $status)"
+		printf '%s\n' "$out" | grep '^not ok' | sed 's/^/# failed: /'
 		printf '%s\n' "$out" | sed 's/^/#   /'
 		sed 's/^/#   stderr: /' "$err"
 	fi
