@@ -478,24 +478,33 @@ static void check_atomicity(void)
 	check_atomicity_against_rseq(false, (int)test_scaled(2000, 200));
 }
 
+/* Hotplug rounds of the last CPU, until stop_adding or a failure. */
+struct hotplug_loop {
+	int rounds;
+	int ended;	/* set when hotplug failed */
+};
+
 static void *hotplug_loop(void *arg)
 {
-	int cpu = ncpus - 1, *rounds = arg;
+	struct hotplug_loop *plug = arg;
+	int cpu = ncpus - 1;
 
 	while (!RSEQ_READ_ONCE(stop_adding)) {
 		if (set_cpu_online(cpu, 0) || set_cpu_online(cpu, 1))
 			break;
-		(*rounds)++;
+		RSEQ_WRITE_ONCE(plug->rounds, plug->rounds + 1);
 	}
+	RSEQ_WRITE_ONCE(plug->ended, 1);
 	return NULL;
 }
 
 static void check_offline_cpu(void)
 {
-	int cpu = ncpus - 1, rounds = 0, i, bad = 0;
+	struct hotplug_loop plug = { 0 };
+	int cpu = ncpus - 1, i, bad = 0;
 	uint64_t word = 0;
 	struct rseqdev_cpu_op op = op_arith(RSEQDEV_CPU_OP_ADD, &word, 8, 1);
-	pthread_t plug;
+	pthread_t thread;
 
 	if (ncpus < 2 || set_cpu_online(cpu, 0)) {
 		ok(1, "# SKIP cannot take a CPU offline here");
@@ -506,15 +515,24 @@ static void check_offline_cpu(void)
 
 	word = 0;
 	RSEQ_WRITE_ONCE(stop_adding, 0);
-	pthread_create(&plug, NULL, hotplug_loop, &rounds);
-	/* Keep going until the CPU has gone down and up a few times. */
-	for (i = 0; i < 300 || (RSEQ_READ_ONCE(rounds) < 5 && i < 100000); i++)
+	pthread_create(&thread, NULL, hotplug_loop, &plug);
+	/*
+	 * Keep going until the CPU has gone down and up a few times, however
+	 * long that takes (a 4-CPU guest on a busy host once needed more than
+	 * 100000 vectors for 5 rounds), or until hotplug fails.
+	 */
+	for (i = 0; i < 300 || (RSEQ_READ_ONCE(plug.rounds) < 5 &&
+				!RSEQ_READ_ONCE(plug.ended)); i++)
 		bad += opv(&op, 1, cpu) != 0;
+	if (RSEQ_READ_ONCE(plug.ended))
+		diag("hotplug of CPU %d failed after %d rounds", cpu, plug.rounds);
 	RSEQ_WRITE_ONCE(stop_adding, 1);
-	pthread_join(plug, NULL);
+	pthread_join(thread, NULL);
 	set_cpu_online(cpu, 1);
-	ok(bad == 0 && word == (uint64_t)i && rounds >= 5,
-	   "%d vectors while the CPU goes offline and online %d times: all ran once", i, rounds);
+	if (bad || word != (uint64_t)i)
+		diag("%d vectors failed; the word counts %llu", bad, (unsigned long long)word);
+	ok(bad == 0 && word == (uint64_t)i && plug.rounds >= 5,
+	   "%d vectors while the CPU goes offline and online %d times: all ran once", i, plug.rounds);
 }
 
 /* usage: cpu_opv_test [atomicity]   (the atomicity checks alone) */
