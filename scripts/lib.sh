@@ -416,7 +416,9 @@ re_escape() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
 # failure_digest DIR JOB...: the failed checks of the failed jobs, each
 # with its first comments, as the last lines before the suite's verdict:
 # a CI log is often read from its end only, and the whole of a failing
-# job's TAP stays in DIR/JOB.tap.
+# job's TAP stays in DIR/JOB.tap. A guest's TAP names each plan entry's
+# checks "ENTRY: ..." and its comments "# ENTRY| ...": a failed check
+# takes only its own entry's comments.
 failure_digest() {
 	local dir=$1 name
 	shift
@@ -425,8 +427,17 @@ failure_digest() {
 		[ "$(cat "$dir/$name.rc")" -ne 0 ] || continue
 		if grep -q '^not ok' "$dir/$name.tap"; then
 			awk -v job="$name" '
-				/^not ok/ { print "#  " job ": " $0; comments = 0; after = 1; next }
+				/^not ok/ {
+					print "#  " job ": " $0
+					entry = $0
+					sub(/^not ok [0-9]* *- */, "", entry)
+					sub(/:.*/, "", entry)
+					comments = 0
+					after = 1
+					next
+				}
 				/^ok / { after = 0; next }
+				/^# [^ |]+\| / && index($0, "# " entry "| ") != 1 { next }
 				after && /^#/ && comments < 3 {
 					print "#  " job ":   " substr($0, 1, 160)
 					comments++

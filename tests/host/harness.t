@@ -57,7 +57,8 @@ is "$(names "two" 2 "" | wc -w)" 1 "plan_for_guest: a skip word drops the entrie
 # without a failed check (a crashed guest) by the end of its log.
 digest_dir=$(mktemp -d)
 printf '%s\n' 'ok 1 - a' 'not ok 2 - b' '# why 1' '# why 2' '# why 3' '# why 4' \
-	'ok 3 - c' '# later' > "$digest_dir/failed.tap"
+	'ok 3 - c' '# later' 'not ok 4 - e: x' '# f| # not its' '# e| # its own' \
+	> "$digest_dir/failed.tap"
 echo 1 > "$digest_dir/failed.rc"
 echo 'ok 1 - a' > "$digest_dir/passed.tap"
 echo 0 > "$digest_dir/passed.rc"
@@ -69,9 +70,12 @@ is "$(failure_digest "$digest_dir" failed passed crashed | tail -n +2)" \
 #  failed:   # why 1
 #  failed:   # why 2
 #  failed:   # why 3
+#  failed: not ok 4 - e: x
+#  failed:   # e| # its own
 #  crashed: exit status 3: two
 #  crashed: exit status 3: three
-#  crashed: exit status 3: four" "failure_digest: failed checks with their first comments, a crash's log"
+#  crashed: exit status 3: four" \
+	"failure_digest: failed checks with their first comments (a guest entry's own), a crash's log"
 rm -rf "$digest_dir"
 for k in $(matrix_names); do
 	for word in $(matrix_option "$k" suite-skip | tr , ' '); do
